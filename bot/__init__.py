@@ -1,0 +1,1 @@
+"""The only package that knows python-telegram-bot: composition root, handlers, sender, CLI."""

@@ -1,0 +1,177 @@
+"""Composition root: builds the python-telegram-bot Application, opens and closes the database
+around it, starts the delivery worker and puts the publishing run on the JobQueue."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
+
+from bot.config import Config, ConfigError
+from bot.sender import TelegramSender
+from jobs.delivery import DeliveryWorker
+from jobs.pacing import Pacer
+from jobs.publishing import publish_run
+from jobs.selection import PublishRules
+from storage.database import create_engine, create_sessionmaker
+from storage.records import ChatKind
+from storage.repository import UnitOfWork, UowFactory
+
+log = logging.getLogger(__name__)
+
+SERVICES = "feedbot"
+PAUSED_KEY = "paused"
+
+
+def channel_state_key(channel: str | int) -> str:
+    return f"channel_id:{channel}"
+
+
+@dataclass
+class Services:
+    """What handlers and jobs share; lives in application.bot_data[SERVICES]."""
+
+    config: Config
+    engine: AsyncEngine
+    uow: UowFactory
+    worker: DeliveryWorker
+    sender: TelegramSender
+    channel_id: int = 0
+    worker_task: asyncio.Task[None] | None = None
+    run_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+def services(application: Application[Any, Any, Any, Any, Any, Any]) -> Services:
+    found = application.bot_data[SERVICES]
+    assert isinstance(found, Services)
+    return found
+
+
+def publish_rules(config: Config) -> PublishRules:
+    hours = config.publish.max_age_hours
+    return PublishRules(
+        min_heat=config.publish.min_heat,
+        max_age=None if hours is None else timedelta(hours=hours),
+        max_per_run=config.publish.max_per_run,
+    )
+
+
+def make_uow(engine: AsyncEngine) -> UowFactory:
+    sessions = create_sessionmaker(engine)
+    return lambda: UnitOfWork(sessions)
+
+
+def build_application(config: Config) -> Application[Any, Any, Any, Any, Any, Any]:
+    token = config.require_token()
+    application = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(config.telegram.api_base_url)
+        .base_file_url(config.telegram.file_base_url)
+        .defaults(Defaults(parse_mode=ParseMode.HTML))
+        .post_init(_post_init)
+        .post_stop(_post_stop)
+        .post_shutdown(_post_shutdown)
+        .build()
+    )
+    engine = create_engine(config.database.url)
+    sender = TelegramSender(application.bot, paid_broadcast=config.delivery.paid_broadcast)
+    uow = make_uow(engine)
+    worker = DeliveryWorker(uow, sender, Pacer(cap=config.delivery.max_messages_per_second))
+    application.bot_data[SERVICES] = Services(config, engine, uow, worker, sender)
+    application.add_error_handler(_on_error)
+    return application
+
+
+async def _resolve_channel(application: Application[Any, Any, Any, Any, Any, Any]) -> int:
+    """Ask Telegram for the channel's numeric id: the outbox is keyed by it, so renaming the
+    channel's @username does not repost everything."""
+    svc = services(application)
+    target = svc.config.telegram.channel
+    for attempt in range(1, 6):
+        try:
+            chat = await application.bot.get_chat(target)
+            break
+        except (BadRequest, Forbidden) as exc:
+            raise ConfigError(
+                f"telegram.channel: Telegram cannot find or open {target!r} ({exc.message}); "
+                "check the @username or id and add the bot to the channel as an administrator"
+            ) from None
+        except NetworkError as exc:
+            if attempt == 5:
+                raise
+            log.warning("getChat(%s) failed (%s); retrying", target, exc.message)
+            await asyncio.sleep(2.0**attempt)
+    now = datetime.now(UTC)
+    async with svc.uow() as repo:
+        await repo.ensure_chat(chat.id, ChatKind(chat.type), chat.title or chat.username, now)
+        await repo.set_state(channel_state_key(target), str(chat.id))
+    return int(chat.id)
+
+
+async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    svc = services(application)
+    async with svc.uow() as repo:
+        released = await repo.release_in_flight()
+    if released:
+        log.warning(
+            "%d deliveries were in flight when the last process stopped; sending them again "
+            "(each may duplicate at most once)",
+            released,
+        )
+    svc.channel_id = await _resolve_channel(application)
+    svc.worker_task = asyncio.create_task(svc.worker.run(), name="delivery-worker")
+    interval = svc.config.schedule.interval_seconds
+    assert application.job_queue is not None
+    application.job_queue.run_repeating(
+        publish_tick,
+        interval=interval,
+        first=0,
+        name="publish",
+        # A run delayed past its time (a long ingest, a suspended host) runs once, late,
+        # instead of being dropped (APScheduler's default grace is 1 s) or run several times.
+        job_kwargs={"misfire_grace_time": int(interval) + 60, "coalesce": True, "max_instances": 1},
+    )
+    log.info("feedbot started: posting to %s every %g s", svc.config.telegram.channel, interval)
+
+
+async def _post_stop(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    svc = services(application)
+    await svc.worker.stop()
+    if svc.worker_task is not None:
+        await svc.worker_task
+
+
+async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    await services(application).engine.dispose()
+
+
+async def publish_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc = services(context.application)
+    async with svc.uow() as repo:
+        paused = await repo.get_state(PAUSED_KEY) == "1"
+    if paused:
+        log.info("publishing is paused; run skipped")
+        return
+    async with svc.run_lock:
+        report = await publish_run(
+            svc.uow,
+            [s.path for s in svc.config.sources],
+            publish_rules(svc.config),
+            svc.channel_id,
+        )
+    if report.enqueued:
+        svc.worker.wake()
+
+
+async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    where = f"update {update.update_id}" if isinstance(update, Update) else "a job"
+    log.error("error while handling %s", where, exc_info=context.error)

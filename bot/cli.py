@@ -1,0 +1,133 @@
+"""The `feedbot` command (also `python -m bot`)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.config import Config, ConfigError, load_config
+from bot.formatting import render_post
+from bot.logs import configure_logging
+from jobs.ingest import ingest
+from jobs.publishing import select_articles
+from storage.database import create_engine, upgrade_to_head
+from storage.records import IngestReport
+
+log = logging.getLogger("feedbot")
+
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="feedbot", description="Publish AI news from article files to Telegram."
+    )
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config",
+        type=Path,
+        default=Path("config.yaml"),
+        help="path to the YAML config (default: ./config.yaml)",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = commands.add_parser(
+        "run", parents=[common], help="run the bot: poll Telegram and publish on a schedule"
+    )
+    run.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="ingest and select once, print the posts it would publish, send nothing (no token)",
+    )
+    commands.add_parser("ingest", parents=[common], help="run one ingest pass and report")
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
+    db_commands.add_parser(
+        "upgrade", parents=[common], help="bring the schema to the latest migration"
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        config = load_config(args.config)
+        configure_logging(config.logging.level, secrets=(config.telegram.token or "",))
+        upgrade_to_head(config.database.url)
+        if args.command == "db":
+            print(f"database is at the latest schema: {config.database.url}")
+            return 0
+        if args.command == "ingest":
+            return asyncio.run(_ingest_once(config))
+        if args.dry_run:
+            return asyncio.run(_dry_run(config))
+        return _run(config)
+    except ConfigError as exc:
+        print(f"feedbot: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run(config: Config) -> int:
+    from telegram.error import InvalidToken
+
+    from bot.app import build_application
+
+    application = build_application(config)
+    try:
+        application.run_polling(allowed_updates=ALLOWED_UPDATES)
+    except InvalidToken:
+        raise ConfigError(
+            "telegram.token: Telegram rejected the bot token; copy it again from @BotFather"
+        ) from None
+    log.info("feedbot stopped")
+    return 0
+
+
+def _print_report(report: IngestReport) -> None:
+    print(
+        f"ingest: {report.new} new, {report.updated} updated, "
+        f"{report.unchanged} unchanged, {len(report.skipped)} skipped"
+    )
+    for path, reason in report.skipped:
+        print(f"  skipped {path}: {reason}")
+
+
+async def _ingest_once(config: Config) -> int:
+    from bot.app import make_uow
+
+    engine = create_engine(config.database.url)
+    try:
+        report = await ingest(make_uow(engine), [s.path for s in config.sources])
+    finally:
+        await engine.dispose()
+    _print_report(report)
+    return 0
+
+
+async def _dry_run(config: Config) -> int:
+    from bot.app import channel_state_key, make_uow, publish_rules
+
+    engine = create_engine(config.database.url)
+    try:
+        uow = make_uow(engine)
+        report = await ingest(uow, [s.path for s in config.sources])
+        async with uow() as repo:
+            known = await repo.get_state(channel_state_key(config.telegram.channel))
+        # Without a token the channel's id cannot be asked for; before the first real run
+        # nothing has been posted anyway, and after it the id is remembered.
+        channel_id = int(known) if known else 0
+        selected = await select_articles(uow, publish_rules(config), channel_id, datetime.now(UTC))
+    finally:
+        await engine.dispose()
+    _print_report(report)
+    print(f"dry run: {len(selected)} post(s) would go to {config.telegram.channel}; nothing sent")
+    for number, article in enumerate(selected, 1):
+        post = render_post(article)
+        print(f"\n--- {number}/{len(selected)}: heat {article.heat} · {article.title}")
+        print(f"link:  {post.link}")
+        print(f"image: {post.photo_url or '(none: text message with a link preview)'}")
+        print(post.html)
+    return 0

@@ -1,0 +1,341 @@
+"""One article file (YAML front matter between `---` lines, empty body) to an `ArticleData`.
+
+The files come from a third-party generator that rewrites them in place every hour or two, so
+anything can be in them: a half-written file, an old format, a key of the wrong type. Parsing is
+pure and total: a file either becomes an `ArticleData` or raises `ArticleFileError` with a
+reason short enough for a log line and the ingest report, never anything else, so one bad file
+can never stop an ingest pass.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from jobs.article_urls import normalise_url
+from storage.records import ArticleData
+
+try:
+    from yaml import CSafeLoader as _SafeLoader
+except ImportError:  # PyYAML built without libyaml: same results, about five times slower
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
+
+# Real files are 1–10 KB; the cap bounds memory and parse time when something else lands in the
+# folder (a log, an archive, a runaway write).
+MAX_FILE_BYTES = 16 * 1024 * 1024
+
+# No post ever shows more than 4096 characters of an excerpt (Telegram's text limit), so keeping
+# more only bloats the database; 20,000 leaves room for entities and markup that cleaning removes.
+MAX_EXCERPT_CHARS = 20_000
+
+# Smaller images are logos or tracking pixels; Telegram would post them as a blurry thumbnail.
+MIN_IMAGE_SIDE = 100
+
+# The width of the topics table's name column; longer "topics" are junk, not names.
+MAX_TOPIC_CHARS = 200
+# Real articles carry 1–6; the cap keeps a junk file from creating thousands of topic rows.
+MAX_TOPICS = 50
+
+# The heat column is a 32-bit integer; a heat beyond it is junk, not a very hot article.
+_HEAT_RANGE = range(-(2**31), 2**31)
+
+_MAX_REASON_CHARS = 200
+
+
+class ArticleFileError(Exception):
+    """A file that is not a usable article; `reason` is short, human and safe to log."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class _ArticleLoader(_SafeLoader):
+    """The safe loader, except that an impossible date stays a string instead of failing."""
+
+
+def _construct_timestamp(loader: _ArticleLoader, node: yaml.ScalarNode) -> object:
+    # "2021-02-30" matches YAML's timestamp pattern and then fails in datetime(), and an explicit
+    # `!!timestamp soon` fails PyYAML's regex with an AttributeError: one bad field
+    # (published_at becomes None), not a reason to drop the whole article.
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except (ValueError, OverflowError, AttributeError):
+        return loader.construct_scalar(node)
+
+
+_ArticleLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+
+
+def read_article_file(path: Path) -> ArticleData:
+    """Read and parse one article file; a file over MAX_FILE_BYTES is refused, not read whole."""
+    try:
+        with path.open("rb") as file:
+            # One byte more than allowed tells "too large" apart without trusting a stat that a
+            # concurrent rewrite can make stale.
+            data = file.read(MAX_FILE_BYTES + 1)
+            if len(data) > MAX_FILE_BYTES:
+                size = max(len(data), _file_size(file.fileno()))
+                raise ArticleFileError(_too_large(size))
+    except OSError as error:
+        raise ArticleFileError(f"cannot read: {_describe_os_error(error)}") from None
+    return parse_article(data)
+
+
+def parse_article(data: bytes) -> ArticleData:
+    """Parse the bytes of one article file; raises ArticleFileError and nothing else."""
+    if len(data) > MAX_FILE_BYTES:
+        raise ArticleFileError(_too_large(len(data)))
+    try:
+        text = data.decode("utf-8-sig")  # "-sig" drops one leading BOM, as editors on Windows add
+    except UnicodeDecodeError:
+        raise ArticleFileError("not UTF-8 text") from None
+    front_matter, first_line = _front_matter(text)
+    fields = _load_yaml(front_matter, first_line)
+    return _article_from(fields)
+
+
+def _front_matter(text: str) -> tuple[str, int]:
+    """The YAML between the opening and closing `---` lines, and its first line number (1-based).
+
+    Whatever follows the closing line (the body, usually empty) is ignored.
+    """
+    lines = text.replace("\r\n", "\n").split("\n")
+    opening = 0
+    while opening < len(lines) and not lines[opening].strip():
+        opening += 1
+    if opening == len(lines) or lines[opening].rstrip() != "---":
+        raise ArticleFileError("no front matter")
+    for closing in range(opening + 1, len(lines)):
+        if lines[closing].rstrip() == "---":
+            return "\n".join(lines[opening + 1 : closing]), opening + 2
+    raise ArticleFileError("unclosed front matter (no closing ---)")
+
+
+def _load_yaml(front_matter: str, first_line: int) -> dict[Any, Any]:
+    try:
+        fields = yaml.load(front_matter, Loader=_ArticleLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        problem = error.problem or error.context or "unreadable"
+        where = f" at line {mark.line + first_line}" if mark is not None else ""
+        raise ArticleFileError(_short(f"broken YAML{where}: {problem}")) from None
+    except yaml.reader.ReaderError as error:
+        # Its position counts bytes in libyaml and characters in pure Python: find the character.
+        code = error.character if isinstance(error.character, int) else -1
+        if not 0 <= code <= 0x10FFFF:
+            raise ArticleFileError(_short(f"broken YAML: {error.reason}")) from None
+        index = front_matter.find(chr(code))
+        line = front_matter.count("\n", 0, index) + first_line
+        where = f" at line {line}" if index >= 0 else ""
+        raise ArticleFileError(f"broken YAML{where}: character #x{code:04X} not allowed") from None
+    except yaml.YAMLError as error:
+        raise ArticleFileError(_short(f"broken YAML: {error}")) from None
+    except Exception as error:
+        # PyYAML's constructors are not total: an integer over Python's digit limit raises
+        # ValueError, nesting deeper than the pure-Python loader can recurse RecursionError, and
+        # explicitly tagged junk (`!!bool maybe`) whatever the constructor trips on.
+        detail = f"{type(error).__name__}: {error}"
+        raise ArticleFileError(_short(f"broken YAML: unreadable value ({detail})")) from None
+    if fields is None:
+        raise ArticleFileError("empty front matter")
+    if not isinstance(fields, dict):
+        raise ArticleFileError("front matter is not a mapping")
+    return fields
+
+
+def _article_from(fields: dict[Any, Any]) -> ArticleData:
+    title = _text(fields.get("title"))
+    if not title:
+        raise ArticleFileError("no title")
+    url, link = _identity(fields)
+    provider = fields.get("provider")
+    if not isinstance(provider, dict):
+        provider = {}
+    domain = _text(provider.get("domain"))
+    excerpt = _text(fields.get("excerpt"), strip=False)
+    return ArticleData(
+        url=url,
+        link=link,
+        title=title,
+        excerpt=excerpt[:MAX_EXCERPT_CHARS],
+        source_name=_text(provider.get("name")) or None,
+        source_domain=domain.lower() or None,
+        image_url=_image_url(fields.get("images")),
+        heat=_heat(fields.get("heat")),
+        published=_published(fields.get("published")),
+        published_at=_published_at(fields.get("publishedDateTime")),
+        topics=_topics(fields.get("topics")),
+    )
+
+
+def _identity(fields: dict[Any, Any]) -> tuple[str, str]:
+    # Videos have no webUrl, only the YouTube originalUrl; when both exist and differ, webUrl is
+    # the article the file describes (originalUrl then points at another story).
+    for key in ("webUrl", "originalUrl"):
+        raw = fields.get(key)
+        if isinstance(raw, str) and (url := normalise_url(raw)) is not None:
+            return url, raw.strip()
+    raise ArticleFileError("no usable URL (webUrl/originalUrl)")
+
+
+def _text(value: object, *, strip: bool = True) -> str:
+    """A string field; numbers (a title like `2001`) count as text, anything else as missing."""
+    if isinstance(value, bool):  # `title: yes` is YAML 1.1 for True: the spelling is lost
+        return ""
+    if isinstance(value, int | float):
+        value = str(value)
+    if not isinstance(value, str):
+        return ""
+    return value.strip() if strip else value
+
+
+def _image_url(images: object) -> str | None:
+    """The first preview image; `images`, unlike `provider.images` (50×50 logos), holds previews.
+
+    The address is returned as written (checked, not normalised): Telegram fetches it, and image
+    CDNs may need exactly the parameters and trailing slash that identity normalisation drops.
+    """
+    entries: Iterable[object]
+    if isinstance(images, list):
+        entries = images
+    elif isinstance(images, dict | str):
+        entries = [images]
+    else:
+        return None
+    for entry in entries:
+        if isinstance(entry, str):
+            raw: object = entry
+        elif isinstance(entry, dict):
+            raw = entry.get("url")
+            if any(
+                side is not None and side < MIN_IMAGE_SIDE
+                for side in (_whole_number(entry.get("width")), _whole_number(entry.get("height")))
+            ):
+                continue
+        else:
+            continue
+        if isinstance(raw, str) and normalise_url(raw) is not None:
+            return raw.strip()
+    return None
+
+
+def _heat(value: object) -> int | None:
+    heat = _whole_number(value)
+    return heat if heat is not None and heat in _HEAT_RANGE else None
+
+
+def _whole_number(value: object) -> int | None:
+    """An int from a YAML int, a float (truncated) or a numeric string; None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if len(text) > 30:  # also keeps int() clear of its 4300-digit limit
+            return None
+        try:
+            return int(text)
+        except ValueError:
+            pass
+        try:
+            value = float(text)
+        except ValueError:
+            return None
+    if isinstance(value, float) and math.isfinite(value):
+        return int(value)
+    return None
+
+
+def _published(value: object) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return {"true": True, "false": False}.get(value.strip().lower())
+    return None
+
+
+def _published_at(value: object) -> datetime | None:
+    """Always timezone-aware UTC; a time without an offset is taken as UTC, as the feed writes."""
+    if isinstance(value, str):
+        text = value.strip()
+        if not text or len(text) > 64:
+            return None
+        try:
+            value = datetime.fromisoformat(text)  # 3.11+: accepts "Z" and "+hh:mm"
+        except ValueError:
+            return None
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime.combine(value, time.min)
+    else:
+        return None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # year 1 with a positive offset, year 9999 with a negative one
+        return None
+
+
+def _topics(value: object) -> tuple[str, ...]:
+    """Distinct topic names in file order; the first spelling wins, as in the topics table.
+
+    Compared case- and whitespace-insensitively, like the table's unique key, so a file listing
+    "Computer Vision" and "computer  vision" does not tag the article twice.
+    """
+    items: list[object]
+    if isinstance(value, str):
+        items = [value]
+    elif isinstance(value, list):
+        items = value
+    else:
+        return ()
+    topics: list[str] = []
+    seen: set[str] = set()
+    for item in items:
+        if not isinstance(item, str):
+            continue
+        name = item.strip()
+        key = " ".join(name.split()).casefold()
+        if not name or len(name) > MAX_TOPIC_CHARS or key in seen:
+            continue
+        seen.add(key)
+        topics.append(name)
+        if len(topics) == MAX_TOPICS:
+            break
+    return tuple(topics)
+
+
+def _too_large(size: int) -> str:
+    limit_mb = MAX_FILE_BYTES // (1024 * 1024)
+    return f"file too large ({size / (1024 * 1024):.1f} MB > {limit_mb} MB)"
+
+
+def _file_size(fileno: int) -> int:
+    try:
+        return os.fstat(fileno).st_size
+    except OSError:
+        return 0
+
+
+def _describe_os_error(error: OSError) -> str:
+    # "permission denied" rather than "[Errno 13] Permission denied: '/full/path'": the report
+    # already names the file.
+    reason = error.strerror or type(error).__name__
+    return reason[:1].lower() + reason[1:]
+
+
+def _short(reason: str) -> str:
+    reason = " ".join(reason.split())
+    if len(reason) <= _MAX_REASON_CHARS:
+        return reason
+    return reason[: _MAX_REASON_CHARS - 1] + "…"

@@ -1,0 +1,321 @@
+"""The delivery engine: drains the outbox, paced by jobs.pacing, and turns every answer Telegram
+can give into the right change of the delivery's row.
+
+Crash safety comes from the row states: a delivery is `sending` from the moment it is claimed
+until its outcome is written. A process killed in between leaves it `sending`; the next start
+puts it back to `pending` (Repository.release_in_flight), so nothing is lost, and only the sends
+that had reached Telegram without their outcome being written can repeat."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from jobs.pacing import Backoff, Pacer
+from storage.records import Article, Delivery
+from storage.repository import Repository, UowFactory
+
+log = logging.getLogger(__name__)
+
+
+# -- what a send can come to ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    message_id: int | None
+    note: str | None = None  # e.g. "photo refused, sent as text"
+
+
+@dataclass(frozen=True, slots=True)
+class RetryAfter:
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class ChatGone:
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChatMoved:
+    new_chat_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Transient:
+    reason: str
+    maybe_delivered: bool = False  # a timeout: Telegram may have posted it anyway
+
+
+SendOutcome = Sent | RetryAfter | ChatGone | ChatMoved | Rejected | Transient
+
+
+class Sender(Protocol):
+    """What the engine needs from Telegram; bot.sender implements it with python-telegram-bot."""
+
+    async def send(self, chat_id: int, article: Article) -> SendOutcome: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    max_attempts: int = 5
+    # A timed-out send may have arrived; retrying it may duplicate, so it is retried less.
+    max_attempts_after_timeout: int = 2
+    backoff: Backoff = Backoff()  # noqa: RUF009 - frozen, so sharing the default is safe
+
+
+# -- the worker -------------------------------------------------------------------------------
+
+
+class DeliveryWorker:
+    """One per process. `run()` until `stop()`; `wake()` when new deliveries were enqueued."""
+
+    def __init__(
+        self,
+        uow: UowFactory,
+        sender: Sender,
+        pacer: Pacer,
+        *,
+        retry: RetryPolicy = RetryPolicy(),
+        max_in_flight: int = 64,
+        monotonic: Callable[[], float] = time.monotonic,
+        wall: Callable[[], datetime] = lambda: datetime.now(UTC),
+        jitter: Callable[[], float] = random.random,
+        idle_poll: float = 30.0,
+    ) -> None:
+        self._uow = uow
+        self._sender = sender
+        self._pacer = pacer
+        self._retry = retry
+        self._monotonic = monotonic
+        self._wall = wall
+        self._jitter = jitter
+        self._idle_poll = idle_poll
+        self._send_slots = asyncio.Semaphore(max_in_flight)
+        self._stopping = asyncio.Event()
+        self._wakeup = asyncio.Event()
+        self._task_done = asyncio.Event()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._articles: dict[int, Article] = {}
+        self._chat_locks: dict[int, tuple[asyncio.Lock, int]] = {}
+        # chat -> claim number when it was found gone or moved: the rows of tasks claimed up to
+        # then were cancelled or moved in the database, so those tasks must not send.
+        self._dropped: dict[int, int] = {}
+        self._claims = 0
+        self._write_lock = asyncio.Lock()
+        self.sent = 0  # counters for logs, /stats and tests
+        self.failed = 0
+
+    @property
+    def _horizon(self) -> int:
+        # Claim about two seconds of work ahead: enough to keep the pace, little enough that a
+        # stop or a 429 has few claimed rows to hand back.
+        return max(20, int(self._pacer.rate * 2))
+
+    def wake(self) -> None:
+        self._wakeup.set()
+
+    async def run(self) -> None:
+        log.info("delivery worker started (cap %g messages/s)", self._pacer.cap)
+        try:
+            while not self._stopping.is_set():
+                room = self._horizon - len(self._tasks)
+                if room <= 0:
+                    await self._wait(self._task_done, None)
+                elif await self._claim(room) < room:
+                    await self._wait(self._wakeup, await self._until_next_due())
+        finally:
+            await self._drain()
+            log.info("delivery worker stopped (%d sent, %d failed)", self.sent, self.failed)
+
+    async def stop(self) -> None:
+        """Stop claiming, hand back what has not been sent, let what is sending finish."""
+        self._stopping.set()
+        self._wakeup.set()
+        self._task_done.set()
+
+    async def _wait(self, event: asyncio.Event, limit: float | None) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(event.wait(), limit)
+        event.clear()
+
+    async def _until_next_due(self) -> float:
+        """How long the worker may sleep when the outbox has nothing due."""
+        if self._tasks:
+            return 0.5  # sends are scheduled; look again soon for newly due work
+        async with self._uow() as repo:
+            due = await repo.next_due_at(self._pacer.blocked_chats(self._monotonic()))
+        if due is None:
+            return self._idle_poll
+        return min(self._idle_poll, max((due - self._wall()).total_seconds(), 0.05))
+
+    async def _claim(self, room: int) -> int:
+        now = self._monotonic()
+        self._pacer.forget_idle(now)
+        blocked = self._pacer.blocked_chats(now)
+        if len(self._articles) > 1000:
+            self._articles.clear()  # a cache, not an archive: memory stays flat
+        async with self._uow() as repo:
+            batch = await repo.claim_due(self._wall(), room, blocked)
+            missing = {d.article_id for d in batch} - self._articles.keys()
+            if missing:
+                self._articles.update(await repo.articles(missing))
+        self._claims += 1
+        for delivery in batch:
+            task = asyncio.create_task(self._deliver(delivery, self._claims))
+            self._tasks.add(task)
+            task.add_done_callback(self._forget_task)
+        return len(batch)
+
+    def _forget_task(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        self._task_done.set()
+        if not task.cancelled() and task.exception() is not None:
+            log.error("delivery task failed", exc_info=task.exception())
+
+    async def _sleep_until(self, at: float) -> bool:
+        """False when a stop came first."""
+        delay = at - self._monotonic()
+        if delay > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), delay)
+        return not self._stopping.is_set()
+
+    async def _deliver(self, delivery: Delivery, claim: int) -> None:
+        # Messages to one chat go one at a time, in claim order, each after the chat's interval;
+        # the overall slot is taken only then, so a waiting chat holds no one else back.
+        chat = delivery.chat_id
+        lock, users = self._chat_locks.get(chat, (asyncio.Lock(), 0))
+        self._chat_locks[chat] = (lock, users + 1)
+        try:
+            async with lock:
+                if self._dropped.get(chat, 0) >= claim:
+                    return
+                if not (
+                    await self._sleep_until(self._pacer.chat_ready_at(chat))
+                    and await self._sleep_until(self._pacer.take_slot(self._monotonic()))
+                ):
+                    await self._write(lambda repo: repo.mark_released([delivery.id]))
+                    return
+                await self._send(delivery)
+                self._pacer.record_send(chat, self._monotonic())
+        finally:
+            lock, users = self._chat_locks[chat]
+            if users == 1:
+                del self._chat_locks[chat]
+                self._dropped.pop(chat, None)
+            else:
+                self._chat_locks[chat] = (lock, users - 1)
+
+    async def _send(self, delivery: Delivery) -> None:
+        article = self._articles.get(delivery.article_id)
+        if article is None:
+            async with self._uow() as repo:
+                article = await repo.article(delivery.article_id)
+            if article is None:
+                await self._write(lambda repo: repo.mark_failed(delivery.id, "article deleted"))
+                return
+        async with self._send_slots:
+            try:
+                outcome = await self._sender.send(delivery.chat_id, article)
+            except Exception as exc:  # a bug in the sender must not kill the worker
+                log.exception("sender crashed on delivery %d", delivery.id)
+                outcome = Transient(f"internal error: {exc!r}")
+        await self._record(delivery, article, outcome)
+
+    async def _record(self, delivery: Delivery, article: Article, outcome: SendOutcome) -> None:
+        now = self._wall()
+        where = f"article {article.id} to chat {delivery.chat_id}"
+        match outcome:
+            case Sent(message_id, note):
+                self.sent += 1
+                if note:
+                    log.info("sent %s (%s)", where, note)
+                else:
+                    log.debug("sent %s as message %s", where, message_id)
+                await self._write(lambda repo: repo.mark_sent(delivery.id, message_id, now))
+            case RetryAfter(seconds):
+                until = self._pacer.retry_after(delivery.chat_id, seconds, self._monotonic())
+                wait = until - self._monotonic()
+                log.warning(
+                    "429 for chat %d: waiting %.0f s before sending there", delivery.chat_id, wait
+                )
+                at = now + timedelta(seconds=wait)
+
+                async def defer(repo: Repository) -> None:
+                    await repo.postpone(delivery.id, at, f"429: retry after {seconds:g} s")
+                    await repo.defer_chat(delivery.chat_id, at)
+
+                await self._write(defer)
+            case ChatGone(reason):
+                log.warning(
+                    "chat %d is gone (%s): deactivated, its deliveries cancelled",
+                    delivery.chat_id,
+                    reason,
+                )
+                self._dropped[delivery.chat_id] = self._claims
+                await self._write(lambda repo: repo.deactivate_chat(delivery.chat_id, reason, now))
+            case ChatMoved(new_chat_id):
+                log.info(
+                    "chat %d moved to %d: moving its subscriptions and deliveries",
+                    delivery.chat_id,
+                    new_chat_id,
+                )
+                await self._write(
+                    lambda repo: repo.migrate_chat(delivery.chat_id, new_chat_id, now)
+                )
+                self.wake()
+            case Rejected(reason):
+                self.failed += 1
+                log.error("delivery of %s failed: %s", where, reason)
+                await self._write(lambda repo: repo.mark_failed(delivery.id, reason))
+            case Transient(reason, maybe_delivered):
+                limit = (
+                    self._retry.max_attempts_after_timeout
+                    if maybe_delivered
+                    else self._retry.max_attempts
+                )
+                if delivery.attempts >= limit:
+                    self.failed += 1
+                    log.error(
+                        "delivery of %s failed after %d attempts: %s",
+                        where,
+                        delivery.attempts,
+                        reason,
+                    )
+                    await self._write(lambda repo: repo.mark_failed(delivery.id, reason))
+                else:
+                    delay = self._retry.backoff.delay(delivery.attempts, self._jitter())
+                    log.warning("delivery of %s: %s; retrying in %.0f s", where, reason, delay)
+                    at = now + timedelta(seconds=delay)
+                    await self._write(lambda repo: repo.mark_retry(delivery.id, at, reason))
+
+    async def _write(self, change: Callable[[Repository], Awaitable[object]]) -> None:
+        """One small transaction per outcome, retried while the database is briefly away."""
+        for attempt in range(1, 6):
+            try:
+                async with self._write_lock, self._uow() as repo:
+                    await change(repo)
+                return
+            except Exception:
+                if attempt == 5:
+                    raise
+                log.warning("database write failed (attempt %d); retrying", attempt, exc_info=True)
+                await asyncio.sleep(min(2.0**attempt, 30.0))
+
+    async def _drain(self) -> None:
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)

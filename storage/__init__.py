@@ -1,0 +1,1 @@
+"""What feedbot keeps: domain records, the SQL tables, and the queries behind a unit of work."""

@@ -1,0 +1,101 @@
+"""Opening the database: URL normalisation, engine settings, and bringing the schema to head."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+class DatabaseUrlError(ValueError):
+    """A database URL feedbot cannot use, with a message a user can act on."""
+
+
+def _parse(url: str) -> URL:
+    try:
+        return make_url(url)
+    except ArgumentError as exc:
+        raise DatabaseUrlError(
+            f"cannot parse database URL {url!r}: expected e.g. sqlite:///feedbot.db "
+            "or postgresql://user:password@host:5432/dbname"
+        ) from exc
+
+
+def async_url(url: str) -> URL:
+    """The URL with the async driver feedbot ships: people paste `postgresql://…` from their
+    provider and `sqlite:///…` from the docs; both must just work."""
+    parsed = _parse(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return parsed.set(drivername="sqlite+aiosqlite")
+    if backend == "postgresql":
+        return parsed.set(drivername="postgresql+psycopg")
+    raise DatabaseUrlError(
+        f"unsupported database {backend!r} in database.url: expected sqlite:///… or postgresql://…"
+    )
+
+
+def sync_url(url: str) -> URL:
+    """The URL with a blocking driver, for Alembic (which runs before the event loop starts)."""
+    parsed = async_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return parsed.set(drivername="sqlite")
+    return parsed  # psycopg 3 is one driver for both worlds
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a SQLite URL, or None for other backends and in-memory databases."""
+    parsed = _parse(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return None
+    if parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
+
+
+def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers (commands, /stats) run while the worker writes; busy_timeout makes a
+    # writer wait for the lock instead of failing; foreign keys are off by default in SQLite.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+    target = async_url(url)
+    kwargs: dict[str, Any] = {"echo": echo}
+    if target.get_backend_name() == "postgresql":
+        # pre_ping turns a connection killed by a server restart into a fresh one instead of an
+        # error in the middle of a run.
+        kwargs.update(pool_pre_ping=True, pool_size=5, max_overflow=5, pool_recycle=1800)
+    engine = create_async_engine(target, **kwargs)
+    if target.get_backend_name() == "sqlite":
+        event.listen(engine.sync_engine, "connect", _tune_sqlite)
+    return engine
+
+
+def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[Any]:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def upgrade_to_head(url: str) -> None:
+    """Bring the schema to the latest Alembic revision. Blocking: call before the loop starts."""
+    from alembic import command
+    from alembic.config import Config
+
+    path = sqlite_path(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["sqlalchemy_url"] = sync_url(url)
+    command.upgrade(config, "head")

@@ -1,0 +1,108 @@
+"""Plain domain records shared by every layer; no SQLAlchemy, no Telegram."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleData:
+    """One article as read from a source, before it is stored.
+
+    `url` is the normalised identity (tracking parameters, fragment and trailing slash dropped);
+    `link` is the address as the source gave it, which is what a reader is sent to.
+    `excerpt` is kept as the source wrote it (HTML entities included): cleaning is a formatting
+    decision, and a better cleaner later must not need a re-ingest.
+    """
+
+    url: str
+    link: str
+    title: str
+    excerpt: str = ""
+    source_name: str | None = None
+    source_domain: str | None = None
+    image_url: str | None = None
+    heat: int | None = None
+    published: bool | None = None
+    published_at: datetime | None = None  # always timezone-aware UTC when set
+    topics: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """A stored article."""
+
+    id: int
+    url: str
+    link: str
+    title: str
+    excerpt: str
+    source_name: str | None
+    source_domain: str | None
+    image_url: str | None
+    heat: int | None
+    published: bool | None
+    published_at: datetime | None
+    topics: tuple[str, ...]
+    first_seen_at: datetime
+    updated_at: datetime
+
+
+class ChatKind(enum.StrEnum):
+    PRIVATE = "private"
+    GROUP = "group"
+    SUPERGROUP = "supergroup"
+    CHANNEL = "channel"
+
+
+@dataclass(frozen=True, slots=True)
+class Chat:
+    id: int
+    kind: ChatKind
+    title: str | None
+    active: bool
+    min_heat: int | None = None
+
+
+class DeliveryStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    id: int
+    article_id: int
+    chat_id: int
+    status: DeliveryStatus
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    message_id: int | None
+    created_at: datetime
+    sent_at: datetime | None
+
+
+@dataclass(slots=True)
+class IngestReport:
+    """What one ingest pass did, for the CLI, the log and /stats."""
+
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+
+    @property
+    def parsed(self) -> int:
+        return self.new + self.updated
+
+
+def topic_key(name: str) -> str:
+    """The identity of a topic name: "Computer Vision", "computer  vision" and "#ComputerVision"
+    are one topic."""
+    return "".join(ch for ch in name.casefold() if ch.isalnum())

@@ -1,0 +1,58 @@
+"""Writes article files in the source format (YAML front matter) for tests and benchmarks."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+def article_text(
+    *,
+    title: str = "A model learns to read",
+    url: str = "https://example.com/news/a-model-learns-to-read",
+    excerpt: str = "Researchers report a model that reads &amp; writes.",
+    heat: int | None = 150,
+    published: bool | None = True,
+    published_at: datetime | str | None = None,
+    topics: tuple[str, ...] = ("AI", "Natural Language Processing"),
+    image: str | None = "https://img.example.com/a.jpg",
+    provider: str = "Example News",
+    **extra: Any,
+) -> str:
+    when = published_at if published_at is not None else datetime.now(UTC)
+    front: dict[str, Any] = {
+        "category": "news",
+        "title": title,
+        "excerpt": excerpt,
+        "publishedDateTime": when,
+        "webUrl": url,
+        "type": "article",
+    }
+    if heat is not None:
+        front["heat"] = heat
+    if published is not None:
+        front["published"] = published
+    front["provider"] = {
+        "name": provider,
+        "domain": "example.com",
+        "images": [{"url": "https://example.com/logo-50x50.jpg", "width": 50, "height": 50}],
+    }
+    front["topics"] = list(topics)
+    if image:
+        front["images"] = [{"url": image, "width": 1200, "height": 630, "isCached": True}]
+    front.update(extra)
+    body = yaml.safe_dump(front, allow_unicode=True, sort_keys=False)
+    return f"---\n{body}---\n"
+
+
+def write_article(folder: Path, name: str, *, mtime_ns: int | None = None, **fields: Any) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(article_text(**fields), encoding="utf-8")
+    if mtime_ns is not None:
+        os.utime(path, ns=(mtime_ns, mtime_ns))
+    return path

@@ -1,0 +1,86 @@
+"""Shared fixtures: real databases (a SQLite file, and a throwaway PostgreSQL database when one
+is reachable) brought to the latest migration."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+
+import psycopg
+import pytest
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.database import create_engine, create_sessionmaker, upgrade_to_head
+from storage.repository import UnitOfWork, UowFactory
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "FEEDBOT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+REQUIRE_POSTGRES = os.environ.get("FEEDBOT_REQUIRE_POSTGRES") == "1"
+
+
+def _postgres_problem() -> str | None:
+    try:
+        with psycopg.connect(_libpq(POSTGRES_ADMIN_URL), connect_timeout=3):
+            return None
+    except psycopg.Error as exc:
+        return str(exc).strip().splitlines()[0]
+
+
+def _libpq(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    problem = _postgres_problem()
+    if problem:
+        if REQUIRE_POSTGRES:
+            pytest.fail(
+                f"PostgreSQL required (FEEDBOT_REQUIRE_POSTGRES=1) but unreachable: {problem}"
+            )
+        pytest.skip(f"PostgreSQL unreachable at {POSTGRES_ADMIN_URL}: {problem}")
+    return POSTGRES_ADMIN_URL
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> Iterator[str]:
+    """A fresh, empty database for one test, dropped afterwards."""
+    name = f"feedbot_test_{uuid.uuid4().hex[:12]}"
+    admin = _libpq(postgres_server)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(postgres_server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Each storage test runs on a SQLite file and on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'feedbot.db'}"
+    return str(request.getfixturevalue("postgres_url"))
+
+
+@dataclass
+class Db:
+    url: str
+    engine: AsyncEngine
+    uow: UowFactory
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Db]:
+    upgrade_to_head(database_url)
+    engine = create_engine(database_url)
+    sessions = create_sessionmaker(engine)
+    try:
+        yield Db(database_url, engine, lambda: UnitOfWork(sessions))
+    finally:
+        await engine.dispose()

@@ -1,0 +1,87 @@
+"""How fast it goes: send times as a table, over an explicit clock."""
+
+from __future__ import annotations
+
+import pytest
+
+from jobs.pacing import MIN_RATE, RECOVERY_AFTER, Backoff, Pacer
+
+USER, OTHER_USER, GROUP = 11, 12, -100
+
+
+def test_overall_slots_are_spaced_evenly_at_the_cap() -> None:
+    pacer = Pacer(cap=10)
+    assert [pacer.take_slot(0.0) for _ in range(5)] == pytest.approx([0, 0.1, 0.2, 0.3, 0.4])
+    # Idle time is not banked as a burst.
+    assert pacer.take_slot(10.0) == 10.0
+    assert pacer.take_slot(10.0) == pytest.approx(10.1)
+
+
+@pytest.mark.parametrize(("chat", "interval"), [(USER, 1.0), (GROUP, 3.0)])
+def test_chat_interval(chat: int, interval: float) -> None:
+    pacer = Pacer(cap=30)
+    assert pacer.chat_ready_at(chat) == 0
+    pacer.record_send(chat, 5.0)
+    assert pacer.chat_ready_at(chat) == pytest.approx(5.0 + interval)
+    assert pacer.chat_ready_at(OTHER_USER) == 0
+
+
+def test_group_interval_means_twenty_per_minute() -> None:
+    pacer = Pacer(cap=30)
+    now, sent = 0.0, 0
+    while now < 60:
+        pacer.record_send(GROUP, now)
+        sent += 1
+        now = pacer.chat_ready_at(GROUP)
+    assert sent == 20
+
+
+def test_retry_after_blocks_that_chat_only() -> None:
+    pacer = Pacer(cap=30)
+    assert pacer.retry_after(USER, 7, now=100.0) == 107
+    assert pacer.chat_ready_at(USER) == 107
+    assert pacer.chat_ready_at(OTHER_USER) == 0
+    assert pacer.take_slot(100.0) == 100.0  # the overall pace is not held back by one chat
+    assert pacer.blocked_chats(100.0) == [USER]
+    assert pacer.blocked_chats(107.5) == []
+
+
+def test_429s_from_several_chats_slow_the_overall_pace_then_it_recovers() -> None:
+    pacer = Pacer(cap=30)
+    pacer.retry_after(1, 1, now=0.0)
+    pacer.retry_after(1, 1, now=0.5)
+    assert pacer.rate == 30  # one chat's 429s are that chat's business
+    pacer.retry_after(2, 1, now=1.0)
+    pacer.retry_after(3, 1, now=2.0)
+    assert pacer.rate == pytest.approx(21)
+    pacer.take_slot(2.0 + RECOVERY_AFTER)
+    assert pacer.rate == pytest.approx(23.1)
+    for step in range(2, 20):
+        pacer.take_slot(2.0 + step * RECOVERY_AFTER)
+    assert pacer.rate == 30
+
+
+def test_slowdown_has_a_floor() -> None:
+    pacer = Pacer(cap=2)
+    for i in range(30):
+        pacer.retry_after(i, 1, now=float(i) / 10)
+    assert pacer.rate == MIN_RATE
+
+
+def test_forget_idle_keeps_only_live_constraints() -> None:
+    pacer = Pacer(cap=30)
+    pacer.record_send(USER, 0.0)
+    pacer.retry_after(OTHER_USER, 5, 0.0)
+    pacer.forget_idle(2.0)
+    assert pacer.blocked_chats(2.0) == [OTHER_USER]
+    assert pacer.chat_ready_at(USER) == 0
+
+
+@pytest.mark.parametrize(
+    ("attempt", "jitter", "delay"),
+    [(1, 0.0, 1.0), (1, 0.999, 1.999), (2, 0.0, 2.0), (3, 0.5, 6.0), (20, 0.0, 300.0)],
+)
+def test_backoff_is_exponential_with_jitter_and_capped(
+    attempt: int, jitter: float, delay: float
+) -> None:
+    assert Backoff(base=2.0, cap=600.0).delay(attempt, jitter) == pytest.approx(delay)

@@ -1,0 +1,162 @@
+"""The schema and the outbox queries on real databases (SQLite file and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine
+
+from storage.database import sync_url
+from storage.records import ArticleData, ChatKind, DeliveryStatus
+from storage.tables import Base
+from tests.conftest import Db
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+
+
+def test_migrations_and_models_agree(db: Db) -> None:
+    engine = create_engine(sync_url(db.url))
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            assert compare_metadata(context, Base.metadata) == []
+    finally:
+        engine.dispose()
+
+
+async def _article(db: Db, url: str = "https://example.com/a", topics: tuple[str, ...] = ()) -> int:
+    async with db.uow() as repo:
+        return await repo.add_article(
+            ArticleData(url=url, link=url, title="T", heat=150, published_at=NOW, topics=topics),
+            source_path="/x.md",
+            source_mtime_ns=1,
+            now=NOW,
+        )
+
+
+async def test_datetimes_round_trip_as_aware_utc(db: Db) -> None:
+    article_id = await _article(db)
+    async with db.uow() as repo:
+        article = await repo.article(article_id)
+    assert article is not None
+    assert article.published_at == NOW and article.published_at.tzinfo is not None
+
+
+async def test_topics_are_one_per_spelling_family(db: Db) -> None:
+    first = await _article(db, "https://example.com/1", ("Computer Vision", "AI"))
+    second = await _article(db, "https://example.com/2", ("computer  vision", "#AI"))
+    async with db.uow() as repo:
+        a = await repo.article(first)
+        b = await repo.article(second)
+    assert a is not None and b is not None
+    assert set(a.topics) == set(b.topics) == {"Computer Vision", "AI"}
+
+
+async def test_enqueue_is_idempotent_per_article_and_chat(db: Db) -> None:
+    article_id = await _article(db)
+    async with db.uow() as repo:
+        await repo.ensure_chat(-100, ChatKind.CHANNEL, "c", NOW)
+        await repo.ensure_chat(7, ChatKind.PRIVATE, "u", NOW)
+        assert await repo.enqueue(article_id, [-100, 7], NOW) == 2
+    async with db.uow() as repo:
+        assert await repo.enqueue(article_id, [-100, 7], NOW) == 0
+        assert (await repo.delivery_counts())[DeliveryStatus.PENDING] == 2
+
+
+async def test_claim_release_and_crash_recovery(db: Db) -> None:
+    article_id = await _article(db)
+    async with db.uow() as repo:
+        for chat in (1, 2, 3):
+            await repo.ensure_chat(chat, ChatKind.PRIVATE, None, NOW)
+        await repo.enqueue(article_id, [1, 2, 3], NOW)
+    async with db.uow() as repo:
+        claimed = await repo.claim_due(NOW, 2)
+    assert [d.chat_id for d in claimed] == [1, 2]
+    assert all(d.status is DeliveryStatus.SENDING and d.attempts == 1 for d in claimed)
+    async with db.uow() as repo:
+        # Claimed rows are not handed out twice; future rows are not due.
+        assert [d.chat_id for d in await repo.claim_due(NOW, 10)] == [3]
+    async with db.uow() as repo:
+        assert await repo.claim_due(NOW, 10) == []
+        # What a killed process left in `sending` goes back to pending at the next start.
+        assert await repo.release_in_flight() == 3
+        assert len(await repo.claim_due(NOW, 10)) == 3
+
+
+async def test_retry_time_is_respected(db: Db) -> None:
+    article_id = await _article(db)
+    async with db.uow() as repo:
+        await repo.ensure_chat(1, ChatKind.PRIVATE, None, NOW)
+        await repo.enqueue(article_id, [1], NOW)
+    async with db.uow() as repo:
+        (delivery,) = await repo.claim_due(NOW, 1)
+        await repo.mark_retry(delivery.id, NOW + timedelta(seconds=30), "502")
+    async with db.uow() as repo:
+        assert await repo.claim_due(NOW + timedelta(seconds=29), 1) == []
+        assert await repo.next_due_at() == NOW + timedelta(seconds=30)
+        assert len(await repo.claim_due(NOW + timedelta(seconds=30), 1)) == 1
+
+
+async def test_deactivating_a_chat_cancels_its_pending_deliveries(db: Db) -> None:
+    first = await _article(db, "https://example.com/1")
+    second = await _article(db, "https://example.com/2")
+    async with db.uow() as repo:
+        await repo.ensure_chat(5, ChatKind.PRIVATE, None, NOW)
+        await repo.enqueue(first, [5], NOW)
+        await repo.enqueue(second, [5], NOW)
+    async with db.uow() as repo:
+        assert await repo.deactivate_chat(5, "Forbidden: bot was blocked by the user", NOW) == 2
+        chat = await repo.chat(5)
+        assert chat is not None and not chat.active
+        assert await repo.claim_due(NOW, 10) == []
+    async with db.uow() as repo:
+        # Coming back (/start) makes it active again.
+        await repo.ensure_chat(5, ChatKind.PRIVATE, None, NOW)
+        chat = await repo.chat(5)
+        assert chat is not None and chat.active
+
+
+async def test_migrated_group_keeps_its_deliveries(db: Db) -> None:
+    article_id = await _article(db, topics=("AI",))
+    async with db.uow() as repo:
+        await repo.ensure_chat(-5, ChatKind.GROUP, "g", NOW)
+        await repo.enqueue(article_id, [-5], NOW)
+        (delivery,) = await repo.claim_due(NOW, 1)
+        await repo.migrate_chat(-5, -1005, NOW)
+    async with db.uow() as repo:
+        old = await repo.chat(-5)
+        new = await repo.chat(-1005)
+        moved = await repo.deliveries_for(-1005)
+    assert old is not None and not old.active
+    assert new is not None and new.active and new.kind is ChatKind.SUPERGROUP
+    assert [(d.id, d.status) for d in moved] == [(delivery.id, DeliveryStatus.PENDING)]
+
+
+async def test_postpone_does_not_count_the_attempt_and_defers_the_chat(db: Db) -> None:
+    first = await _article(db, "https://example.com/1")
+    second = await _article(db, "https://example.com/2")
+    async with db.uow() as repo:
+        await repo.ensure_chat(9, ChatKind.PRIVATE, None, NOW)
+        await repo.enqueue(first, [9], NOW)
+        await repo.enqueue(second, [9], NOW)
+    later = NOW + timedelta(seconds=12)
+    async with db.uow() as repo:
+        (delivery,) = await repo.claim_due(NOW, 1)
+        await repo.postpone(delivery.id, later, "429")
+        await repo.defer_chat(9, later)
+    async with db.uow() as repo:
+        assert await repo.claim_due(NOW + timedelta(seconds=11), 10) == []
+        again = await repo.claim_due(later, 10)
+    assert {d.article_id for d in again} == {first, second}
+    assert next(d for d in again if d.id == delivery.id).attempts == 1
+
+
+async def test_state_survives(db: Db) -> None:
+    async with db.uow() as repo:
+        await repo.set_state("paused", "1")
+        await repo.set_state("paused", "0")
+    async with db.uow() as repo:
+        assert await repo.get_state("paused") == "0"
+        assert await repo.get_state("missing") is None
