@@ -4,6 +4,7 @@ Telegram answer into a jobs.delivery outcome."""
 from __future__ import annotations
 
 import logging
+import warnings
 from collections import OrderedDict
 from datetime import timedelta
 
@@ -17,6 +18,7 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.formatting import Post, render_post, render_text_post
 from jobs import delivery
@@ -33,7 +35,11 @@ def _keyboard(post: Post) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[InlineKeyboardButton(post.button_text, url=post.link)]])
 
 
-def _seconds(value: int | float | timedelta) -> float:
+def _retry_seconds(exc: RetryAfter) -> float:
+    # PTB 22 warns that retry_after becomes a timedelta; both shapes are handled here.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value: int | float | timedelta = exc.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
@@ -91,7 +97,7 @@ class TelegramSender:
                     message.message_id, f"photo refused ({exc.message}), sent as text"
                 )
         except RetryAfter as exc:
-            return delivery.RetryAfter(_seconds(exc.retry_after))
+            return delivery.RetryAfter(_retry_seconds(exc))
         except ChatMigrated as exc:
             return delivery.ChatMoved(exc.new_chat_id)
         except Forbidden as exc:

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.database import create_engine, create_sessionmaker, upgrade_to_head
 from storage.repository import UnitOfWork, UowFactory
+from tests.fake_telegram.fixtures import fake_telegram  # noqa: F401 - a fixture for every test
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "FEEDBOT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"

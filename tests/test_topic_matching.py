@@ -1,0 +1,261 @@
+"""Which topic a user means: queries against the corpus's topic names, as a table."""
+
+from __future__ import annotations
+
+import pytest
+
+from jobs.topic_matching import (
+    START_PARAMETER,
+    Ambiguous,
+    Match,
+    NoMatch,
+    Resolution,
+    resolve_topic,
+    resolve_topics,
+    split_queries,
+    topic_from_slug,
+    topic_slug,
+)
+
+TOPICS = (
+    "AI",
+    "AWS AI",
+    "Natural Language Processing",
+    "Machine Learning",
+    "AI Ethics",
+    "AI Hardware",
+    "Facebook AI",
+    "Meta AI",
+    "Computer Vision",
+    "AI in Robotics",
+    "Google AI",
+    "AI in Autos",
+    "Microsoft AI",
+    "TensorFlow",
+    "AI in Healthcare",
+    "IBM AI",
+    "AI in Finance",
+    "Power Apps",
+)
+AI_IN = ("AI in Autos", "AI in Finance", "AI in Healthcare", "AI in Robotics")
+
+
+def match(topic: str) -> tuple[str, str]:
+    return ("match", topic)
+
+
+def ambiguous(*candidates: str) -> tuple[str, tuple[str, ...]]:
+    return ("ambiguous", candidates)
+
+
+def no_match(*suggestions: str) -> tuple[str, tuple[str, ...]]:
+    return ("none", suggestions)
+
+
+def outcome(resolution: Resolution) -> tuple[str, object]:
+    if isinstance(resolution, Match):
+        return match(resolution.topic)
+    if isinstance(resolution, Ambiguous):
+        return ambiguous(*resolution.candidates)
+    return no_match(*resolution.suggestions)
+
+
+RESOLUTIONS = [
+    # 1. exact key: case, '#', spaces, hyphens, underscores and width do not matter
+    ("ai", match("AI")),
+    ("AI", match("AI")),
+    ("#AI", match("AI")),
+    ("computer vision", match("Computer Vision")),
+    ("#ComputerVision", match("Computer Vision")),
+    ("computer-vision", match("Computer Vision")),
+    ("computer_vision", match("Computer Vision")),
+    ("COMPUTERVISION", match("Computer Vision")),
+    ("  Computer   Vision  ", match("Computer Vision")),
+    ("ＡＩ", match("AI")),  # full-width, as an East Asian keyboard types it
+    ("#ＴｅｎｓｏｒＦｌｏｗ", match("TensorFlow")),
+    ("ｐｏｗｅｒ　ａｐｐｓ", match("Power Apps")),  # ideographic space
+    # 2. acronym: initials of two or more words, camel case included
+    ("nlp", match("Natural Language Processing")),
+    ("NLP", match("Natural Language Processing")),
+    ("#nlp", match("Natural Language Processing")),
+    ("n.l.p.", match("Natural Language Processing")),
+    ("ml", match("Machine Learning")),
+    ("cv", match("Computer Vision")),
+    ("tf", match("TensorFlow")),
+    ("aih", match("AI in Healthcare")),
+    ("aa", match("AWS AI")),
+    ("ma", ambiguous("Meta AI", "Microsoft AI")),  # wins over the prefix of "Machine Learning"
+    # 3. prefix of the name, before a prefix of a later word
+    ("aws", match("AWS AI")),
+    ("ibm", match("IBM AI")),
+    ("tensor", match("TensorFlow")),
+    ("comp", match("Computer Vision")),
+    ("micro", match("Microsoft AI")),
+    ("go", match("Google AI")),
+    ("ai e", match("AI Ethics")),
+    ("ai h", match("AI Hardware")),  # with a space it is words, not the initials "aih"
+    ("ai in", ambiguous(*AI_IN)),
+    ("AI-IN", ambiguous(*AI_IN)),
+    ("ai in rob", match("AI in Robotics")),
+    ("mach learn", match("Machine Learning")),
+    ("comp vis", match("Computer Vision")),
+    ("nat lang", match("Natural Language Processing")),
+    # ... of a later word
+    ("vision", match("Computer Vision")),
+    ("robotics", match("AI in Robotics")),
+    ("rob", match("AI in Robotics")),
+    ("health", match("AI in Healthcare")),
+    ("learn", match("Machine Learning")),
+    ("flow", match("TensorFlow")),
+    ("apps", match("Power Apps")),
+    ("in", ambiguous(*AI_IN)),
+    ("lang proc", match("Natural Language Processing")),
+    # 4. nothing fits: closest names by similarity, best first
+    ("machin lerning", no_match("Machine Learning")),
+    ("robotcs", no_match("AI in Robotics")),
+    ("visoin", no_match("Computer Vision")),
+    ("helthcare", no_match("AI in Healthcare")),
+    ("ai in helthcare", no_match("AI in Healthcare")),
+    ("tensorflw", no_match("TensorFlow")),
+    ("goggle", no_match("Google AI")),
+    ("faceboook ai", no_match("Facebook AI")),
+    ("a", no_match("AI")),  # one character never prefix-matches
+    ("x", no_match()),
+    ("quantum computing", no_match()),
+    ("###", no_match()),
+    ("", no_match()),
+]
+
+
+@pytest.mark.parametrize(("query", "expected"), RESOLUTIONS)
+def test_resolve_topic(query: str, expected: tuple[str, object]) -> None:
+    resolution = resolve_topic(query, TOPICS)
+    assert resolution.query == query
+    assert outcome(resolution) == expected
+
+
+@pytest.mark.parametrize(("query", "expected"), RESOLUTIONS)
+def test_the_order_of_known_topics_does_not_matter(
+    query: str, expected: tuple[str, object]
+) -> None:
+    assert outcome(resolve_topic(query, TOPICS[::-1])) == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "topics", "expected"),
+    [
+        ("ai", [], no_match()),
+        ("machin lerning", [], no_match()),
+        ("r", ["R", "Rust"], match("R")),  # short queries still match exactly
+        ("ml", ["ML", "Machine Learning"], match("ML")),  # exact beats acronym
+        ("robot", ["AI in Robotics", "Robotics"], match("Robotics")),  # start beats later word
+        ("vision", ["Vision Pro", "Computer Vision"], match("Vision Pro")),
+        ("app", ["Power Apps", "Canvas apps"], ambiguous("Canvas apps", "Power Apps")),
+        ("STRASSE", ["Straße"], match("Straße")),
+        ("İSTANBUL", ["istanbul"], match("istanbul")),
+        ("人工", ["人工智能", "AI"], match("人工智能")),
+        ("café", ["Cafe", "Café"], match("Café")),
+        # one topic spelt two ways: the first spelling given is the one shown
+        ("cv", ["computer vision", "Computer Vision"], match("computer vision")),
+        ("ai", ["#AI", "AI"], match("#AI")),
+        ("", ["AI", "###"], no_match()),
+    ],
+)
+def test_resolve_topic_edge_cases(query: str, topics: list[str], expected: object) -> None:
+    assert outcome(resolve_topic(query, topics)) == expected
+
+
+def test_suggestions_are_at_most_three_ordered_by_closeness() -> None:
+    topics = ["Robotic Arms", "AI in Robotics", "Cooking", "Robots", "Robotics"]
+    # "AI in Robotics" is as close as "Robotics" by its last word, and yields on the whole key.
+    assert resolve_topic("robotcs", topics) == NoMatch(
+        "robotcs", ("Robotics", "AI in Robotics", "Robots")
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "queries"),
+    [
+        ("", []),
+        (" , ", []),
+        ("\n\n", []),
+        ("a,,b", ["a", "b"]),
+        ("nlp, #ComputerVision , ai", ["nlp", "#ComputerVision", "ai"]),
+        ("nlp\nComputer Vision\r\nai", ["nlp", "Computer Vision", "ai"]),
+        ("nlp;ai", ["nlp", "ai"]),
+        ("人工智能，机器学习、ai", ["人工智能", "机器学习", "ai"]),  # CJK punctuation
+        ("#ai #nlp", ["#ai", "#nlp"]),  # hashtags separate themselves
+        ("#Computer Vision", ["#Computer Vision"]),
+        ("machine   learning", ["machine learning"]),  # names keep their spaces
+        ("  AI in  Healthcare ,", ["AI in Healthcare"]),
+        ("C#, F#", ["C#", "F#"]),
+    ],
+)
+def test_split_queries(text: str, queries: list[str]) -> None:
+    assert split_queries(text) == queries
+
+
+def test_resolve_topics_resolves_each_query_in_order() -> None:
+    assert resolve_topics("nlp, #ComputerVision , ai in\nrobotcs", TOPICS) == [
+        Match("nlp", "Natural Language Processing"),
+        Match("#ComputerVision", "Computer Vision"),
+        Ambiguous("ai in", AI_IN),
+        NoMatch("robotcs", ("AI in Robotics",)),
+    ]
+    assert resolve_topics(" , ", TOPICS) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        ("AI", "ai"),
+        ("AI in Healthcare", "ai-in-healthcare"),
+        ("Natural Language Processing", "natural-language-processing"),
+        ("TensorFlow", "tensorflow"),
+        ("C++", "c"),
+        ("  C++ / C#  ", "c-c"),
+        ("Straße", "strasse"),
+    ],
+)
+def test_topic_slug(name: str, slug: str) -> None:
+    assert topic_slug(name) == slug
+
+
+EXOTIC_NAMES = ("Café", "Cafe", "人工智能", "İstanbul", "ＡＩ", "x" * 80, "AI " * 30)
+
+
+@pytest.mark.parametrize("name", TOPICS + EXOTIC_NAMES)
+def test_every_slug_is_a_start_parameter_and_leads_back(name: str) -> None:
+    topics = TOPICS + EXOTIC_NAMES
+    slug = topic_slug(name)
+    assert START_PARAMETER.fullmatch(slug)
+    assert slug == slug.lower()
+    assert topic_from_slug(slug, topics) == name
+
+
+def test_distinct_topics_get_distinct_slugs() -> None:
+    names = TOPICS + EXOTIC_NAMES
+    assert len({topic_slug(name) for name in names}) == len(names)
+
+
+@pytest.mark.parametrize(
+    ("slug", "topic"),
+    [
+        ("computer-vision", "Computer Vision"),
+        ("Computer-Vision", "Computer Vision"),  # hand-typed links
+        ("computervision", "Computer Vision"),
+        ("computer_vision", "Computer Vision"),
+        ("quantum", None),
+        ("", None),
+        ("computer vision", None),  # Telegram would not deliver it
+        ("a" * 65, None),
+        ("nlp", None),  # deep links name topics exactly, no guessing
+    ],
+)
+def test_topic_from_slug(slug: str, topic: str | None) -> None:
+    assert topic_from_slug(slug, TOPICS) == topic
+
+
+def test_a_name_without_letters_or_digits_has_no_slug() -> None:
+    with pytest.raises(ValueError, match="no letters or digits"):
+        topic_slug(" #-# ")
