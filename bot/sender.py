@@ -4,11 +4,11 @@ Telegram answer into a jobs.delivery outcome."""
 from __future__ import annotations
 
 import logging
-import warnings
 from collections import OrderedDict
 from datetime import timedelta
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message
+from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -18,7 +18,6 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
-from telegram.warnings import PTBDeprecationWarning
 
 from bot.formatting import Post, render_post, render_text_post
 from jobs import delivery
@@ -36,10 +35,7 @@ def _keyboard(post: Post) -> InlineKeyboardMarkup:
 
 
 def _retry_seconds(exc: RetryAfter) -> float:
-    # PTB 22 warns that retry_after becomes a timedelta; both shapes are handled here.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value: int | float | timedelta = exc.retry_after
+    value: int | float | timedelta = exc.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
@@ -69,6 +65,7 @@ class TelegramSender:
                 chat_id,
                 post.photo_url,
                 caption=post.html,
+                parse_mode=ParseMode.HTML,
                 reply_markup=_keyboard(post),
                 read_timeout=PHOTO_READ_TIMEOUT,
                 allow_paid_broadcast=paid,
@@ -76,6 +73,7 @@ class TelegramSender:
         return await self._bot.send_message(
             chat_id,
             post.html,
+            parse_mode=ParseMode.HTML,
             reply_markup=_keyboard(post),
             link_preview_options=LinkPreviewOptions(url=post.link, prefer_large_media=True),
             allow_paid_broadcast=paid,

@@ -113,7 +113,9 @@ class BotProcess:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             out, _ = self.proc.communicate()
-            raise AssertionError(f"feedbot did not exit within {timeout} s:\n{self.log[-3000:]}")
+            raise AssertionError(
+                f"feedbot did not exit within {timeout} s:\n{self.log[-3000:]}"
+            ) from None
         self._reader.join(5)
         self.stdout = out or ""
         return self.proc.returncode
