@@ -1,12 +1,12 @@
 """Composition root: builds the python-telegram-bot Application, opens and closes the database
-around it, starts the delivery worker and puts the publishing run on the JobQueue."""
+around it, starts the delivery worker, puts the publishing run on the JobQueue, registers the
+command handlers and sets the command menus."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -16,52 +16,23 @@ from telegram.error import BadRequest, Forbidden, NetworkError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot.config import Config, ConfigError
+from bot.handlers import register_handlers
+from bot.handlers.menus import set_command_menus
 from bot.sender import TelegramSender
-from jobs.delivery import DeliveryWorker
+from bot.services import SERVICES, Services, publish_rules, services
+from jobs.delivery import SEND_CONCURRENCY, DeliveryWorker
 from jobs.pacing import Pacer
 from jobs.publishing import publish_run
-from jobs.selection import PublishRules
+from jobs.subscriptions import add_topics
 from storage.database import create_engine, create_sessionmaker
 from storage.records import ChatKind
 from storage.repository import UnitOfWork, UowFactory
 
 log = logging.getLogger(__name__)
 
-SERVICES = "feedbot"
-PAUSED_KEY = "paused"
-
 
 def channel_state_key(channel: str | int) -> str:
     return f"channel_id:{channel}"
-
-
-@dataclass
-class Services:
-    """What handlers and jobs share; lives in application.bot_data[SERVICES]."""
-
-    config: Config
-    engine: AsyncEngine
-    uow: UowFactory
-    worker: DeliveryWorker
-    sender: TelegramSender
-    channel_id: int = 0
-    worker_task: asyncio.Task[None] | None = None
-    run_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-
-
-def services(application: Application[Any, Any, Any, Any, Any, Any]) -> Services:
-    found = application.bot_data[SERVICES]
-    assert isinstance(found, Services)
-    return found
-
-
-def publish_rules(config: Config) -> PublishRules:
-    hours = config.publish.max_age_hours
-    return PublishRules(
-        min_heat=config.publish.min_heat,
-        max_age=None if hours is None else timedelta(hours=hours),
-        max_per_run=config.publish.max_per_run,
-    )
 
 
 def make_uow(engine: AsyncEngine) -> UowFactory:
@@ -77,6 +48,9 @@ def build_application(config: Config) -> Application[Any, Any, Any, Any, Any, An
         .base_url(config.telegram.api_base_url)
         .base_file_url(config.telegram.file_base_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML))
+        # Room for every broadcast send in flight plus command replies, which never wait for a
+        # connection behind a fan-out. PTB's default (256) makes httpx's pool the bottleneck.
+        .connection_pool_size(SEND_CONCURRENCY + 8)
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
@@ -87,6 +61,7 @@ def build_application(config: Config) -> Application[Any, Any, Any, Any, Any, An
     uow = make_uow(engine)
     worker = DeliveryWorker(uow, sender, Pacer(cap=config.delivery.max_messages_per_second))
     application.bot_data[SERVICES] = Services(config, engine, uow, worker, sender)
+    register_handlers(application)
     application.add_error_handler(_on_error)
     return application
 
@@ -128,6 +103,8 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
             released,
         )
     svc.channel_id = await _resolve_channel(application)
+    await add_topics(svc.uow, svc.config.topics)
+    await set_command_menus(application.bot, svc.config.telegram.admins)
     svc.worker_task = asyncio.create_task(svc.worker.run(), name="delivery-worker")
     interval = svc.config.schedule.interval_seconds
     assert application.job_queue is not None
@@ -156,11 +133,6 @@ async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any])
 
 async def publish_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context.application)
-    async with svc.uow() as repo:
-        paused = await repo.get_state(PAUSED_KEY) == "1"
-    if paused:
-        log.info("publishing is paused; run skipped")
-        return
     async with svc.run_lock:
         report = await publish_run(
             svc.uow,
@@ -168,7 +140,7 @@ async def publish_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
             publish_rules(svc.config),
             svc.channel_id,
         )
-    if report.enqueued:
+    if report.enqueued or report.fanned_out:
         svc.worker.wake()
 
 

@@ -108,7 +108,8 @@ async def _ingest_once(config: Config) -> int:
 
 
 async def _dry_run(config: Config) -> int:
-    from bot.app import channel_state_key, make_uow, publish_rules
+    from bot.app import channel_state_key, make_uow
+    from bot.services import publish_rules
 
     engine = create_engine(config.database.url)
     try:

@@ -6,16 +6,22 @@ private chat (short bursts tolerated), 20 messages/min per group or channel."""
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 
 PRIVATE_INTERVAL = 1.0  # seconds between two messages to one private chat
 GROUP_INTERVAL = 3.0  # 20 messages per minute, spread evenly
 SLOWDOWN_WINDOW = 10.0  # 429s from this many seconds count together
 SLOWDOWN_CHATS = 3  # ... from this many distinct chats mean the overall pace is too high
-SLOWDOWN_FACTOR = 0.7
-RECOVERY_AFTER = 30.0  # seconds without a 429 before the pace creeps back up
+SLOWDOWN_FACTOR = 0.85
+RECOVERY_AFTER = 10.0  # seconds without a 429 before the pace creeps back up
 RECOVERY_FACTOR = 1.1
 MIN_RATE = 1.0
+# The rolling window the overall cap is counted in, and the share of the cap it may hold: a
+# little headroom so that jitter between our send times and Telegram's arrival times does not
+# tip a full window over.
+WINDOW = 1.0
+WINDOW_SHARE = 0.98
 
 
 @dataclass
@@ -35,6 +41,9 @@ class Pacer:
     _blocked_until: dict[int, float] = field(default_factory=dict)
     _recent_429: list[tuple[float, int]] = field(default_factory=list)
     _last_change: float = 0.0
+    # When sends actually left, for the rolling one-second window Telegram counts in: evenly
+    # spaced slots still bunch up when the event loop runs late, and a bunch is a 429.
+    _sent_times: deque[float] = field(default_factory=deque)
 
     def __post_init__(self) -> None:
         if self.rate <= 0:
@@ -55,7 +64,17 @@ class Pacer:
         self._next_slot = slot + 1.0 / self.rate
         return slot
 
+    def window_wait(self, now: float) -> float:
+        """Seconds to wait so that no rolling window holds more than `rate` sends."""
+        while self._sent_times and self._sent_times[0] <= now - WINDOW:
+            self._sent_times.popleft()
+        if len(self._sent_times) < max(1, int(self.rate * WINDOW * WINDOW_SHARE)):
+            return 0.0
+        return self._sent_times[0] + WINDOW - now
+
     def record_send(self, chat_id: int, at: float) -> None:
+        """Call as the message leaves."""
+        self._sent_times.append(at)
         self._chat_ready[chat_id] = max(
             self._chat_ready.get(chat_id, 0.0), at + self.interval(chat_id)
         )

@@ -1,37 +1,51 @@
-"""One scheduled run: ingest the sources, select what is new and hot, put it in the outbox.
+"""One scheduled run: ingest the sources, select what is new and hot, put it in the outbox for
+the channel and for the chats following its topics. Also the admin's manual /publish, and the
+paused switch that scheduled runs obey.
 
 Selection and enqueueing share one transaction, so an article is either selected and queued for
-the channel, or neither — a crash between the two cannot lose or double a post."""
+the channel and every subscriber, or for none of them — a crash between the two cannot lose or
+double a post. Only newly selected articles fan out: a new subscriber is not sent the back
+catalogue."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeAlias
 
+from jobs.article_urls import normalise_url
+from jobs.fanout import recipients
 from jobs.ingest import ingest
 from jobs.selection import PublishRules, select_new
-from storage.records import Article, IngestReport
+from storage.records import Article, DeliveryStatus, IngestReport
 from storage.repository import UowFactory
 
 log = logging.getLogger(__name__)
 
 LAST_RUN_KEY = "last_run_at"
+LAST_INGEST_KEY = "last_ingest"  # JSON counts of the last run's ingest, for /stats
+# "1": scheduled runs ingest but select nothing (/pause), so /publish and /preview still find
+# the articles that arrive meanwhile.
+PAUSED_KEY = "paused"
 
 
 @dataclass(frozen=True, slots=True)
 class RunReport:
     ingest: IngestReport
     selected: list[Article]
-    enqueued: int
+    enqueued: int  # channel posts queued
+    fanned_out: int = 0  # deliveries queued for subscribers of the selected articles' topics
+    paused: bool = False  # publishing was paused: ingested only
 
 
 async def select_articles(
     uow: UowFactory, rules: PublishRules, channel_id: int, now: datetime
 ) -> list[Article]:
-    """What a run would post now (no side effects): the dry run and /stats use it."""
+    """What a run would post now (no side effects): the dry run uses it."""
     async with uow() as repo:
         candidates = await repo.selection_candidates(rules.prefilter(now), channel_id)
     return select_new(candidates, now, rules)
@@ -47,27 +61,128 @@ async def publish_run(
 ) -> RunReport:
     report = await ingest(uow, folders, clock=clock)
     now = clock()
-    enqueued = 0
+    enqueued = fanned_out = 0
     async with uow() as repo:
         channel = await repo.chat(channel_id)
-        candidates = await repo.selection_candidates(rules.prefilter(now), channel_id)
-        selected = select_new(candidates, now, rules)
-        if channel is not None and not channel.active:
+        paused = await repo.get_state(PAUSED_KEY) == "1"
+        selected = []
+        if paused:
+            log.info("publishing is paused (/resume to restart it): nothing selected")
+        elif channel is not None and not channel.active:
             log.error(
                 "the bot cannot post to the channel (%s); nothing queued until it can "
                 "(add the bot to the channel as an administrator, then restart)",
                 channel.title or channel_id,
             )
-            selected = []
+        else:
+            candidates = await repo.selection_candidates(rules.prefilter(now), channel_id)
+            selected = select_new(candidates, now, rules)
+        followers = await repo.subscribers({t for a in selected for t in a.topics})
         for article in selected:
             enqueued += await repo.enqueue(article.id, [channel_id], now)
+            chats = recipients(article, followers, channel_id=channel_id, min_heat=rules.min_heat)
+            fanned_out += await repo.enqueue(article.id, chats, now)
         await repo.set_state(LAST_RUN_KEY, now.isoformat())
+        await repo.set_state(LAST_INGEST_KEY, json.dumps(_ingest_counts(report)))
     log.info(
-        "run: %d new, %d updated, %d unchanged, %d skipped files; %d selected",
+        "run: %d new, %d updated, %d unchanged, %d skipped files; %d selected, "
+        "%d deliveries to subscribers",
         report.new,
         report.updated,
         report.unchanged,
         len(report.skipped),
         len(selected),
+        fanned_out,
     )
-    return RunReport(report, selected, enqueued)
+    return RunReport(report, selected, enqueued, fanned_out, paused)
+
+
+def _ingest_counts(report: IngestReport) -> dict[str, int]:
+    return {
+        "new": report.new,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "skipped": len(report.skipped),
+    }
+
+
+# -- pausing ----------------------------------------------------------------------------------
+
+
+async def set_paused(uow: UowFactory, paused: bool) -> bool:
+    """Pause or resume scheduled selection; False when it already was so."""
+    async with uow() as repo:
+        was = await repo.get_state(PAUSED_KEY) == "1"
+        await repo.set_state(PAUSED_KEY, "1" if paused else "0")
+    return was != paused
+
+
+# -- manual publishing ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownArticle:
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelUnavailable:
+    article: Article
+
+
+@dataclass(frozen=True, slots=True)
+class AlreadyPosted:
+    """Sent to the channel (sent_at set), or queued and on its way there."""
+
+    article: Article
+    status: DeliveryStatus
+    sent_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Queued:
+    article: Article
+    to_channel: bool  # False: its channel post was already on its way
+    again: bool  # the channel had it before (a forced or failed post sent once more)
+    subscribers: int  # subscriber deliveries added
+
+
+ManualPublish: TypeAlias = UnknownArticle | ChannelUnavailable | AlreadyPosted | Queued
+
+_ON_ITS_WAY = (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
+_POSTED = (DeliveryStatus.SENT, *_ON_ITS_WAY)  # failed or cancelled: not posted, try again
+
+
+async def publish_now(
+    uow: UowFactory, url: str, channel_id: int, now: datetime, *, force: bool = False
+) -> ManualPublish:
+    """Queue a stored article for the channel and its topics' subscribers now, whatever its
+    heat and age (the admin's call). Once posted, only `force` posts it to the channel again;
+    subscribers who already had it never get it twice."""
+    key = normalise_url(url)
+    async with uow() as repo:
+        article = await repo.article_by_url(key) if key else None
+        if article is None:
+            return UnknownArticle(url)
+        channel = await repo.chat(channel_id)
+        if channel is not None and not channel.active:
+            return ChannelUnavailable(article)
+        existing = await repo.delivery(article.id, channel_id)
+        if existing is not None and existing.status in _POSTED and not force:
+            return AlreadyPosted(article, existing.status, existing.sent_at)
+        to_channel = again = False
+        if existing is None:
+            to_channel = await repo.enqueue(article.id, [channel_id], now) > 0
+        elif existing.status not in _ON_ITS_WAY:
+            await repo.requeue(existing.id, now)
+            to_channel = again = True
+        followers = await repo.subscribers(article.topics)
+        chats = recipients(article, followers, channel_id=channel_id, min_heat=None)
+        added = await repo.enqueue(article.id, chats, now)
+    log.info(
+        "manual publish of article %d: channel %s, %d subscriber deliveries",
+        article.id,
+        "queued again" if again else "queued" if to_channel else "already on its way",
+        added,
+    )
+    return Queued(article, to_channel, again, added)

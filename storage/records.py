@@ -66,6 +66,23 @@ class Chat:
     min_heat: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Subscriber:
+    """A chat following at least one of the topics asked about: what fan-out decides on."""
+
+    chat_id: int
+    active: bool
+    min_heat: int | None  # the chat's own threshold; None: the global one
+    topic_keys: frozenset[str]  # the keys (topic_key) of the asked-about topics it follows
+
+
+@dataclass(frozen=True, slots=True)
+class TopicSummary:
+    id: int
+    name: str
+    articles: int  # stored articles carrying the topic
+
+
 class DeliveryStatus(enum.StrEnum):
     PENDING = "pending"
     SENDING = "sending"

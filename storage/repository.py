@@ -10,7 +10,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, Table, bindparam, delete, func, or_, select, update
 from sqlalchemy import literal as sqlalchemy_literal
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -22,6 +22,8 @@ from storage.records import (
     ChatKind,
     Delivery,
     DeliveryStatus,
+    Subscriber,
+    TopicSummary,
     topic_key,
 )
 from storage.tables import (
@@ -234,24 +236,18 @@ class Repository:
         """Articles that may be eligible and have no outbox row for the channel yet, hottest
         first. The database narrows (indexes on published_at and the outbox); the pure
         jobs.selection function has the final word."""
-        posted = select(DeliveryRow.id).where(
-            DeliveryRow.article_id == ArticleRow.id, DeliveryRow.chat_id == channel_id
-        )
-        conditions = [
-            ArticleRow.heat >= rules.min_heat,
-            or_(ArticleRow.published.is_(None), ArticleRow.published.is_(True)),
-            ArticleRow.published_at <= rules.published_before,
-            ~posted.exists(),
-        ]
-        if rules.published_after is not None:
-            conditions.append(ArticleRow.published_at >= rules.published_after)
         stmt = (
             select(ArticleRow)
-            .where(and_(*conditions))
+            .where(*_candidate_conditions(rules, channel_id))
             .order_by(ArticleRow.heat.desc(), ArticleRow.published_at.desc(), ArticleRow.id)
             .limit(rules.limit)
         )
         return await self._articles(stmt)
+
+    async def count_selection_candidates(self, rules: SelectionRules, channel_id: int) -> int:
+        """How many articles a run could pick from now, before the per-run cap."""
+        stmt = select(func.count(ArticleRow.id)).where(*_candidate_conditions(rules, channel_id))
+        return int((await self.session.scalar(stmt)) or 0)
 
     async def count_articles(self) -> int:
         return int((await self.session.scalar(select(func.count(ArticleRow.id)))) or 0)
@@ -307,6 +303,121 @@ class Repository:
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
+    async def set_min_heat(self, chat_id: int, min_heat: int | None, now: datetime) -> None:
+        await self.session.execute(
+            update(ChatRow).where(ChatRow.id == chat_id).values(min_heat=min_heat, updated_at=now)
+        )
+
+    async def chat_activity(self, exclude: Iterable[int] = ()) -> tuple[int, int]:
+        """(active, inactive) chats, leaving out `exclude` (the channel is not an audience)."""
+        rows = await self.session.execute(
+            select(ChatRow.active, func.count(ChatRow.id))
+            .where(ChatRow.id.not_in(list(exclude)))
+            .group_by(ChatRow.active)
+        )
+        counts = {bool(active): int(n) for active, n in rows}
+        return counts.get(True, 0), counts.get(False, 0)
+
+    # -- topics and subscriptions ---------------------------------------------------------------
+
+    async def topic_summaries(self) -> list[TopicSummary]:
+        """Every topic with the number of stored articles carrying it, most articles first."""
+        articles = func.count(ArticleTopicRow.article_id)
+        rows = await self.session.execute(
+            select(TopicRow.id, TopicRow.name, articles)
+            .outerjoin(ArticleTopicRow, ArticleTopicRow.topic_id == TopicRow.id)
+            .group_by(TopicRow.id, TopicRow.name)
+        )
+        found = [TopicSummary(id_, name, int(n)) for id_, name, n in rows]
+        # Sorted here: SQLite's lower() folds ASCII only.
+        found.sort(key=lambda t: (-t.articles, t.name.casefold(), t.id))
+        return found
+
+    async def followed_topic_ids(self, chat_id: int) -> set[int]:
+        rows = await self.session.scalars(
+            select(SubscriptionRow.topic_id).where(SubscriptionRow.chat_id == chat_id)
+        )
+        return set(rows)
+
+    async def subscribe(self, chat_id: int, topic_ids: Iterable[int], now: datetime) -> set[int]:
+        """Follow these topics; returns the ones the chat did not follow before."""
+        wanted = set(topic_ids) - await self.followed_topic_ids(chat_id)
+        if wanted:
+            await self.session.execute(
+                self._insert(SubscriptionRow)
+                .values([{"chat_id": chat_id, "topic_id": t, "created_at": now} for t in wanted])
+                .on_conflict_do_nothing()
+            )
+        return wanted
+
+    async def unsubscribe(self, chat_id: int, topic_ids: Iterable[int] | None = None) -> set[int]:
+        """Stop following these topics (None: all); returns the ones the chat did follow."""
+        followed = await self.followed_topic_ids(chat_id)
+        dropped = followed if topic_ids is None else followed & set(topic_ids)
+        if dropped:
+            await self.session.execute(
+                delete(SubscriptionRow).where(
+                    SubscriptionRow.chat_id == chat_id,
+                    SubscriptionRow.topic_id.in_(list(dropped)),
+                )
+            )
+        return dropped
+
+    async def cancel_unfollowed(self, chat_id: int, reason: str) -> int:
+        """Cancel the chat's pending deliveries of articles it no longer follows any topic of, so
+        that unsubscribing also stops what was already queued."""
+        still_followed = (
+            select(ArticleTopicRow.article_id)
+            .join(SubscriptionRow, SubscriptionRow.topic_id == ArticleTopicRow.topic_id)
+            .where(
+                SubscriptionRow.chat_id == chat_id,
+                ArticleTopicRow.article_id == DeliveryRow.article_id,
+            )
+        )
+        result = await self.session.execute(
+            update(DeliveryRow)
+            .where(
+                DeliveryRow.chat_id == chat_id,
+                DeliveryRow.status == DeliveryStatus.PENDING,
+                ~still_followed.exists(),
+            )
+            .values(status=DeliveryStatus.CANCELLED, last_error=reason)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def subscribers(self, topic_names: Iterable[str]) -> list[Subscriber]:
+        """Active chats following at least one of these topics, each once, with the topics it
+        follows among them. A prefilter: jobs.fanout decides who gets an article."""
+        keys = sorted({k for k in map(topic_key, topic_names) if k})
+        found: dict[int, tuple[bool, int | None, set[str]]] = {}
+        for start in range(0, len(keys), 500):
+            rows = await self.session.execute(
+                select(ChatRow.id, ChatRow.active, ChatRow.min_heat, TopicRow.key)
+                .join(SubscriptionRow, SubscriptionRow.chat_id == ChatRow.id)
+                .join(TopicRow, TopicRow.id == SubscriptionRow.topic_id)
+                .where(TopicRow.key.in_(keys[start : start + 500]), ChatRow.active.is_(True))
+            )
+            for chat_id, active, min_heat, key in rows:
+                found.setdefault(chat_id, (active, min_heat, set()))[2].add(key)
+        return [
+            Subscriber(chat_id, active, min_heat, frozenset(followed))
+            for chat_id, (active, min_heat, followed) in sorted(found.items())
+        ]
+
+    async def subscriber_counts(self) -> list[tuple[str, int]]:
+        """Active chats per followed topic, most followed first."""
+        chats = func.count(SubscriptionRow.chat_id)
+        rows = await self.session.execute(
+            select(TopicRow.name, chats)
+            .join(SubscriptionRow, SubscriptionRow.topic_id == TopicRow.id)
+            .join(ChatRow, ChatRow.id == SubscriptionRow.chat_id)
+            .where(ChatRow.active.is_(True))
+            .group_by(TopicRow.id, TopicRow.name)
+        )
+        counts = [(name, int(n)) for name, n in rows]
+        counts.sort(key=lambda item: (-item[1], item[0].casefold()))
+        return counts
+
     # -- outbox -------------------------------------------------------------------------------
 
     async def enqueue(self, article_id: int, chat_ids: Iterable[int], now: datetime) -> int:
@@ -340,8 +451,9 @@ class Repository:
     ) -> list[Delivery]:
         """Move up to `limit` due pending deliveries to `sending` and return them, oldest first.
 
-        One worker per database (the lease guarantees it), so select-then-update is enough; a
-        row left in `sending` by a crash is released at the next start."""
+        One worker per database, so select-then-update is enough, provided the update re-checks
+        the status: a chat deactivated between the two statements has its rows cancelled, and
+        they must stay so. A row left in `sending` by a crash is released at the next start."""
         skip = list(skip_chats)
         stmt = (
             select(DeliveryRow.id)
@@ -357,11 +469,15 @@ class Repository:
         ids = list((await self.session.scalars(stmt)).all())
         if not ids:
             return []
-        await self.session.execute(
+        claimed = await self.session.execute(
             update(DeliveryRow)
-            .where(DeliveryRow.id.in_(ids))
+            .where(DeliveryRow.id.in_(ids), DeliveryRow.status == DeliveryStatus.PENDING)
             .values(status=DeliveryStatus.SENDING, attempts=DeliveryRow.attempts + 1)
+            .returning(DeliveryRow.id)
         )
+        ids = [id_ for (id_,) in claimed]
+        if not ids:
+            return []
         rows = await self.session.scalars(
             select(DeliveryRow)
             .where(DeliveryRow.id.in_(ids))
@@ -393,6 +509,28 @@ class Repository:
             update(DeliveryRow)
             .where(DeliveryRow.id == delivery_id, DeliveryRow.status == DeliveryStatus.SENDING)
             .values(status=DeliveryStatus.SENT, message_id=message_id, sent_at=now, last_error=None)
+        )
+
+    async def mark_sent_many(self, sent: Sequence[tuple[int, int | None, datetime]]) -> None:
+        """Record many successful sends (delivery id, message id, when) in one statement."""
+        table = DeliveryRow.__table__
+        assert isinstance(table, Table)
+        stmt = (
+            update(table)
+            .where(
+                table.c.id == bindparam("b_id"),
+                table.c.status == DeliveryStatus.SENDING.value,
+            )
+            .values(
+                status=DeliveryStatus.SENT.value,
+                message_id=bindparam("b_message_id"),
+                sent_at=bindparam("b_sent_at"),
+                last_error=None,
+            )
+        )
+        await self.session.execute(
+            stmt,
+            [{"b_id": i, "b_message_id": m, "b_sent_at": at} for i, m, at in sent],
         )
 
     async def mark_retry(self, delivery_id: int, at: datetime, error: str) -> None:
@@ -491,6 +629,43 @@ class Repository:
         )
         return [_delivery(r) for r in rows]
 
+    async def delivery(self, article_id: int, chat_id: int) -> Delivery | None:
+        row = await self.session.scalar(
+            select(DeliveryRow).where(
+                DeliveryRow.article_id == article_id, DeliveryRow.chat_id == chat_id
+            )
+        )
+        return None if row is None else _delivery(row)
+
+    async def requeue(self, delivery_id: int, now: datetime) -> None:
+        """Send a finished delivery again (a forced /publish): the (article, chat) row stays
+        unique, it just starts over."""
+        await self.session.execute(
+            update(DeliveryRow)
+            .where(
+                DeliveryRow.id == delivery_id,
+                DeliveryRow.status.not_in([DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
+            )
+            .values(
+                status=DeliveryStatus.PENDING,
+                attempts=0,
+                next_attempt_at=now,
+                last_error=None,
+                message_id=None,
+                sent_at=None,
+            )
+        )
+
+    async def sent_times(self, chat_id: int, since: datetime) -> list[datetime]:
+        rows = await self.session.scalars(
+            select(DeliveryRow.sent_at).where(
+                DeliveryRow.chat_id == chat_id,
+                DeliveryRow.status == DeliveryStatus.SENT,
+                DeliveryRow.sent_at >= since,
+            )
+        )
+        return [at for at in rows if at is not None]
+
     # -- state --------------------------------------------------------------------------------
 
     async def get_state(self, key: str) -> str | None:
@@ -502,21 +677,6 @@ class Repository:
         await self.session.execute(
             stmt.on_conflict_do_update(index_elements=[StateRow.key], set_={"value": value})
         )
-
-    async def subscriber_chats(self, topic_ids: Sequence[int]) -> list[Chat]:
-        if not topic_ids:
-            return []
-        rows = await self.session.scalars(
-            select(ChatRow)
-            .where(
-                ChatRow.active.is_(True),
-                ChatRow.id.in_(
-                    select(SubscriptionRow.chat_id).where(SubscriptionRow.topic_id.in_(topic_ids))
-                ),
-            )
-            .order_by(ChatRow.id)
-        )
-        return [_chat(r) for r in rows]
 
 
 class UnitOfWork:
@@ -548,6 +708,21 @@ class UnitOfWork:
 
 
 UowFactory = Callable[[], AbstractAsyncContextManager[Repository]]
+
+
+def _candidate_conditions(rules: SelectionRules, channel_id: int) -> list[ColumnElement[bool]]:
+    posted = select(DeliveryRow.id).where(
+        DeliveryRow.article_id == ArticleRow.id, DeliveryRow.chat_id == channel_id
+    )
+    conditions = [
+        ArticleRow.heat >= rules.min_heat,
+        or_(ArticleRow.published.is_(None), ArticleRow.published.is_(True)),
+        ArticleRow.published_at <= rules.published_before,
+        ~posted.exists(),
+    ]
+    if rules.published_after is not None:
+        conditions.append(ArticleRow.published_at >= rules.published_after)
+    return conditions
 
 
 def _article_columns(data: ArticleData) -> Mapping[str, Any]:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from jobs.pacing import MIN_RATE, RECOVERY_AFTER, Backoff, Pacer
+from jobs.pacing import (
+    MIN_RATE,
+    RECOVERY_AFTER,
+    RECOVERY_FACTOR,
+    SLOWDOWN_FACTOR,
+    WINDOW_SHARE,
+    Backoff,
+    Pacer,
+)
 
 USER, OTHER_USER, GROUP = 11, 12, -100
 
@@ -53,9 +61,9 @@ def test_429s_from_several_chats_slow_the_overall_pace_then_it_recovers() -> Non
     assert pacer.rate == 30  # one chat's 429s are that chat's business
     pacer.retry_after(2, 1, now=1.0)
     pacer.retry_after(3, 1, now=2.0)
-    assert pacer.rate == pytest.approx(21)
+    assert pacer.rate == pytest.approx(30 * SLOWDOWN_FACTOR)
     pacer.take_slot(2.0 + RECOVERY_AFTER)
-    assert pacer.rate == pytest.approx(23.1)
+    assert pacer.rate == pytest.approx(30 * SLOWDOWN_FACTOR * RECOVERY_FACTOR)
     for step in range(2, 20):
         pacer.take_slot(2.0 + step * RECOVERY_AFTER)
     assert pacer.rate == 30
@@ -85,3 +93,13 @@ def test_backoff_is_exponential_with_jitter_and_capped(
     attempt: int, jitter: float, delay: float
 ) -> None:
     assert Backoff(base=2.0, cap=600.0).delay(attempt, jitter) == pytest.approx(delay)
+
+
+def test_rolling_window_holds_back_a_bunch() -> None:
+    pacer = Pacer(cap=100)
+    allowed = int(100 * WINDOW_SHARE)
+    for n in range(allowed):
+        assert pacer.window_wait(0.5) == 0
+        pacer.record_send(10_000 + n, 0.5)  # a late event loop lets a whole second go at once
+    assert pacer.window_wait(0.5) == pytest.approx(1.0)
+    assert pacer.window_wait(1.5) == 0

@@ -21,6 +21,9 @@ def main() -> None:
         action="store_true",
         help="treat any numeric chat id as an existing chat (no add_chat needed)",
     )
+    parser.add_argument(
+        "--control", action="store_true", help="serve /control/<action> for benchmarks"
+    )
     args = parser.parse_args()
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -32,6 +35,7 @@ def main() -> None:
         host=args.host,
         port=args.port,
         auto_create_chats=args.auto_chats,
+        control=args.control,
     )
     with fake:
         print(f"base_url {fake.base_url}", flush=True)

@@ -20,6 +20,7 @@ from aiohttp import web
 
 from tests.fake_telegram import errors
 from tests.fake_telegram.calls import Call
+from tests.fake_telegram.control import add_control_routes
 from tests.fake_telegram.errors import ApiError, bad_request
 from tests.fake_telegram.faults import make_fault
 from tests.fake_telegram.methods import METHOD_NAMES, METHODS, SENDING_METHODS, Outcome
@@ -51,8 +52,10 @@ class FakeTelegram:
         port: int = 0,
         auto_create_chats: bool = False,
         clock: Callable[[], float] = time.monotonic,
+        control: bool = False,
     ) -> None:
         self.token = token
+        self._control = control
         self._host = host
         self._requested_port = port
         self._clock = clock
@@ -133,6 +136,8 @@ class FakeTelegram:
     async def _open(self) -> None:
         app = web.Application(client_max_size=50 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        if self._control:
+            add_control_routes(app, self)
         # a cancelled long poll must end its handler, not linger until its timeout
         self._runner = web.AppRunner(
             app, access_log=None, handler_cancellation=True, shutdown_timeout=1.0
@@ -150,6 +155,10 @@ class FakeTelegram:
             self._runner = None
 
     # addresses
+
+    def now(self) -> float:
+        """The fake's clock, the one Call.time is read from."""
+        return self._clock()
 
     @property
     def port(self) -> int:

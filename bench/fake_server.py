@@ -1,0 +1,58 @@
+"""Starts the fake Bot API in its own process (so its CPU is not the bot's) and talks to its
+/control endpoints."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import urllib.request
+from typing import Any
+
+TOKEN = "123456:BENCH-TOKEN"
+
+
+class FakeServer:
+    def __init__(self, *, global_rate: float) -> None:
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tests.fake_telegram",
+                "--auto-chats",
+                "--control",
+                "--token",
+                TOKEN,
+                "--global-rate",
+                str(global_rate),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        first = self.proc.stdout.readline().split()
+        self.base_url = first[1]
+        self.root = self.base_url.rsplit("/", 1)[0]
+
+    def _call(self, path: str, body: dict[str, Any] | None = None) -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(
+            f"{self.root}/control/{path}", data=data, headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.load(response)
+
+    def add_chat(self, chat_id: int, type_: str, username: str | None = None) -> None:
+        self._call("add_chat", {"chat_id": chat_id, "type": type_, "username": username})
+
+    def push_update(self, update: dict[str, Any]) -> float:
+        return float(self._call("push_update", update)["time"])
+
+    def stats(self, chat_id: int | None = None) -> dict[str, Any]:
+        suffix = f"?chat_id={chat_id}" if chat_id is not None else ""
+        result: dict[str, Any] = self._call(f"stats{suffix}")
+        return result
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)

@@ -1,0 +1,125 @@
+"""The checks handlers start with: remember the chat, and decide (bot.permissions) whether the
+sender may change the chat's topics or use an admin command."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
+from typing import Any
+
+from telegram import Chat, Message, Update, User
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from bot.handlers.replies import reply
+from bot.permissions import Verdict, is_bot_admin, may_manage_chat
+from bot.services import services
+from jobs.subscriptions import remember_chat
+from storage.records import ChatKind
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+
+NOT_A_GROUP_ADMIN = "Only this group's admins can change what it follows."
+NOT_A_BOT_ADMIN = "Sorry, that command is only for the admins of this bot."
+CANNOT_CHECK = "I couldn't check whether you are an admin here; please try again in a minute."
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def command_message(update: Update) -> Message:
+    """The message a command handler was called for (chat_command lets no other through)."""
+    message = update.effective_message
+    assert message is not None
+    return message
+
+
+async def remember(context: ContextTypes.DEFAULT_TYPE, chat: Chat) -> None:
+    """The chat is known, and active again if it had blocked the bot or sent /stop: a message
+    or a button press from it shows that it can be reached and wants to be."""
+    title = chat.title or chat.full_name or chat.username
+    await remember_chat(
+        services(context.application).uow, chat.id, ChatKind(chat.type), title, now()
+    )
+
+
+def chat_command(callback: Handler) -> Handler:
+    """A command anyone may send; the chat is remembered first."""
+
+    @functools.wraps(callback)
+    async def handle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.effective_chat is None or update.effective_message is None:
+            return
+        await remember(context, update.effective_chat)
+        await callback(update, context)
+
+    return handle
+
+
+def admin_command(callback: Handler) -> Handler:
+    """A command for the numeric user ids in telegram.admins only; anyone else is refused, and
+    the refusal is logged with their id."""
+
+    @functools.wraps(callback)
+    async def handle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is None:
+            return
+        if not sender_is_bot_admin(update, context):
+            user = message.from_user
+            log.warning(
+                "refused %s from user %s in chat %d: not in telegram.admins",
+                (message.text or "").split(maxsplit=1)[0][:40],
+                user.id if user else "(none)",
+                message.chat_id,
+            )
+            await reply(message, NOT_A_BOT_ADMIN)
+            return
+        await handle_for_chat(update, context)
+
+    handle_for_chat = chat_command(callback)
+    return handle
+
+
+def sender_is_bot_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    message = update.effective_message
+    user = message.from_user if message is not None else update.effective_user
+    return is_bot_admin(
+        user.id if user else None,
+        services(context.application).config.telegram.admins,
+        sent_as_chat=message is not None and message.sender_chat is not None,
+    )
+
+
+async def may_manage(
+    context: ContextTypes.DEFAULT_TYPE, chat: Chat, user: User | None, message: Message | None
+) -> str | None:
+    """None when the sender may change what the chat follows, else the polite refusal to show.
+    `message` is the sender's own message (None for a button press)."""
+    anonymous = (
+        message is not None
+        and message.sender_chat is not None
+        and message.sender_chat.id == chat.id
+    )
+    verdict = may_manage_chat(chat.type, anonymous_admin=anonymous)
+    if verdict is Verdict.ASK_TELEGRAM:
+        if user is None:
+            return NOT_A_GROUP_ADMIN
+        svc = services(context.application)
+
+        async def fetch() -> str:
+            member = await context.bot.get_chat_member(chat.id, user.id)
+            return str(member.status)
+
+        try:
+            status = await svc.member_status.status(chat.id, user.id, fetch)
+        except TelegramError as exc:
+            log.warning("getChatMember(%d, %d) failed: %s", chat.id, user.id, exc.message)
+            return CANNOT_CHECK
+        verdict = may_manage_chat(chat.type, member_status=status)
+    return None if verdict is Verdict.ALLOWED else NOT_A_GROUP_ADMIN

@@ -1,0 +1,43 @@
+"""my_chat_member: Telegram tells the bot when it is blocked, removed, or added somewhere.
+Blocked or removed: the chat turns inactive and its queued posts are cancelled; added (or
+unblocked): the chat is known and active again."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.constants import ChatMemberStatus
+from telegram.ext import ContextTypes
+
+from bot.handlers.access import now
+from bot.services import services
+from jobs.subscriptions import forget_chat, remember_chat
+from storage.records import ChatKind
+
+log = logging.getLogger(__name__)
+
+_PRESENT = frozenset(
+    {ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
+)
+_GONE = frozenset({ChatMemberStatus.LEFT, ChatMemberStatus.BANNED})
+
+
+async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    change = update.my_chat_member
+    if change is None:
+        return
+    chat, status = change.chat, change.new_chat_member.status
+    uow = services(context.application).uow
+    if status in _GONE:
+        reason = (
+            "bot was blocked by the user"
+            if chat.type == "private"
+            else f"bot was removed from the {chat.type}"
+        )
+        log.info("chat %d: %s; deactivated", chat.id, reason)
+        await forget_chat(uow, chat.id, reason, now())
+    elif status in _PRESENT:
+        title = chat.title or chat.full_name or chat.username
+        log.info("chat %d (%s): the bot is %s there", chat.id, chat.type, status)
+        await remember_chat(uow, chat.id, ChatKind(chat.type), title, now())

@@ -1,0 +1,62 @@
+"""How the bot answers a command: straight away with the Bot API (never through the outbox,
+where it would queue behind a fan-out), as Telegram HTML, without link previews."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+from datetime import timedelta
+
+from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Message
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, RetryAfter
+
+log = logging.getLogger(__name__)
+
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+# A reply that must wait longer than this for Telegram's flood limit is dropped: the user has
+# moved on, and the handler must not hold up every other update meanwhile.
+MAX_REPLY_WAIT = 5.0
+
+
+async def reply(
+    message: Message, text: str, *, markup: InlineKeyboardMarkup | None = None
+) -> Message | None:
+    for attempt in (1, 2):
+        try:
+            return await message.reply_text(
+                text,
+                parse_mode=ParseMode.HTML,
+                link_preview_options=NO_PREVIEW,
+                reply_markup=markup,
+                # in a group the command may have been deleted by then
+                allow_sending_without_reply=True,
+            )
+        except RetryAfter as exc:
+            wait = _seconds(exc.retry_after)
+            if attempt == 2 or wait > MAX_REPLY_WAIT:
+                log.warning("reply to chat %d dropped: flood limit (%g s)", message.chat_id, wait)
+                return None
+            await asyncio.sleep(wait)
+    return None
+
+
+async def edit(message: Message, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    """Edit a message of the bot's in place; an edit that changes nothing is not an error."""
+    try:
+        await message.edit_text(
+            text, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW, reply_markup=markup
+        )
+    except BadRequest as exc:
+        if "not modified" not in exc.message.casefold():
+            raise
+
+
+def escape(text: str) -> str:
+    """User and article text inside Telegram HTML."""
+    return html.escape(text, quote=False)
+
+
+def _seconds(value: float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)

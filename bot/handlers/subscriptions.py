@@ -1,0 +1,221 @@
+"""What a chat follows: /start (with a deep link), /help, /topic, /untopic, /mytopics, /heat and
+/stop. Thin: parse, call jobs.subscriptions, answer."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.handlers.access import (
+    chat_command,
+    command_message,
+    may_manage,
+    now,
+    sender_is_bot_admin,
+)
+from bot.handlers.commands import argument_text, help_text
+from bot.handlers.menus import set_admin_menu
+from bot.handlers.replies import escape, reply
+from bot.services import services
+from jobs import subscriptions
+from jobs.subscriptions import TopicChanges
+from jobs.topic_matching import Ambiguous, NoMatch, topic_slug
+
+log = logging.getLogger(__name__)
+
+
+MAX_NAMES = 30  # per list in an answer: a message has 4096 characters
+MAX_UNRESOLVED = 10
+MAX_HEAT = 100_000  # far above any article (the corpus tops out near 300)
+
+
+def _names(names: Sequence[str]) -> str:
+    shown = ", ".join(f"<b>{escape(n)}</b>" for n in names[:MAX_NAMES])
+    return shown + (f" and {len(names) - MAX_NAMES} more" if len(names) > MAX_NAMES else "")
+
+
+async def _refused(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Reply with the refusal and return True when the sender may not change this chat."""
+    message = command_message(update)
+    refusal = await may_manage(context, message.chat, message.from_user, message)
+    if refusal is not None:
+        await reply(message, refusal)
+        return True
+    return False
+
+
+@chat_command
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = command_message(update)
+    svc = services(context.application)
+    slug = argument_text(message.text)
+    if slug:
+        if await _refused(update, context):
+            return
+        changes = await subscriptions.follow_slug(svc.uow, message.chat_id, slug.split()[0], now())
+        if changes is None:
+            await reply(message, "That link names a topic I don't know. /topics lists them all.")
+        else:
+            await reply(message, _followed_text(changes) + "\n\n/mytopics shows what you follow.")
+        return
+    channel = svc.config.telegram.channel
+    where = f" in {escape(channel)}" if isinstance(channel, str) else ""
+    await reply(
+        message,
+        f"Hi! I post the day's hottest AI news{where}, and I can send the posts about the topics "
+        "you choose right here.\n\n"
+        "• /topics — browse the topics and tap to follow\n"
+        "• /topic <code>computer vision</code> — follow one by name\n"
+        "• /mytopics — what this chat follows\n"
+        "• /help — every command",
+    )
+    if sender_is_bot_admin(update, context) and message.chat.type == "private":
+        # at start-up Telegram refuses the menu of an admin who never wrote to the bot
+        await set_admin_menu(context.bot, message.chat_id)
+
+
+@chat_command
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = command_message(update)
+    admin = sender_is_bot_admin(update, context) and message.chat.type == "private"
+    await reply(message, help_text(admin=admin))
+
+
+@chat_command
+async def topic(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = command_message(update)
+    text = argument_text(message.text)
+    if not text:
+        await reply(
+            message,
+            "Which topic? For example: /topic <code>computer vision</code> or "
+            "/topic <code>nlp, robotics</code>. /topics lists them all.",
+        )
+        return
+    if await _refused(update, context):
+        return
+    changes = await subscriptions.follow(
+        services(context.application).uow, message.chat_id, text, now()
+    )
+    await reply(message, _followed_text(changes))
+
+
+@chat_command
+async def untopic(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = command_message(update)
+    text = argument_text(message.text)
+    if not text:
+        await reply(
+            message, "Which topic? For example: /untopic <code>ai</code>. /mytopics lists yours."
+        )
+        return
+    if await _refused(update, context):
+        return
+    changes = await subscriptions.unfollow(
+        services(context.application).uow, message.chat_id, text, now()
+    )
+    lines = []
+    if changes.changed:
+        lines.append(f"Stopped following {_names(changes.changed)}.")
+    lines += _unresolved_lines(changes, among="the topics this chat follows")
+    await reply(message, "\n".join(lines) or "Nothing changed.")
+
+
+@chat_command
+async def mytopics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = command_message(update)
+    followed = await subscriptions.followed_topics(
+        services(context.application).uow, message.chat_id
+    )
+    if not followed:
+        await reply(message, "This chat follows no topics yet. /topics to pick some.")
+        return
+    username = context.bot.username
+    lines = [f"This chat follows {len(followed)} topic{'s' if len(followed) != 1 else ''}:"]
+    for t in followed[:MAX_NAMES]:
+        link = f"https://t.me/{username}?start={topic_slug(t.name)}"
+        lines.append(f"• <b>{escape(t.name)}</b> — share: {escape(link)}")
+    if len(followed) > MAX_NAMES:
+        lines.append(f"• … and {len(followed) - MAX_NAMES} more")
+    lines.append("\n/untopic <code>name</code> to stop one, /stop to stop all.")
+    await reply(message, "\n".join(lines))
+
+
+@chat_command
+async def heat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = command_message(update)
+    svc = services(context.application)
+    floor = svc.config.publish.min_heat
+    text = argument_text(message.text)
+    if not text:
+        own = await subscriptions.chat_min_heat(svc.uow, message.chat_id)
+        await reply(message, _heat_text(own, floor) + "\nChange it with /heat <code>n</code>.")
+        return
+    try:
+        value = int(text.split()[0])
+    except ValueError:
+        value = -1
+    if not 0 <= value <= MAX_HEAT:
+        await reply(message, "Give a whole number, for example /heat <code>150</code>.")
+        return
+    if await _refused(update, context):
+        return
+    stored = await subscriptions.set_chat_min_heat(svc.uow, message.chat_id, value, floor, now())
+    if stored is None and value < floor:
+        note = f"It cannot go below the bot's minimum ({floor:g}), so that is what applies.\n"
+    else:
+        note = ""
+    await reply(message, note + _heat_text(stored, floor))
+
+
+def _heat_text(own: int | None, floor: float) -> str:
+    if own is None:
+        return f"This chat gets the posts of its topics with heat ≥ {floor:g} (the bot's minimum)."
+    return (
+        f"This chat gets the posts of its topics with heat ≥ {own} "
+        f"(the bot's minimum is {floor:g})."
+    )
+
+
+@chat_command
+async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = command_message(update)
+    if await _refused(update, context):
+        return
+    dropped = await subscriptions.stop(services(context.application).uow, message.chat_id, now())
+    await reply(
+        message,
+        f"Done: this chat follows nothing now ({dropped} topic{'s' if dropped != 1 else ''} "
+        "dropped) and gets no more posts. /topics or /topic <code>name</code> to start again.",
+    )
+
+
+def _followed_text(changes: TopicChanges) -> str:
+    lines = []
+    if changes.changed:
+        lines.append(f"✅ Now following {_names(changes.changed)}.")
+    if changes.unchanged:
+        lines.append(f"Already following {_names(changes.unchanged)}.")
+    lines += _unresolved_lines(changes, among="the topics")
+    return "\n".join(lines) or "Nothing changed."
+
+
+def _unresolved_lines(changes: TopicChanges, *, among: str) -> list[str]:
+    lines = []
+    for item in changes.unresolved[:MAX_UNRESOLVED]:
+        query = f"“{escape(item.query)}”"
+        if isinstance(item, Ambiguous):
+            lines.append(
+                f"{query} fits several: {_names(item.candidates)}. Which one? "
+                "Type more of the name."
+            )
+        elif isinstance(item, NoMatch) and item.suggestions:
+            lines.append(f"{query}: no such topic. Did you mean {_names(item.suggestions)}?")
+        else:
+            lines.append(f"{query} matches none of {among}. /topics lists them all.")
+    if len(changes.unresolved) > MAX_UNRESOLVED:
+        lines.append(f"… and {len(changes.unresolved) - MAX_UNRESOLVED} more names not found.")
+    return lines

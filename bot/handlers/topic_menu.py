@@ -1,0 +1,130 @@
+"""/topics: every topic with its article count, this chat's own marked, as pages of inline
+buttons that follow or unfollow with one tap (the message is edited in place).
+
+Callback data stays far below Telegram's 64 bytes by carrying ids, never names:
+"t:<topic id>:<page>" toggles a topic, "p:<page>" turns the page."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.ext import ContextTypes
+
+from bot.handlers.access import chat_command, command_message, may_manage, now, remember
+from bot.handlers.replies import edit, reply
+from bot.services import services
+from jobs.subscriptions import catalogue, toggle
+from storage.records import TopicSummary
+
+PAGE_SIZE = 8  # buttons per page: a phone screen shows them without scrolling
+LABEL_CHARS = 40
+FOLLOWED_MARK = "✅"
+BUTTON_PATTERN = r"^(t:\d+:\d+|p:\d+)$"
+_TOGGLE = re.compile(r"^t:(\d+):(\d+)$")
+_PAGE = re.compile(r"^p:(\d+)$")
+
+
+@dataclass(frozen=True, slots=True)
+class TopicPage:
+    html: str
+    buttons: list[list[tuple[str, str]]]  # rows of (label, callback data)
+    page: int  # clamped to the pages there are
+    pages: int
+
+
+def topic_page(topics: Sequence[TopicSummary], followed: Collection[int], page: int) -> TopicPage:
+    """One page of the topic list, as text and buttons. Pure."""
+    if not topics:
+        return TopicPage(
+            "No topics yet: they come from the articles the bot reads. Try again later.",
+            [],
+            0,
+            1,
+        )
+    pages = (len(topics) + PAGE_SIZE - 1) // PAGE_SIZE
+    page = min(max(page, 0), pages - 1)
+    shown = topics[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    rows = [[(_label(t, t.id in followed), f"t:{t.id}:{page}")] for t in shown]
+    turns = []
+    if page > 0:
+        turns.append(("« Previous", f"p:{page - 1}"))
+    if page < pages - 1:
+        turns.append(("Next »", f"p:{page + 1}"))
+    if turns:
+        rows.append(turns)
+    count = sum(1 for t in topics if t.id in followed)
+    lines = [
+        "<b>Topics</b> — tap one to follow it, tap again to stop. "
+        f"{FOLLOWED_MARK} marks the ones this chat follows ({count}); "
+        "the number is how many articles carry the topic.",
+    ]
+    if pages > 1:
+        lines.append(f"Page {page + 1} of {pages}.")
+    return TopicPage("\n".join(lines), rows, page, pages)
+
+
+def _label(topic: TopicSummary, followed: bool) -> str:
+    name = topic.name if len(topic.name) <= LABEL_CHARS else topic.name[: LABEL_CHARS - 1] + "…"
+    mark = f"{FOLLOWED_MARK} " if followed else ""
+    return f"{mark}{name} · {topic.articles}"
+
+
+def _markup(page: TopicPage) -> InlineKeyboardMarkup | None:
+    if not page.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(label, callback_data=data) for label, data in row]
+            for row in page.buttons
+        ]
+    )
+
+
+@chat_command
+async def topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = command_message(update)
+    listed, followed = await catalogue(services(context.application).uow, message.chat_id)
+    page = topic_page(listed, followed, 0)
+    await reply(message, page.html, markup=_markup(page))
+
+
+async def on_topic_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    if not isinstance(query.message, Message):
+        await query.answer("This list is too old; send /topics again.")
+        return
+    message = query.message
+    uow = services(context.application).uow
+    answer = None
+    if toggled := _TOGGLE.match(query.data):
+        topic_id, page_number = int(toggled[1]), int(toggled[2])
+        refusal = await may_manage(context, message.chat, query.from_user, None)
+        if refusal is not None:
+            await query.answer(refusal, show_alert=True)
+            return
+        await remember(context, message.chat)
+        changed = await toggle(uow, message.chat.id, topic_id, now())
+        if changed is None:
+            answer = "That topic is gone."
+        else:
+            name, following = changed
+            answer = f"Following {name}" if following else f"Stopped following {name}"
+    elif paged := _PAGE.match(query.data):
+        page_number = int(paged[1])
+    else:
+        await query.answer()
+        return
+    await query.answer(_short(answer) if answer else None)
+    listed, followed = await catalogue(uow, message.chat.id)
+    page = topic_page(listed, followed, page_number)
+    await edit(message, page.html, _markup(page))
+
+
+def _short(text: str) -> str:
+    # answerCallbackQuery takes at most 200 characters; topic names can be long
+    return text if len(text) <= 190 else text[:189] + "…"

@@ -1,0 +1,50 @@
+"""What handlers and jobs share, kept in application.bot_data: the composition root (bot.app)
+builds it, handlers reach it through `services(context.application)`."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram.ext import Application
+
+from bot.config import Config
+from bot.permissions import MemberStatusCache
+from bot.sender import TelegramSender
+from jobs.delivery import DeliveryWorker
+from jobs.selection import PublishRules
+from storage.repository import UowFactory
+
+SERVICES = "feedbot"
+
+
+@dataclass
+class Services:
+    config: Config
+    engine: AsyncEngine
+    uow: UowFactory
+    worker: DeliveryWorker
+    sender: TelegramSender
+    channel_id: int = 0
+    worker_task: asyncio.Task[None] | None = None
+    # Scheduled runs and manual /publish take turns: both select and enqueue.
+    run_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    member_status: MemberStatusCache = field(default_factory=MemberStatusCache)
+
+
+def services(application: Application[Any, Any, Any, Any, Any, Any]) -> Services:
+    found = application.bot_data[SERVICES]
+    assert isinstance(found, Services)
+    return found
+
+
+def publish_rules(config: Config) -> PublishRules:
+    hours = config.publish.max_age_hours
+    return PublishRules(
+        min_heat=config.publish.min_heat,
+        max_age=None if hours is None else timedelta(hours=hours),
+        max_per_run=config.publish.max_per_run,
+    )

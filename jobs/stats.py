@@ -1,0 +1,84 @@
+"""The figures /stats shows, gathered in one read-only transaction. Days are UTC days."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from jobs.publishing import LAST_INGEST_KEY, LAST_RUN_KEY, PAUSED_KEY
+from jobs.selection import PublishRules
+from storage.records import DeliveryStatus
+from storage.repository import UowFactory
+
+CHART_DAYS = 14
+
+
+@dataclass(frozen=True, slots=True)
+class IngestCounts:
+    new: int
+    updated: int
+    unchanged: int
+    skipped: int
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    now: datetime
+    paused: bool
+    articles: int  # stored
+    eligible: int  # a run could pick them now (before the per-run cap)
+    posted_today: int  # to the channel, since 00:00 UTC
+    posts_per_day: list[tuple[date, int]]  # channel posts, the last CHART_DAYS days, oldest first
+    last_run_at: datetime | None
+    last_ingest: IngestCounts | None
+    skipped_files: list[tuple[str, str]]  # (path, reason) of files the last ingest left out
+    subscribers: list[tuple[str, int]]  # (topic, active chats following it), most first
+    chats_active: int
+    chats_inactive: int
+    deliveries: dict[DeliveryStatus, int]
+
+
+async def gather_stats(
+    uow: UowFactory, rules: PublishRules, channel_id: int, now: datetime
+) -> Stats:
+    today = now.astimezone(UTC).date()
+    first_day = today - timedelta(days=CHART_DAYS - 1)
+    async with uow() as repo:
+        articles = await repo.count_articles()
+        eligible = await repo.count_selection_candidates(rules.prefilter(now), channel_id)
+        sent = await repo.sent_times(channel_id, datetime.combine(first_day, time(), UTC))
+        last_run = await repo.get_state(LAST_RUN_KEY)
+        last_ingest = await repo.get_state(LAST_INGEST_KEY)
+        paused = await repo.get_state(PAUSED_KEY) == "1"
+        skipped = await repo.skipped_source_files()
+        subscribers = await repo.subscriber_counts()
+        active, inactive = await repo.chat_activity(exclude=[channel_id])
+        deliveries = await repo.delivery_counts()
+    per_day = daily_counts(sent, today, CHART_DAYS)
+    return Stats(
+        now=now,
+        paused=paused,
+        articles=articles,
+        eligible=eligible,
+        posted_today=per_day[-1][1],
+        posts_per_day=per_day,
+        last_run_at=datetime.fromisoformat(last_run) if last_run else None,
+        last_ingest=IngestCounts(**json.loads(last_ingest)) if last_ingest else None,
+        skipped_files=skipped,
+        subscribers=subscribers,
+        chats_active=active,
+        chats_inactive=inactive,
+        deliveries=deliveries,
+    )
+
+
+def daily_counts(times: Iterable[datetime], today: date, days: int) -> list[tuple[date, int]]:
+    """How many of `times` fall on each of the `days` UTC days ending with `today`, oldest
+    first; days without any are there with 0, so a chart shows the gaps."""
+    counts = Counter(at.astimezone(UTC).date() for at in times)
+    return [
+        (day, counts[day]) for day in (today - timedelta(days=n) for n in range(days - 1, -1, -1))
+    ]

@@ -1,0 +1,158 @@
+"""Following topics: what /topic, /untopic, /stop, /heat, the topic buttons and deep links change.
+
+Each function is one transaction. Names are resolved by jobs.topic_matching against the topics
+the database knows (from stored articles and the config's `topics:`); nothing here creates a
+topic from what a user typed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from jobs.topic_matching import Ambiguous, Match, NoMatch, resolve_topics, topic_from_slug
+from storage.records import ChatKind, TopicSummary
+from storage.repository import UowFactory
+
+UNFOLLOWED = "unsubscribed"
+STOPPED = "stopped with /stop"
+
+
+@dataclass(frozen=True, slots=True)
+class TopicChanges:
+    changed: tuple[str, ...] = ()  # followed (or unfollowed) just now
+    unchanged: tuple[str, ...] = ()  # already followed (or not followed)
+    unresolved: tuple[Ambiguous | NoMatch, ...] = ()
+
+
+async def remember_chat(
+    uow: UowFactory, chat_id: int, kind: ChatKind, title: str | None, now: datetime
+) -> None:
+    """A message from the chat: it is known, and reachable again if it had blocked the bot."""
+    async with uow() as repo:
+        await repo.ensure_chat(chat_id, kind, title, now)
+
+
+async def forget_chat(uow: UowFactory, chat_id: int, reason: str, now: datetime) -> None:
+    """The bot was blocked or removed: nothing more goes there until the chat comes back."""
+    async with uow() as repo:
+        await repo.deactivate_chat(chat_id, reason, now)
+
+
+async def add_topics(uow: UowFactory, names: Sequence[str]) -> None:
+    """Topics offered before any article carries them (the config's `topics:`)."""
+    if names:
+        async with uow() as repo:
+            await repo.ensure_topics(names)
+
+
+async def catalogue(uow: UowFactory, chat_id: int) -> tuple[list[TopicSummary], set[int]]:
+    """Every topic with its article count, and the ids of those the chat follows."""
+    async with uow() as repo:
+        return await repo.topic_summaries(), await repo.followed_topic_ids(chat_id)
+
+
+async def followed_topics(uow: UowFactory, chat_id: int) -> list[TopicSummary]:
+    topics, followed = await catalogue(uow, chat_id)
+    return [t for t in topics if t.id in followed]
+
+
+async def follow(uow: UowFactory, chat_id: int, text: str, now: datetime) -> TopicChanges:
+    """Follow the topics named in `text` (comma-separated queries)."""
+    async with uow() as repo:
+        topics = await repo.topic_summaries()
+        matched, unresolved = _resolve(text, topics)
+        added = await repo.subscribe(chat_id, matched.values(), now)
+    return _changes(matched, added, unresolved)
+
+
+async def follow_slug(
+    uow: UowFactory, chat_id: int, slug: str, now: datetime
+) -> TopicChanges | None:
+    """Follow the topic a deep link names; None when no topic has that slug."""
+    async with uow() as repo:
+        topics = await repo.topic_summaries()
+        name = topic_from_slug(slug, [t.name for t in topics])
+        if name is None:
+            return None
+        matched = {name: next(t.id for t in topics if t.name == name)}
+        added = await repo.subscribe(chat_id, matched.values(), now)
+    return _changes(matched, added, [])
+
+
+async def unfollow(uow: UowFactory, chat_id: int, text: str, now: datetime) -> TopicChanges:
+    """Stop following the topics named in `text`, matched among the chat's own topics (so "ai"
+    means the one AI topic it follows, not every topic starting with "ai")."""
+    async with uow() as repo:
+        followed = await repo.followed_topic_ids(chat_id)
+        topics = [t for t in await repo.topic_summaries() if t.id in followed]
+        matched, unresolved = _resolve(text, topics)
+        dropped = await repo.unsubscribe(chat_id, matched.values())
+        await repo.cancel_unfollowed(chat_id, UNFOLLOWED)
+    return _changes(matched, dropped, unresolved)
+
+
+async def toggle(
+    uow: UowFactory, chat_id: int, topic_id: int, now: datetime
+) -> tuple[str, bool] | None:
+    """Follow the topic if the chat does not, else stop; (name, following now), or None when
+    the topic no longer exists."""
+    async with uow() as repo:
+        name = next((t.name for t in await repo.topic_summaries() if t.id == topic_id), None)
+        if name is None:
+            return None
+        if await repo.unsubscribe(chat_id, [topic_id]):
+            await repo.cancel_unfollowed(chat_id, UNFOLLOWED)
+            return name, False
+        await repo.subscribe(chat_id, [topic_id], now)
+        return name, True
+
+
+async def stop(uow: UowFactory, chat_id: int, now: datetime) -> int:
+    """Unfollow everything and cancel what was queued; the chat stays known (inactive) and any
+    later command brings it back. Returns how many topics it followed."""
+    async with uow() as repo:
+        dropped = await repo.unsubscribe(chat_id)
+        await repo.deactivate_chat(chat_id, STOPPED, now)
+    return len(dropped)
+
+
+async def chat_min_heat(uow: UowFactory, chat_id: int) -> int | None:
+    async with uow() as repo:
+        chat = await repo.chat(chat_id)
+    return None if chat is None else chat.min_heat
+
+
+async def set_chat_min_heat(
+    uow: UowFactory, chat_id: int, value: int, global_min: float, now: datetime
+) -> int | None:
+    """The chat's own minimum heat; a value at or below the global one clears it (None)."""
+    stored = value if value > global_min else None
+    async with uow() as repo:
+        await repo.set_min_heat(chat_id, stored, now)
+    return stored
+
+
+def _resolve(
+    text: str, topics: Sequence[TopicSummary]
+) -> tuple[dict[str, int], list[Ambiguous | NoMatch]]:
+    ids = {t.name: t.id for t in topics}
+    matched: dict[str, int] = {}
+    unresolved: list[Ambiguous | NoMatch] = []
+    for resolution in resolve_topics(text, list(ids)):
+        if isinstance(resolution, Match):
+            matched[resolution.topic] = ids[resolution.topic]
+        else:
+            unresolved.append(resolution)
+    return matched, unresolved
+
+
+def _changes(
+    matched: dict[str, int], changed_ids: Iterable[int], unresolved: Sequence[Ambiguous | NoMatch]
+) -> TopicChanges:
+    changed = set(changed_ids)
+    return TopicChanges(
+        changed=tuple(name for name, id_ in matched.items() if id_ in changed),
+        unchanged=tuple(name for name, id_ in matched.items() if id_ not in changed),
+        unresolved=tuple(unresolved),
+    )

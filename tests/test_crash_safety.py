@@ -1,0 +1,151 @@
+"""Crash safety of a fan-out, with real processes: SIGKILL mid-way then restart completes it
+with duplicates bounded by the sends in flight; SIGTERM mid-way exits 0 and loses nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from storage.database import create_engine, create_sessionmaker, upgrade_to_head
+from storage.records import ArticleData, ChatKind, DeliveryStatus
+from storage.repository import UnitOfWork
+from tests.bot_process import CHANNEL, CHANNEL_ID, BotProcess, write_config
+from tests.fake_telegram.server import FakeTelegram
+
+pytestmark = pytest.mark.process
+
+SUBSCRIBERS = range(5000, 5300)
+RATE = 100
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeTelegram]:
+    with FakeTelegram(global_rate=RATE, auto_create_chats=True) as fake:
+        fake.add_chat(CHANNEL_ID, "channel", title="AI news", username=CHANNEL[1:])
+        yield fake
+    assert not fake.internal_errors
+
+
+def _seed_fan_out(config_dir: Path) -> str:
+    """An article already queued for 300 private chats, as a selection run would leave it."""
+    url = f"sqlite:///{config_dir / 'feedbot.db'}"
+    upgrade_to_head(url)
+
+    async def seed() -> None:
+        engine = create_engine(url)
+        sessions = create_sessionmaker(engine)
+        now = datetime.now(UTC)
+        try:
+            async with UnitOfWork(sessions) as repo:
+                article_id = await repo.add_article(
+                    ArticleData(
+                        url="https://example.com/big",
+                        link="https://example.com/big",
+                        title="Big news",
+                        heat=200,
+                        published_at=now,
+                    ),
+                    source_path="/seed.md",
+                    source_mtime_ns=1,
+                    now=now,
+                )
+                for chat in SUBSCRIBERS:
+                    await repo.ensure_chat(chat, ChatKind.PRIVATE, None, now)
+                await repo.enqueue(article_id, SUBSCRIBERS, now)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(seed())
+    return url
+
+
+def _statuses(url: str) -> Counter[DeliveryStatus]:
+    async def count() -> Counter[DeliveryStatus]:
+        engine = create_engine(url)
+        try:
+            async with UnitOfWork(create_sessionmaker(engine)) as repo:
+                return Counter(await repo.delivery_counts())
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(count())
+
+
+def _received(fake: FakeTelegram) -> Counter[int]:
+    return Counter(c.chat_id for c in fake.sent() if c.chat_id in SUBSCRIBERS)
+
+
+def _start(tmp_path: Path, fake: FakeTelegram) -> BotProcess:
+    config = write_config(
+        tmp_path,
+        fake,
+        delivery={"max_messages_per_second": RATE},
+        logging={"level": "INFO"},
+        schedule={"interval_seconds": 60},
+    )
+    return BotProcess("run", "--config", str(config), env={"TELEGRAM_BOT_TOKEN": fake.token})
+
+
+def test_sigkill_mid_fan_out_then_restart_completes_it(fake: FakeTelegram, tmp_path: Path) -> None:
+    url = _seed_fan_out(tmp_path)
+    first = _start(tmp_path, fake)
+    try:
+        fake.wait_for(
+            lambda f: len(_received(f)) >= 100, timeout=30, what="100 subscribers reached"
+        )
+    finally:
+        first.kill()
+    before = _received(fake)
+    assert len(before) < len(SUBSCRIBERS), "the kill came too late to test anything"
+
+    second = _start(tmp_path, fake)
+    try:
+        fake.wait_for(
+            lambda f: len(_received(f)) == len(SUBSCRIBERS), timeout=60, what="all subscribers"
+        )
+        second.wait_for_log(r"delivery worker started")
+    finally:
+        assert second.terminate() == 0, second.log[-3000:]
+    received = _received(fake)
+    assert set(received) == set(SUBSCRIBERS)  # nothing lost
+    duplicates = sum(received.values()) - len(SUBSCRIBERS)
+    in_flight = re.search(r"(\d+) deliveries were in flight", second.log)
+    # Only sends that were in flight at the kill can repeat, each at most once.
+    assert duplicates <= (int(in_flight.group(1)) if in_flight else 0)
+    assert max(received.values()) <= 2
+    counts = _statuses(url)
+    assert counts[DeliveryStatus.SENT] == len(SUBSCRIBERS)
+    assert counts.get(DeliveryStatus.SENDING, 0) == 0 and counts.get(DeliveryStatus.PENDING, 0) == 0
+
+
+def test_sigterm_mid_fan_out_exits_0_and_restart_sends_each_exactly_once(
+    fake: FakeTelegram, tmp_path: Path
+) -> None:
+    url = _seed_fan_out(tmp_path)
+    first = _start(tmp_path, fake)
+    try:
+        fake.wait_for(
+            lambda f: len(_received(f)) >= 100, timeout=30, what="100 subscribers reached"
+        )
+    finally:
+        code = first.terminate()
+    assert code == 0, first.log[-3000:]
+    counts = _statuses(url)
+    assert counts.get(DeliveryStatus.SENDING, 0) == 0  # everything claimed was sent or handed back
+    assert counts[DeliveryStatus.SENT] == len(_received(fake)) < len(SUBSCRIBERS)
+
+    second = _start(tmp_path, fake)
+    try:
+        fake.wait_for(
+            lambda f: len(_received(f)) == len(SUBSCRIBERS), timeout=60, what="all subscribers"
+        )
+    finally:
+        assert second.terminate() == 0, second.log[-3000:]
+    assert "in flight" not in second.log
+    assert set(_received(fake).values()) == {1}

@@ -1,0 +1,74 @@
+"""Who receives an article besides the channel (jobs.fanout.recipients), as a table."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from jobs.fanout import recipients
+from storage.records import Article, Subscriber, topic_key
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+CHANNEL = -100500
+
+
+def article(heat: int | None = 150, topics: tuple[str, ...] = ("AI", "Computer Vision")) -> Article:
+    return Article(
+        id=1,
+        url="https://example.com/a",
+        link="https://example.com/a",
+        title="T",
+        excerpt="",
+        source_name=None,
+        source_domain=None,
+        image_url=None,
+        heat=heat,
+        published=True,
+        published_at=NOW,
+        topics=topics,
+        first_seen_at=NOW,
+        updated_at=NOW,
+    )
+
+
+def chat(
+    chat_id: int, *topics: str, active: bool = True, min_heat: int | None = None
+) -> Subscriber:
+    return Subscriber(chat_id, active, min_heat, frozenset(topic_key(t) for t in topics))
+
+
+CASES = [
+    pytest.param(article(), [chat(1, "AI")], 100, [1], id="follows one topic"),
+    pytest.param(
+        article(), [chat(1, "AI", "Computer Vision")], 100, [1], id="two matching topics: once"
+    ),
+    pytest.param(article(), [chat(1, "AI"), chat(1, "Computer Vision")], 100, [1], id="dup rows"),
+    pytest.param(article(), [chat(1, "Robotics")], 100, [], id="follows other topics only"),
+    pytest.param(article(), [chat(1, "computer  vision")], 100, [1], id="topic identity is key"),
+    pytest.param(article(), [chat(1, "AI", active=False)], 100, [], id="inactive chat"),
+    pytest.param(article(), [chat(CHANNEL, "AI")], 100, [], id="the channel is no subscriber"),
+    pytest.param(article(heat=150), [chat(1, "AI", min_heat=200)], 100, [], id="own threshold"),
+    pytest.param(article(heat=200), [chat(1, "AI", min_heat=200)], 100, [1], id="own reached"),
+    pytest.param(article(heat=150), [chat(1, "AI", min_heat=50)], 160, [], id="never below global"),
+    pytest.param(article(heat=None), [chat(1, "AI")], 100, [], id="no heat: scheduled no"),
+    pytest.param(
+        article(heat=10), [chat(1, "AI", min_heat=500)], None, [1], id="manual ignores heat"
+    ),
+    pytest.param(article(heat=None), [chat(1, "AI")], None, [1], id="manual, no heat"),
+    pytest.param(article(topics=()), [chat(1, "AI")], 100, [], id="article without topics"),
+    pytest.param(
+        article(),
+        [chat(3, "AI"), chat(2, "Computer Vision"), chat(1, "Robotics")],
+        100,
+        [2, 3],
+        id="several chats, ascending",
+    ),
+]
+
+
+@pytest.mark.parametrize(("item", "candidates", "min_heat", "expected"), CASES)
+def test_recipients(
+    item: Article, candidates: list[Subscriber], min_heat: float | None, expected: list[int]
+) -> None:
+    assert recipients(item, candidates, channel_id=CHANNEL, min_heat=min_heat) == expected

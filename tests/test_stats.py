@@ -1,0 +1,86 @@
+"""/stats: the per-day counting and the text (pure), and the chart when matplotlib is there."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from bot.charts import posts_per_day_png
+from bot.formatting import visible_length
+from bot.handlers.stats import stats_text
+from jobs.stats import IngestCounts, Stats, daily_counts
+from storage.records import DeliveryStatus
+
+TODAY = date(2026, 11, 26)
+NOON = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+
+
+def test_daily_counts_fill_gaps_and_use_utc_days() -> None:
+    times = [
+        NOON,
+        NOON - timedelta(hours=11, minutes=59),  # 00:01 UTC today
+        NOON - timedelta(hours=12, minutes=1),  # 23:59 UTC yesterday
+        # 01:00 on the 26th in UTC+2 is the 25th, 23:00 UTC
+        datetime(2026, 11, 26, 1, 0, tzinfo=timezone(timedelta(hours=2))),
+        NOON - timedelta(days=20),  # outside the window
+    ]
+    counts = daily_counts(times, TODAY, 3)
+    assert counts == [(date(2026, 11, 24), 0), (date(2026, 11, 25), 2), (TODAY, 2)]
+
+
+def _stats(**changes: object) -> Stats:
+    base = Stats(
+        now=NOON,
+        paused=False,
+        articles=120,
+        eligible=3,
+        posted_today=2,
+        posts_per_day=daily_counts([NOON], TODAY, 14),
+        last_run_at=NOON - timedelta(minutes=4),
+        last_ingest=IngestCounts(new=1, updated=2, unchanged=117, skipped=0),
+        skipped_files=[("/data/articles/2026/bad <1>.md", "broken YAML & more")],
+        subscribers=[("AI & Robots", 4), ("NLP", 1)],
+        chats_active=5,
+        chats_inactive=1,
+        deliveries={DeliveryStatus.PENDING: 2, DeliveryStatus.SENDING: 1, DeliveryStatus.FAILED: 1},
+    )
+    return Stats(**{**{f: getattr(base, f) for f in base.__dataclass_fields__}, **changes})
+
+
+def test_stats_text() -> None:
+    text = stats_text(_stats(), [Path("/data/articles")])
+    assert text.splitlines() == [
+        "<b>feedbot</b> — scheduled publishing on",
+        "Articles: 120 stored · 3 eligible now · 2 posted today",
+        "Last run: 2026-11-26 11:56 UTC (4 min ago)",
+        "Last ingest: 1 new, 2 updated, 117 unchanged files",
+        "Files skipped at the last ingest (1):",
+        "• 2026/bad &lt;1&gt;.md: broken YAML &amp; more",
+        "Chats: 5 active · 1 inactive",
+        "Deliveries: 3 pending · 1 failed · 0 sent",
+        "Subscribers per topic:",
+        "• AI &amp; Robots: 4",
+        "• NLP: 1",
+    ]
+
+
+def test_stats_text_paused_never_run_and_long_lists_stay_short() -> None:
+    many = [(f"/x/{n}.md", "not UTF-8 text") for n in range(500)]
+    topics = [(f"Topic {n}", 1) for n in range(500)]
+    text = stats_text(
+        _stats(
+            paused=True, last_run_at=None, last_ingest=None, skipped_files=many, subscribers=topics
+        )
+    )
+    assert "scheduled publishing <b>paused</b> (/resume)" in text
+    assert "Last run: never" in text and "Last ingest" not in text
+    assert "• … and 490 more" in text and "• … and 490 more topics" in text
+    assert visible_length(text) < 4096
+
+
+def test_chart_is_a_png() -> None:
+    pytest.importorskip("matplotlib")
+    png = posts_per_day_png(daily_counts([NOON], TODAY, 14), "posts")
+    assert png is not None and png.startswith(b"\x89PNG\r\n\x1a\n")
