@@ -136,7 +136,7 @@ async def publish_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
     async with svc.run_lock:
         report = await publish_run(
             svc.uow,
-            [s.path for s in svc.config.sources],
+            svc.config.folders,
             publish_rules(svc.config),
             svc.channel_id,
         )

@@ -100,7 +100,7 @@ async def _ingest_once(config: Config) -> int:
 
     engine = create_engine(config.database.url)
     try:
-        report = await ingest(make_uow(engine), [s.path for s in config.sources])
+        report = await ingest(make_uow(engine), config.folders)
     finally:
         await engine.dispose()
     _print_report(report)
@@ -114,7 +114,7 @@ async def _dry_run(config: Config) -> int:
     engine = create_engine(config.database.url)
     try:
         uow = make_uow(engine)
-        report = await ingest(uow, [s.path for s in config.sources])
+        report = await ingest(uow, config.folders)
         async with uow() as repo:
             known = await repo.get_state(channel_state_key(config.telegram.channel))
         # Without a token the channel's id cannot be asked for; before the first real run

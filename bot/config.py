@@ -8,14 +8,24 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    field_validator,
+)
 
 from storage.database import DatabaseUrlError, async_url, sqlite_path
 
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 DATABASE_URL_ENV = "DATABASE_URL"
+WEBHOOK_SECRET_ENV = "TELEGRAM_WEBHOOK_SECRET"
 _CHANNEL_USERNAME = re.compile(r"^@[A-Za-z][A-Za-z0-9_]{3,31}$")
 
 
@@ -27,11 +37,44 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
 
 
+class WebhookConfig(_Section):
+    """Receive updates by webhook instead of long polling."""
+
+    url: str
+    listen: str = "0.0.0.0"  # a container's server must listen beyond loopback
+    port: Annotated[int, Field(ge=1, le=65535)] = 8443
+    secret_token: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not value.startswith("https://"):
+            raise ValueError(
+                "expected the public https:// URL Telegram posts updates to, e.g. "
+                '"https://bot.example.com/telegram"'
+            )
+        return value
+
+    @field_validator("secret_token")
+    @classmethod
+    def _secret(cls, value: str | None) -> str | None:
+        # Telegram's own rule for secret_token: 1-256 characters A-Z, a-z, 0-9, _ and -.
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
+            raise ValueError("expected 1-256 characters from A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @property
+    def path(self) -> str:
+        """The URL's path: where the local server accepts updates."""
+        return urlsplit(self.url).path.lstrip("/")
+
+
 class TelegramConfig(_Section):
     token: str | None = None
     api_base_url: str = "https://api.telegram.org/bot"
     channel: str | int
     admins: tuple[int, ...] = ()
+    webhook: WebhookConfig | None = None
 
     @field_validator("channel")
     @classmethod
@@ -78,10 +121,45 @@ class DatabaseConfig(_Section):
 
 
 class FolderSource(_Section):
+    """A folder of article files, read recursively."""
+
     path: Path
 
 
-Source = FolderSource
+class FeedSource(_Section):
+    """The site's paged JSON API: page 1, then nextPage links."""
+
+    url: str
+    max_pages: Annotated[int, Field(ge=1)] = 5
+    timeout_seconds: Annotated[float, Field(gt=0)] = 20
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(
+                "expected an http(s) URL of a JSON feed page, e.g. "
+                "https://everyday-cc.github.io/ai/api/news/index.json"
+            )
+        return value
+
+
+def _source_kind(value: Any) -> str | None:
+    # Pick the model by its key, so an error names that model's keys rather than every
+    # member of the union.
+    if isinstance(value, dict):
+        return "feed" if "url" in value else "folder" if "path" in value else None
+    return "feed" if isinstance(value, FeedSource) else "folder"
+
+
+Source = Annotated[
+    Annotated[FolderSource, Tag("folder")] | Annotated[FeedSource, Tag("feed")],
+    Discriminator(
+        _source_kind,
+        custom_error_type="source_kind",
+        custom_error_message="expected a source with either path: (a folder) or url: (a JSON feed)",
+    ),
+]
 
 
 class ScheduleConfig(_Section):
@@ -100,6 +178,14 @@ class DeliveryConfig(_Section):
     paid_broadcast: bool = False
 
 
+class HealthConfig(_Section):
+    """An HTTP /healthz endpoint (200 while the database answers). In webhook mode it is served
+    on the webhook's port anyway; this section adds it in polling mode."""
+
+    listen: str = "0.0.0.0"  # probed from outside the container
+    port: Annotated[int, Field(ge=1, le=65535)] | None = None
+
+
 class LoggingConfig(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -111,9 +197,18 @@ class Config(_Section):
     schedule: ScheduleConfig = ScheduleConfig()
     publish: PublishConfig = PublishConfig()
     delivery: DeliveryConfig = DeliveryConfig()
+    health: HealthConfig = HealthConfig()
     logging: LoggingConfig = LoggingConfig()
     topics: tuple[str, ...] = ()
     path: Path = Path("config.yaml")  # where it was read from; not a YAML key
+
+    @property
+    def folders(self) -> list[Path]:
+        return [s.path for s in self.sources if isinstance(s, FolderSource)]
+
+    @property
+    def feeds(self) -> list[FeedSource]:
+        return [s for s in self.sources if isinstance(s, FeedSource)]
 
     def require_token(self) -> str:
         if not self.telegram.token:
@@ -141,6 +236,7 @@ _EXPECTED = {
     "missing": "required key is missing",
     "extra_forbidden": "unknown key",
     "path_type": "expected a folder path",
+    "source_kind": "expected a source with either path: (a folder) or url: (a JSON feed)",
 }
 
 
@@ -160,11 +256,17 @@ def _describe(error: Mapping[str, Any]) -> str:
         elif not str(part).startswith("function-"):
             loc += f".{part}" if loc else str(part)
     # Union members show up as extra path parts ("telegram.channel.str"): hide them.
-    loc = re.sub(r"\.(str|int|float|bool|none|FolderSource|constrained-\w+)\b", "", loc)
+    loc = re.sub(
+        r"\.(str|int|float|bool|none|folder|feed|WebhookConfig|constrained-\w+)\b",
+        "",
+        loc,
+    )
     kind = error["type"]
     ctx = error.get("ctx") or {}
     if kind in _BOUNDS:
-        message = f"expected a number {_BOUNDS[kind]} {next(iter(ctx.values()), '')}".rstrip()
+        bound = next(iter(ctx.values()), "")
+        bound = f"{bound:g}" if isinstance(bound, float) else bound  # "1000", not "1000.0"
+        message = f"expected a number {_BOUNDS[kind]} {bound}".rstrip()
     elif kind == "value_error":
         message = str(error["msg"]).removeprefix("Value error, ")
     else:
@@ -179,6 +281,14 @@ def _merge_env(raw: dict[str, Any], env: Mapping[str, str]) -> None:
         telegram = raw.setdefault("telegram", {})
         if isinstance(telegram, dict):
             telegram["token"] = env[TOKEN_ENV]
+    if env.get(WEBHOOK_SECRET_ENV):
+        webhook = (
+            raw.get("telegram", {}).get("webhook")
+            if isinstance(raw.get("telegram"), dict)
+            else None
+        )
+        if isinstance(webhook, dict):
+            webhook["secret_token"] = env[WEBHOOK_SECRET_ENV]
     if env.get(DATABASE_URL_ENV):
         database = raw.setdefault("database", {})
         if isinstance(database, dict):
@@ -188,6 +298,8 @@ def _merge_env(raw: dict[str, Any], env: Mapping[str, str]) -> None:
 def _resolve_paths(config: Config, base: Path, from_env: bool) -> Config:
     sources = tuple(
         FolderSource(path=s.path if s.path.is_absolute() else (base / s.path).resolve())
+        if isinstance(s, FolderSource)
+        else s
         for s in config.sources
     )
     database = config.database

@@ -86,7 +86,7 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert message is not None
     svc = services(context.application)
     figures = await gather_stats(svc.uow, publish_rules(svc.config), svc.channel_id, now())
-    await reply(message, stats_text(figures, [s.path for s in svc.config.sources]))
+    await reply(message, stats_text(figures, svc.config.folders))
     title = f"Channel posts per day (UTC), last {CHART_DAYS} days"
     png = await asyncio.to_thread(posts_per_day_png, figures.posts_per_day, title)
     if png is None:
