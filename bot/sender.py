@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from datetime import timedelta
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message
 from telegram.constants import ParseMode
@@ -20,6 +19,7 @@ from telegram.error import (
 )
 
 from bot.formatting import Post, render_post, render_text_post
+from bot.rate_limit import broadcast_send, retry_seconds
 from jobs import delivery
 from storage.records import Article
 
@@ -32,11 +32,6 @@ _CHAT_GONE = ("chat not found", "user is deactivated", "bot was kicked", "have n
 
 def _keyboard(post: Post) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[InlineKeyboardButton(post.button_text, url=post.link)]])
-
-
-def _retry_seconds(exc: RetryAfter) -> float:
-    value: int | float | timedelta = exc.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 class TelegramSender:
@@ -80,6 +75,10 @@ class TelegramSender:
         )
 
     async def send(self, chat_id: int, article: Article) -> delivery.SendOutcome:
+        with broadcast_send():
+            return await self._send(chat_id, article)
+
+    async def _send(self, chat_id: int, article: Article) -> delivery.SendOutcome:
         post, text_post = self._render(article)
         try:
             try:
@@ -95,7 +94,7 @@ class TelegramSender:
                     message.message_id, f"photo refused ({exc.message}), sent as text"
                 )
         except RetryAfter as exc:
-            return delivery.RetryAfter(_retry_seconds(exc))
+            return delivery.RetryAfter(retry_seconds(exc))
         except ChatMigrated as exc:
             return delivery.ChatMoved(exc.new_chat_id)
         except Forbidden as exc:

@@ -16,15 +16,23 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from jobs.pacing import Backoff, Pacer
+from jobs.send_gate import SendGate
 from storage.records import Article, Delivery
 from storage.repository import Repository, UowFactory
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# Database errors the engine waits out (a server restart, a dropped connection) instead of
+# giving up: the outbox is the only record of what is owed.
+DB_UNAVAILABLE = (OperationalError, InterfaceError, OSError)
+DB_RETRY_CAP = 30.0  # seconds between two tries while the database is away
+WRITES_AFTER_STOP = 3  # tries left for an outcome write once a stop came
 
 # Sends in flight at once. Enough for Telegram's latency at the paid 1000/s; more only grows
 # httpx's connection pool, whose bookkeeping costs CPU per connection on every request.
@@ -95,6 +103,7 @@ class DeliveryWorker:
         sender: Sender,
         pacer: Pacer,
         *,
+        gate: SendGate | None = None,
         retry: RetryPolicy = RetryPolicy(),
         max_in_flight: int = SEND_CONCURRENCY,
         monotonic: Callable[[], float] = time.monotonic,
@@ -106,6 +115,7 @@ class DeliveryWorker:
         self._uow = uow
         self._sender = sender
         self._pacer = pacer
+        self.gate = gate or SendGate(pacer, monotonic=monotonic)
         self._retry = retry
         self._monotonic = monotonic
         self._wall = wall
@@ -143,27 +153,44 @@ class DeliveryWorker:
     async def run(self) -> None:
         log.info("delivery worker started (cap %g messages/s)", self._pacer.cap)
         self._flusher = asyncio.create_task(self._flush_periodically())
+        outage = 0
         try:
             while not self._stopping.is_set():
-                room = self._horizon - len(self._tasks)
-                # Claim in chunks, not one row per finished send: each claim is a round trip.
-                if self._tasks and room < max(10, self._horizon // 4):
-                    await self._wait(self._task_done, None)
-                elif await self._claim(room) < room:
-                    await self._wait(self._wakeup, await self._until_next_due())
+                try:
+                    await self._step()
+                    outage = 0
+                except DB_UNAVAILABLE as exc:
+                    outage += 1
+                    pause = min(2.0**outage, DB_RETRY_CAP)
+                    log.warning(
+                        "database unavailable (%s); delivery pauses, next try in %.0f s",
+                        type(exc).__name__,
+                        pause,
+                    )
+                    await self._sleep_until(self._monotonic() + pause)
         finally:
             await self._drain()
             log.info("delivery worker stopped (%d sent, %d failed)", self.sent, self.failed)
+
+    async def _step(self) -> None:
+        room = self._horizon - len(self._tasks)
+        # Claim in chunks, not one row per finished send: each claim is a round trip.
+        if self._tasks and room < max(10, self._horizon // 4):
+            await self._wait(self._task_done, None)
+        elif await self._claim(room) < room:
+            await self._wait(self._wakeup, await self._until_next_due())
 
     async def stop(self) -> None:
         """Stop claiming, hand back what has not been sent, let what is sending finish."""
         self._stopping.set()
         self._wakeup.set()
         self._task_done.set()
+        self.gate.wake_all()
 
     async def _wait(self, event: asyncio.Event, limit: float | None) -> None:
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(event.wait(), limit)
+            async with asyncio.timeout(limit):
+                await event.wait()
         event.clear()
 
     async def _until_next_due(self) -> float:
@@ -204,8 +231,10 @@ class DeliveryWorker:
         """False when a stop came first."""
         delay = at - self._monotonic()
         if delay > 0:
+            # asyncio.timeout, not wait_for: no task per wait, and there are two per message.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), delay)
+                async with asyncio.timeout(delay):
+                    await self._stopping.wait()
         return not self._stopping.is_set()
 
     async def _deliver(self, delivery: Delivery, claim: int) -> None:
@@ -222,7 +251,7 @@ class DeliveryWorker:
                     await self._sleep_until(self._pacer.chat_ready_at(chat))
                     and await self._sleep_until(self._pacer.take_slot(self._monotonic()))
                 ):
-                    await self._write(lambda repo: repo.mark_released([delivery.id]))
+                    await self._release(delivery)
                     return
                 await self._send(delivery)
         finally:
@@ -236,25 +265,29 @@ class DeliveryWorker:
     async def _send(self, delivery: Delivery) -> None:
         article = self._articles.get(delivery.article_id)
         if article is None:
-            async with self._uow() as repo:
-                article = await repo.article(delivery.article_id)
+            article = await self._write(lambda repo: repo.article(delivery.article_id))
             if article is None:
                 await self._write(lambda repo: repo.mark_failed(delivery.id, "article deleted"))
                 return
         async with self._send_slots:
-            # The rolling-window check and the send time are taken here, past the in-flight
-            # limit, so that sends queued behind a slow server do not leave in one bunch.
-            while (wait := self._pacer.window_wait(self._monotonic())) > 0:
-                if not await self._sleep_until(self._monotonic() + wait):
-                    await self._write(lambda repo: repo.mark_released([delivery.id]))
-                    return
-            self._pacer.record_send(delivery.chat_id, self._monotonic())
+            # The rolling-window check is made here, past the in-flight limit, so that sends
+            # queued behind a slow server do not leave in one bunch.
+            if not await self.gate.wait_for_room(cancel=self._stopping):
+                await self._release(delivery)
+                return
+            ticket = self.gate.sending(delivery.chat_id)
             try:
                 outcome = await self._sender.send(delivery.chat_id, article)
             except Exception as exc:  # a bug in the sender must not kill the worker
                 log.exception("sender crashed on delivery %d", delivery.id)
                 outcome = Transient(f"internal error: {exc!r}")
+            finally:
+                self.gate.answered(ticket)
         await self._record(delivery, article, outcome)
+
+    async def _release(self, delivery: Delivery) -> None:
+        """A stop came before this claimed delivery was sent: hand it back, unsent."""
+        await self._write(lambda repo: repo.mark_released([delivery.id]))
 
     async def _record(self, delivery: Delivery, article: Article, outcome: SendOutcome) -> None:
         now = self._wall()
@@ -329,18 +362,26 @@ class DeliveryWorker:
                     at = now + timedelta(seconds=delay)
                     await self._write(lambda repo: repo.mark_retry(delivery.id, at, reason))
 
-    async def _write(self, change: Callable[[Repository], Awaitable[object]]) -> None:
-        """One small transaction per outcome, retried while the database is briefly away."""
-        for attempt in range(1, 6):
+    async def _write(self, change: Callable[[Repository], Awaitable[T]]) -> T:
+        """One small transaction per outcome, retried for as long as the database is away: an
+        outcome not written is a message sent again after a restart. Once a stop came, a few
+        tries only; what is still unwritten then stays `sending` and is sent again at the next
+        start (the in-flight bound in README)."""
+        attempt = after_stop = 0
+        while True:
+            attempt += 1
             try:
                 async with self._write_lock, self._uow() as repo:
-                    await change(repo)
-                return
-            except (OperationalError, InterfaceError, OSError):
-                if attempt == 5:
-                    raise
-                log.warning("database write failed (attempt %d); retrying", attempt, exc_info=True)
-                await asyncio.sleep(min(2.0**attempt, 30.0))
+                    return await change(repo)
+            except DB_UNAVAILABLE as exc:
+                if self._stopping.is_set():
+                    after_stop += 1
+                    if after_stop >= WRITES_AFTER_STOP:
+                        raise
+                log.warning(
+                    "database write failed (%s, attempt %d); retrying", type(exc).__name__, attempt
+                )
+                await asyncio.sleep(min(2.0**attempt, DB_RETRY_CAP))
 
     async def _flush_sent(self) -> None:
         batch, self._sent_buffer = self._sent_buffer, []

@@ -17,11 +17,45 @@ SLOWDOWN_FACTOR = 0.85
 RECOVERY_AFTER = 10.0  # seconds without a 429 before the pace creeps back up
 RECOVERY_FACTOR = 1.1
 MIN_RATE = 1.0
-# The rolling window the overall cap is counted in, and the share of the cap it may hold: a
-# little headroom so that jitter between our send times and Telegram's arrival times does not
-# tip a full window over.
+# Telegram counts the overall cap over a rolling second, at the moment each request reaches it.
 WINDOW = 1.0
-WINDOW_SHARE = 0.98
+# Messages sent without paid broadcast (command replies) stay under the free cap in paid mode.
+FREE_CAP = 30.0
+
+
+@dataclass
+class _Window:
+    """Sends that may still fall in one of Telegram's rolling windows.
+
+    A request reaches Telegram somewhere between when it was sent and when its answer came back.
+    Counting it from its send until WINDOW after its answer therefore never undercounts, however
+    late the event loop, the network or the server is: the price is that a slow answer holds its
+    place a little longer, which costs rate only when latency is high, exactly when bunched
+    arrivals would otherwise turn into 429s."""
+
+    limit: float
+    in_flight: int = 0
+    answered: deque[float] = field(default_factory=deque)
+
+    def count(self, now: float) -> int:
+        while self.answered and self.answered[0] <= now - WINDOW:
+            self.answered.popleft()
+        return self.in_flight + len(self.answered)
+
+    def wait(self, now: float, reserve: int) -> float | None:
+        room = max(1, int(self.limit * WINDOW)) - reserve
+        if self.count(now) < room:
+            return 0.0
+        if self.answered:
+            return self.answered[0] + WINDOW - now
+        return None  # full of sends still waiting for their answers
+
+
+@dataclass(frozen=True, slots=True)
+class SendTicket:
+    """One message on its way; hand it back to Pacer.record_answer when Telegram answers."""
+
+    windows: tuple[_Window, ...]
 
 
 @dataclass
@@ -34,6 +68,9 @@ class Pacer:
 
     cap: float  # messages per second, the configured ceiling
     rate: float = 0.0  # current pace, ≤ cap
+    # Paid mode: broadcasts may use `cap`, but messages sent without allow_paid_broadcast
+    # (replies) stay under this. None: every message is a free one, all under `cap`.
+    free_cap: float | None = None
     private_interval: float = PRIVATE_INTERVAL
     group_interval: float = GROUP_INTERVAL
     _next_slot: float = 0.0
@@ -41,13 +78,16 @@ class Pacer:
     _blocked_until: dict[int, float] = field(default_factory=dict)
     _recent_429: list[tuple[float, int]] = field(default_factory=list)
     _last_change: float = 0.0
-    # When sends actually left, for the rolling one-second window Telegram counts in: evenly
-    # spaced slots still bunch up when the event loop runs late, and a bunch is a 429.
-    _sent_times: deque[float] = field(default_factory=deque)
+    # Replies waiting for room: broadcasts leave them that much of the window.
+    priority_waiting: int = 0
+    _all: _Window = field(init=False)
+    _free: _Window | None = field(init=False)
 
     def __post_init__(self) -> None:
         if self.rate <= 0:
             self.rate = self.cap
+        self._all = _Window(self.rate)
+        self._free = None if self.free_cap is None else _Window(min(self.free_cap, self.cap))
 
     def interval(self, chat_id: int) -> float:
         """Users have positive ids; groups, supergroups and channels negative ones."""
@@ -64,20 +104,36 @@ class Pacer:
         self._next_slot = slot + 1.0 / self.rate
         return slot
 
-    def window_wait(self, now: float) -> float:
-        """Seconds to wait so that no rolling window holds more than `rate` sends."""
-        while self._sent_times and self._sent_times[0] <= now - WINDOW:
-            self._sent_times.popleft()
-        if len(self._sent_times) < max(1, int(self.rate * WINDOW * WINDOW_SHARE)):
-            return 0.0
-        return self._sent_times[0] + WINDOW - now
+    def window_wait(
+        self, now: float, *, free: bool = False, priority: bool = False
+    ) -> float | None:
+        """0 when a message may leave now without any rolling window holding more than its
+        limit; else seconds until a counted send leaves the window, or None when the window is
+        full of sends in flight (wait for an answer). Broadcasts (priority False) leave room for
+        the replies waiting; a free message must also fit the free window in paid mode."""
+        reserve = 0 if priority else self.priority_waiting
+        waits = [self._all.wait(now, reserve)]
+        if free and self._free is not None:
+            waits.append(self._free.wait(now, 0))
+        if None in waits:
+            return None
+        return max(w for w in waits if w is not None)
 
-    def record_send(self, chat_id: int, at: float) -> None:
+    def record_send(self, chat_id: int, at: float, *, free: bool = False) -> SendTicket:
         """Call as the message leaves."""
-        self._sent_times.append(at)
+        windows = (self._all, self._free) if free and self._free is not None else (self._all,)
+        for window in windows:
+            window.in_flight += 1
         self._chat_ready[chat_id] = max(
             self._chat_ready.get(chat_id, 0.0), at + self.interval(chat_id)
         )
+        return SendTicket(windows)
+
+    def record_answer(self, ticket: SendTicket, at: float) -> None:
+        """Call when Telegram's answer (or an error) came back for that message."""
+        for window in ticket.windows:
+            window.in_flight -= 1
+            window.answered.append(at)
 
     def blocked_until(self, chat_id: int) -> float:
         return self._blocked_until.get(chat_id, 0.0)
@@ -93,6 +149,7 @@ class Pacer:
         self._recent_429.append((now, chat_id))
         if len({c for _, c in self._recent_429}) >= SLOWDOWN_CHATS:
             self.rate = max(MIN_RATE, self.rate * SLOWDOWN_FACTOR)
+            self._all.limit = self.rate
             self._recent_429.clear()
             self._last_change = now
         return until
@@ -100,6 +157,7 @@ class Pacer:
     def _recover(self, now: float) -> None:
         if self.rate < self.cap and now - self._last_change >= RECOVERY_AFTER:
             self.rate = min(self.cap, self.rate * RECOVERY_FACTOR)
+            self._all.limit = self.rate
             self._last_change = now
 
     def forget_idle(self, now: float) -> None:

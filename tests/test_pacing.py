@@ -9,7 +9,6 @@ from jobs.pacing import (
     RECOVERY_AFTER,
     RECOVERY_FACTOR,
     SLOWDOWN_FACTOR,
-    WINDOW_SHARE,
     Backoff,
     Pacer,
 )
@@ -97,9 +96,63 @@ def test_backoff_is_exponential_with_jitter_and_capped(
 
 def test_rolling_window_holds_back_a_bunch() -> None:
     pacer = Pacer(cap=100)
-    allowed = int(100 * WINDOW_SHARE)
-    for n in range(allowed):
+    tickets = []
+    for n in range(100):
         assert pacer.window_wait(0.5) == 0
-        pacer.record_send(10_000 + n, 0.5)  # a late event loop lets a whole second go at once
-    assert pacer.window_wait(0.5) == pytest.approx(1.0)
-    assert pacer.window_wait(1.5) == 0
+        tickets.append(pacer.record_send(10_000 + n, 0.5))  # a late loop lets a second go at once
+    assert pacer.window_wait(0.5) is None  # all in flight: only an answer can tell more
+    for ticket in tickets:
+        pacer.record_answer(ticket, 0.6)
+    # Each counts until a window after its answer, not after its send: it may have reached
+    # Telegram as late as 0.6.
+    assert pacer.window_wait(1.55) == pytest.approx(0.05)
+    assert pacer.window_wait(1.6) == 0
+
+
+def test_sends_in_flight_count_however_old() -> None:
+    pacer = Pacer(cap=2)
+    pacer.record_send(USER, 0.0)
+    pacer.record_send(OTHER_USER, 0.0)
+    assert pacer.window_wait(50.0) is None
+
+
+@pytest.mark.parametrize(
+    ("free", "sent_before", "expected"),
+    [
+        (False, 5, 0.0),  # broadcasts use the paid cap
+        (True, 0, 0.0),
+        (True, 5, 1.0),  # a reply waits for the free window, not the paid one
+    ],
+)
+def test_paid_mode_keeps_free_messages_under_the_free_cap(
+    free: bool, sent_before: int, expected: float
+) -> None:
+    pacer = Pacer(cap=1000, free_cap=5)
+    for n in range(sent_before):
+        pacer.record_answer(pacer.record_send(n + 1, 0.0, free=True), 0.0)
+    assert pacer.window_wait(0.0, free=free) == pytest.approx(expected)
+
+
+def test_free_messages_also_count_against_the_overall_cap() -> None:
+    pacer = Pacer(cap=3, free_cap=30)
+    for n in range(3):
+        pacer.record_answer(pacer.record_send(n + 1, 0.0, free=True), 0.0)
+    assert pacer.window_wait(0.5) == pytest.approx(0.5)
+
+
+def test_waiting_replies_get_room_before_broadcasts() -> None:
+    pacer = Pacer(cap=3)
+    pacer.record_answer(pacer.record_send(1, 0.0), 0.0)
+    pacer.record_answer(pacer.record_send(2, 0.0), 0.0)
+    pacer.priority_waiting = 1
+    assert pacer.window_wait(0.1) == pytest.approx(0.9)  # the last place is the reply's
+    assert pacer.window_wait(0.1, priority=True) == 0
+
+
+def test_a_slowdown_shrinks_the_window_too() -> None:
+    pacer = Pacer(cap=10)
+    for chat in (1, 2, 3):
+        pacer.retry_after(chat, 1, now=0.0)
+    for n in range(int(10 * SLOWDOWN_FACTOR)):
+        pacer.record_answer(pacer.record_send(100 + n, 0.0), 0.0)
+    assert pacer.window_wait(0.0) == pytest.approx(1.0)

@@ -1,0 +1,73 @@
+"""The asynchronous side of jobs.pacing: the one gate every message passes before it leaves,
+whether the delivery worker sends it or a command handler replies. Sharing it is what keeps a
+reply from tipping a broadcast over the overall cap, and what lets a reply go first."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable
+
+from jobs.pacing import Pacer, SendTicket
+
+# How long a waiter sleeps when the window holds only sends still waiting for their answers
+# and no answer wakes it sooner (a lost wake-up costs at most this).
+IN_FLIGHT_NAP = 0.25
+
+
+class SendGate:
+    def __init__(self, pacer: Pacer, *, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.pacer = pacer
+        self._monotonic = monotonic
+        self._changed = asyncio.Event()
+        self._in_flight_waiters = 0
+
+    async def wait_for_room(
+        self,
+        *,
+        free: bool = False,
+        priority: bool = False,
+        cancel: asyncio.Event | None = None,
+    ) -> bool:
+        """Wait until the message may leave; False when `cancel` was set first."""
+        if priority:
+            self.pacer.priority_waiting += 1
+        try:
+            while cancel is None or not cancel.is_set():
+                wait = self.pacer.window_wait(self._monotonic(), free=free, priority=priority)
+                if wait == 0:
+                    return True
+                await self._nap(wait)
+            return False
+        finally:
+            if priority:
+                self.pacer.priority_waiting -= 1
+
+    async def _nap(self, wait: float | None) -> None:
+        # An answer never frees room by itself (the send then counts until WINDOW after it):
+        # only waiters facing a window of unanswered sends need waking by answers; the others
+        # know exactly when room appears.
+        if wait is None:
+            self._in_flight_waiters += 1
+        try:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(IN_FLIGHT_NAP if wait is None else wait):
+                    await self._changed.wait()
+        finally:
+            if wait is None:
+                self._in_flight_waiters -= 1
+
+    def sending(self, chat_id: int, *, free: bool = False) -> SendTicket:
+        return self.pacer.record_send(chat_id, self._monotonic(), free=free)
+
+    def answered(self, ticket: SendTicket) -> None:
+        self.pacer.record_answer(ticket, self._monotonic())
+        if self._in_flight_waiters:
+            self.wake_all()
+
+    def wake_all(self) -> None:
+        """Make every waiter look again (an answer came, or a stop)."""
+        # Setting wakes the current waiters; clearing at once keeps later ones waiting.
+        self._changed.set()
+        self._changed.clear()
