@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import time
 from collections.abc import Callable, Coroutine, Iterator
 from contextvars import ContextVar
@@ -20,8 +19,6 @@ from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
 from jobs.send_gate import SendGate
-
-log = logging.getLogger(__name__)
 
 # Methods that post a message and so count against Telegram's message limits (edits, answers to
 # button presses and chat actions do not).
@@ -41,10 +38,6 @@ MESSAGE_METHODS = frozenset(
         "forwardMessage",
     }
 )
-# A reply refused with a short retry_after is retried once; a longer wait is not worth holding a
-# handler for, and the error handler logs it.
-REPLY_RETRY_LIMIT = 3.0
-
 _broadcast: ContextVar[bool] = ContextVar("feedbot_broadcast_send", default=False)
 
 
@@ -87,25 +80,22 @@ class PacedRateLimiter(BaseRateLimiter[None]):
         chat_id = chat if isinstance(chat, int) else 0  # an @username: no per-chat state
         free = data.get("allow_paid_broadcast") is not True
         pacer = self._gate.pacer
-        for attempt in (1, 2):
-            # Only a 429's wait holds a reply back: a user who just got a broadcast message
-            # and sends a command is answered at once (Telegram tolerates short bursts).
-            blocked = pacer.blocked_until(chat_id) - self._monotonic()
-            if blocked > 0:
-                await asyncio.sleep(blocked)
-            await self._gate.wait_for_room(free=free, priority=True)
-            ticket = self._gate.sending(chat_id, free=free)
-            try:
-                return await callback(*args, **kwargs)
-            except RetryAfter as exc:
-                seconds = retry_seconds(exc)
-                pacer.retry_after(chat_id, seconds, self._monotonic())
-                if attempt == 2 or seconds > REPLY_RETRY_LIMIT:
-                    raise
-                log.info("%s to chat %s: 429, retrying in %g s", endpoint, chat_id, seconds)
-            finally:
-                self._gate.answered(ticket)
-        raise AssertionError("unreachable")
+        # Only a 429's wait holds a reply back: a user who just got a broadcast message and sends
+        # a command is answered at once (Telegram tolerates short bursts).
+        blocked = pacer.blocked_until(chat_id) - self._monotonic()
+        if blocked > 0:
+            await asyncio.sleep(blocked)
+        await self._gate.wait_for_room(free=free, priority=True)
+        ticket = self._gate.sending(chat_id, free=free)
+        try:
+            return await callback(*args, **kwargs)
+        except RetryAfter as exc:
+            # Whether to try again is the caller's call (bot.handlers.replies); the broadcast
+            # must not send to this chat before the wait is over either way.
+            pacer.retry_after(chat_id, retry_seconds(exc), self._monotonic())
+            raise
+        finally:
+            self._gate.answered(ticket)
 
 
 def retry_seconds(exc: RetryAfter) -> float:

@@ -63,15 +63,17 @@ async def test_an_unpaced_burst_is_refused(fake: FakeTelegram) -> None:
     assert any(isinstance(r, RetryAfter) for r in results)
 
 
-async def test_a_reply_refused_with_a_short_wait_is_sent_after_it(
+async def test_a_429_holds_that_chat_for_replies_and_broadcasts(
     fake: FakeTelegram, paced: tuple[ExtBot[None], Pacer]
 ) -> None:
     bot, pacer = paced
     fake.rate_limit(77, retry_after=1)
-    message = await bot.send_message(77, "pong")
+    with pytest.raises(RetryAfter):
+        await bot.send_message(77, "pong")
+    assert pacer.blocked_until(77) > 0  # the broadcast will not send there before it passes
+    message = await bot.send_message(77, "pong")  # the limiter waits the second out
     assert message.text == "pong"
     assert fake.count_429 == 1
-    assert pacer.blocked_until(77) > 0  # the broadcast will not send there before it passes
 
 
 async def test_broadcast_sends_are_left_to_the_worker(

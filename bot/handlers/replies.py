@@ -6,11 +6,12 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
-from datetime import timedelta
 
 from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, RetryAfter
+
+from bot.rate_limit import retry_seconds
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ async def reply(
                 allow_sending_without_reply=True,
             )
         except RetryAfter as exc:
-            wait = _seconds(exc.retry_after)
+            wait = retry_seconds(exc)
             if attempt == 2 or wait > MAX_REPLY_WAIT:
                 log.warning("reply to chat %d dropped: flood limit (%g s)", message.chat_id, wait)
                 return None
@@ -56,7 +57,3 @@ async def edit(message: Message, text: str, markup: InlineKeyboardMarkup | None)
 def escape(text: str) -> str:
     """User and article text inside Telegram HTML."""
     return html.escape(text, quote=False)
-
-
-def _seconds(value: float | timedelta) -> float:
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
