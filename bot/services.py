@@ -15,6 +15,7 @@ from bot.config import Config
 from bot.permissions import MemberStatusCache
 from bot.sender import TelegramSender
 from jobs.delivery import DeliveryWorker
+from jobs.json_feed import FeedSpec
 from jobs.selection import PublishRules
 from storage.repository import UowFactory
 
@@ -48,3 +49,7 @@ def publish_rules(config: Config) -> PublishRules:
         max_age=None if hours is None else timedelta(hours=hours),
         max_per_run=config.publish.max_per_run,
     )
+
+
+def feed_specs(config: Config) -> list[FeedSpec]:
+    return [FeedSpec(f.url, f.max_pages, f.timeout_seconds) for f in config.feeds]

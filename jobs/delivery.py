@@ -34,10 +34,6 @@ DB_UNAVAILABLE = (OperationalError, InterfaceError, OSError)
 DB_RETRY_CAP = 30.0  # seconds between two tries while the database is away
 WRITES_AFTER_STOP = 3  # tries left for an outcome write once a stop came
 
-# Sends in flight at once. Enough for Telegram's latency at the paid 1000/s; more only grows
-# httpx's connection pool, whose bookkeeping costs CPU per connection on every request.
-SEND_CONCURRENCY = 16
-
 
 # -- what a send can come to ------------------------------------------------------------------
 
@@ -105,7 +101,6 @@ class DeliveryWorker:
         *,
         gate: SendGate | None = None,
         retry: RetryPolicy = RetryPolicy(),
-        max_in_flight: int = SEND_CONCURRENCY,
         monotonic: Callable[[], float] = time.monotonic,
         wall: Callable[[], datetime] = lambda: datetime.now(UTC),
         jitter: Callable[[], float] = random.random,
@@ -121,7 +116,6 @@ class DeliveryWorker:
         self._wall = wall
         self._jitter = jitter
         self._idle_poll = idle_poll
-        self._send_slots = asyncio.Semaphore(max_in_flight)
         self._stopping = asyncio.Event()
         self._wakeup = asyncio.Event()
         self._task_done = asyncio.Event()
@@ -269,20 +263,19 @@ class DeliveryWorker:
             if article is None:
                 await self._write(lambda repo: repo.mark_failed(delivery.id, "article deleted"))
                 return
-        async with self._send_slots:
-            # The rolling-window check is made here, past the in-flight limit, so that sends
-            # queued behind a slow server do not leave in one bunch.
-            if not await self.gate.wait_for_room(cancel=self._stopping):
-                await self._release(delivery)
-                return
-            ticket = self.gate.sending(delivery.chat_id)
-            try:
-                outcome = await self._sender.send(delivery.chat_id, article)
-            except Exception as exc:  # a bug in the sender must not kill the worker
-                log.exception("sender crashed on delivery %d", delivery.id)
-                outcome = Transient(f"internal error: {exc!r}")
-            finally:
-                self.gate.answered(ticket)
+        # The gate checks the in-flight limit and the rolling window at the moment of sending,
+        # so that sends queued behind a slow server do not leave in one bunch.
+        if not await self.gate.wait_for_room(cancel=self._stopping):
+            await self._release(delivery)
+            return
+        ticket = self.gate.sending(delivery.chat_id)
+        try:
+            outcome = await self._sender.send(delivery.chat_id, article)
+        except Exception as exc:  # a bug in the sender must not kill the worker
+            log.exception("sender crashed on delivery %d", delivery.id)
+            outcome = Transient(f"internal error: {exc!r}")
+        finally:
+            self.gate.answered(ticket)
         await self._record(delivery, article, outcome)
 
     async def _release(self, delivery: Delivery) -> None:

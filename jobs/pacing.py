@@ -6,6 +6,7 @@ private chat (short bursts tolerated), 20 messages/min per group or channel."""
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -21,6 +22,15 @@ MIN_RATE = 1.0
 WINDOW = 1.0
 # Messages sent without paid broadcast (command replies) stay under the free cap in paid mode.
 FREE_CAP = 30.0
+# Broadcast sends in flight at once: enough to keep the pace over the network's round trip
+# (Little's law: rate × round trip), no more: every idle connection costs httpx's pool CPU on
+# every request. The round trip is measured only on sends that left nearly alone: with many in
+# flight it includes the engine's own queueing, which more concurrency would only lengthen.
+MIN_IN_FLIGHT = 8
+MAX_IN_FLIGHT = 128
+IN_FLIGHT_HEADROOM = 2.0
+RTT_SAMPLES = 32
+ALONE = 2  # a send that left with at most this many in flight (itself included) is a sample
 
 
 @dataclass
@@ -56,6 +66,8 @@ class SendTicket:
     """One message on its way; hand it back to Pacer.record_answer when Telegram answers."""
 
     windows: tuple[_Window, ...]
+    sent_at: float
+    alone: bool  # few others in flight: its round trip measures the network, not our queue
 
 
 @dataclass
@@ -80,6 +92,8 @@ class Pacer:
     _last_change: float = 0.0
     # Replies waiting for room: broadcasts leave them that much of the window.
     priority_waiting: int = 0
+    _round_trips: deque[float] = field(default_factory=lambda: deque(maxlen=RTT_SAMPLES))
+    _min_round_trip: float | None = None
     _all: _Window = field(init=False)
     _free: _Window | None = field(init=False)
 
@@ -112,6 +126,8 @@ class Pacer:
         full of sends in flight (wait for an answer). Broadcasts (priority False) leave room for
         the replies waiting; a free message must also fit the free window in paid mode."""
         reserve = 0 if priority else self.priority_waiting
+        if not priority and self._all.in_flight >= self.in_flight_limit():
+            return None
         waits = [self._all.wait(now, reserve)]
         if free and self._free is not None:
             waits.append(self._free.wait(now, 0))
@@ -127,13 +143,31 @@ class Pacer:
         self._chat_ready[chat_id] = max(
             self._chat_ready.get(chat_id, 0.0), at + self.interval(chat_id)
         )
-        return SendTicket(windows)
+        return SendTicket(windows, at, self._all.in_flight <= ALONE)
 
     def record_answer(self, ticket: SendTicket, at: float) -> None:
         """Call when Telegram's answer (or an error) came back for that message."""
         for window in ticket.windows:
             window.in_flight -= 1
             window.answered.append(at)
+        if ticket.alone:
+            self._sample_round_trip(at - ticket.sent_at)
+
+    def _sample_round_trip(self, round_trip: float) -> None:
+        full = len(self._round_trips) == RTT_SAMPLES
+        dropped = self._round_trips[0] if full else None
+        self._round_trips.append(round_trip)
+        if self._min_round_trip is None or round_trip <= self._min_round_trip:
+            self._min_round_trip = round_trip
+        elif dropped is not None and dropped <= self._min_round_trip:
+            self._min_round_trip = min(self._round_trips)  # the least one aged out
+
+    def in_flight_limit(self) -> int:
+        """How many broadcast sends may be in flight at once."""
+        if self._min_round_trip is None:
+            return MIN_IN_FLIGHT
+        needed = math.ceil(self.rate * self._min_round_trip * IN_FLIGHT_HEADROOM - 1e-9)
+        return max(MIN_IN_FLIGHT, min(MAX_IN_FLIGHT, needed))
 
     def blocked_until(self, chat_id: int) -> float:
         return self._blocked_until.get(chat_id, 0.0)

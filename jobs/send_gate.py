@@ -22,6 +22,9 @@ class SendGate:
         self._monotonic = monotonic
         self._changed = asyncio.Event()
         self._in_flight_waiters = 0
+        # Broadcast sends take turns, in order: one waits at the window, the rest queue behind
+        # it, so an answer or an expiring send wakes one task, not thousands.
+        self._turn = asyncio.Lock()
 
     async def wait_for_room(
         self,
@@ -30,19 +33,24 @@ class SendGate:
         priority: bool = False,
         cancel: asyncio.Event | None = None,
     ) -> bool:
-        """Wait until the message may leave; False when `cancel` was set first."""
-        if priority:
-            self.pacer.priority_waiting += 1
+        """Wait until the message may leave; False when `cancel` was set first. Call
+        `sending` right after (no await in between): the room found is taken then."""
+        if not priority:
+            async with self._turn:
+                return await self._wait(free, priority, cancel)
+        self.pacer.priority_waiting += 1
         try:
-            while cancel is None or not cancel.is_set():
-                wait = self.pacer.window_wait(self._monotonic(), free=free, priority=priority)
-                if wait == 0:
-                    return True
-                await self._nap(wait)
-            return False
+            return await self._wait(free, priority, cancel)
         finally:
-            if priority:
-                self.pacer.priority_waiting -= 1
+            self.pacer.priority_waiting -= 1
+
+    async def _wait(self, free: bool, priority: bool, cancel: asyncio.Event | None) -> bool:
+        while cancel is None or not cancel.is_set():
+            wait = self.pacer.window_wait(self._monotonic(), free=free, priority=priority)
+            if wait == 0:
+                return True
+            await self._nap(wait)
+        return False
 
     async def _nap(self, wait: float | None) -> None:
         # An answer never frees room by itself (the send then counts until WINDOW after it):

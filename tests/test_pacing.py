@@ -5,9 +5,12 @@ from __future__ import annotations
 import pytest
 
 from jobs.pacing import (
+    MAX_IN_FLIGHT,
+    MIN_IN_FLIGHT,
     MIN_RATE,
     RECOVERY_AFTER,
     RECOVERY_FACTOR,
+    RTT_SAMPLES,
     SLOWDOWN_FACTOR,
     Backoff,
     Pacer,
@@ -98,15 +101,56 @@ def test_rolling_window_holds_back_a_bunch() -> None:
     pacer = Pacer(cap=100)
     tickets = []
     for n in range(100):
-        assert pacer.window_wait(0.5) == 0
+        # (as replies, which the in-flight limit does not hold back)
+        assert pacer.window_wait(0.5, priority=True) == 0
         tickets.append(pacer.record_send(10_000 + n, 0.5))  # a late loop lets a second go at once
-    assert pacer.window_wait(0.5) is None  # all in flight: only an answer can tell more
+    assert pacer.window_wait(0.5, priority=True) is None  # all in flight: wait for an answer
     for ticket in tickets:
         pacer.record_answer(ticket, 0.6)
     # Each counts until a window after its answer, not after its send: it may have reached
     # Telegram as late as 0.6.
     assert pacer.window_wait(1.55) == pytest.approx(0.05)
     assert pacer.window_wait(1.6) == 0
+
+
+@pytest.mark.parametrize(
+    ("rate", "round_trip", "limit"),
+    [
+        (30, 0.1, MIN_IN_FLIGHT),  # 30/s needs 3 in flight: the floor
+        (1000, 0.002, MIN_IN_FLIGHT),  # a local server answers at once
+        (1000, 0.05, 100),  # Telegram far away: rate × round trip × 2
+        (1000, 2.0, MAX_IN_FLIGHT),
+    ],
+)
+def test_sends_in_flight_follow_the_round_trip(rate: float, round_trip: float, limit: int) -> None:
+    pacer = Pacer(cap=rate)
+    assert pacer.in_flight_limit() == MIN_IN_FLIGHT  # nothing measured yet
+    for n in range(5):
+        pacer.record_answer(pacer.record_send(n + 1, 10.0), 10.0 + round_trip + n)
+    assert pacer.in_flight_limit() == limit  # the least round trip counts, not the slow ones
+    for n in range(limit):
+        assert pacer.window_wait(20.0) is not None
+        pacer.record_send(100 + n, 20.0)
+    assert pacer.window_wait(20.0) is None  # full: wait for an answer
+    assert pacer.window_wait(20.0, priority=True) is not None  # replies do not wait for that
+
+
+def test_the_least_round_trip_ages_out() -> None:
+    pacer = Pacer(cap=1000)
+    pacer.record_answer(pacer.record_send(1, 0.0), 0.001)
+    for _ in range(RTT_SAMPLES):
+        pacer.record_answer(pacer.record_send(2, 1.0), 1.05)
+    assert pacer.in_flight_limit() == 100
+
+
+def test_crowded_sends_do_not_measure_the_round_trip() -> None:
+    """With many in flight, a slow answer is our own queue: more concurrency would not help."""
+    pacer = Pacer(cap=1000)
+    pacer.record_answer(pacer.record_send(1, 0.0), 0.002)
+    crowd = [pacer.record_send(100 + n, 1.0) for n in range(MIN_IN_FLIGHT)]
+    for ticket in crowd:
+        pacer.record_answer(ticket, 1.5)
+    assert pacer.in_flight_limit() == MIN_IN_FLIGHT
 
 
 def test_sends_in_flight_count_however_old() -> None:
