@@ -20,6 +20,7 @@ from typing import TypeAlias
 from jobs.article_urls import normalise_url
 from jobs.fanout import recipients
 from jobs.ingest import ingest
+from jobs.json_feed import FeedSpec, ingest_feeds
 from jobs.selection import PublishRules, select_new
 from storage.records import Article, DeliveryStatus, IngestReport
 from storage.repository import UowFactory
@@ -58,8 +59,10 @@ async def publish_run(
     channel_id: int,
     *,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    feeds: Sequence[FeedSpec] = (),
 ) -> RunReport:
     report = await ingest(uow, folders, clock=clock)
+    await ingest_feeds(uow, feeds, report, clock=clock)
     now = clock()
     enqueued = fanned_out = 0
     async with uow() as repo:
@@ -85,7 +88,7 @@ async def publish_run(
         await repo.set_state(LAST_RUN_KEY, now.isoformat())
         await repo.set_state(LAST_INGEST_KEY, json.dumps(_ingest_counts(report)))
     log.info(
-        "run: %d new, %d updated, %d unchanged, %d skipped files; %d selected, "
+        "run: %d new, %d updated, %d unchanged, %d skipped files or feed items; %d selected, "
         "%d deliveries to subscribers",
         report.new,
         report.updated,

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from jobs.publishing import LAST_INGEST_KEY, LAST_RUN_KEY, PAUSED_KEY
 from jobs.selection import PublishRules
-from storage.records import DeliveryStatus
+from storage.feed_state import FeedStateStore
+from storage.records import DeliveryStatus, FeedHealth
 from storage.repository import UowFactory
 
 CHART_DAYS = 14
@@ -39,10 +40,15 @@ class Stats:
     chats_active: int
     chats_inactive: int
     deliveries: dict[DeliveryStatus, int]
+    feeds: list[FeedHealth] = field(default_factory=list)  # the configured JSON feed sources
 
 
 async def gather_stats(
-    uow: UowFactory, rules: PublishRules, channel_id: int, now: datetime
+    uow: UowFactory,
+    rules: PublishRules,
+    channel_id: int,
+    now: datetime,
+    feed_urls: Sequence[str] = (),
 ) -> Stats:
     today = now.astimezone(UTC).date()
     first_day = today - timedelta(days=CHART_DAYS - 1)
@@ -57,6 +63,7 @@ async def gather_stats(
         subscribers = await repo.subscriber_counts()
         active, inactive = await repo.chat_activity(exclude=[channel_id])
         deliveries = await repo.delivery_counts()
+        feeds = await FeedStateStore(repo.session).healths(feed_urls) if feed_urls else []
     per_day = daily_counts(sent, today, CHART_DAYS)
     return Stats(
         now=now,
@@ -72,6 +79,7 @@ async def gather_stats(
         chats_active=active,
         chats_inactive=inactive,
         deliveries=deliveries,
+        feeds=feeds,
     )
 
 

@@ -119,6 +119,27 @@ class IngestReport:
         return self.new + self.updated
 
 
+@dataclass(frozen=True, slots=True)
+class FeedHealth:
+    """How a JSON feed source has been doing: what /stats shows and what backoff decides on."""
+
+    url: str
+    consecutive_failures: int = 0  # since the last successful pass; 0 when it is healthy
+    total_errors: int = 0  # failed passes ever
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+    last_success_at: datetime | None = None
+    next_attempt_at: datetime | None = None  # None: the next run may fetch it
+
+
+@dataclass(frozen=True, slots=True)
+class PageValidators:
+    """The validators a feed page was last served with, sent back in a conditional GET."""
+
+    etag: str | None
+    last_modified: str | None
+
+
 def topic_key(name: str) -> str:
     """The identity of a topic name: "Computer Vision", "computer  vision" and "#ComputerVision"
     are one topic."""

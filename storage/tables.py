@@ -170,3 +170,30 @@ class StateRow(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class FeedSourceRow(Base):
+    """One row per JSON feed source (its page-1 URL): health and backoff, kept across restarts
+    so a failing source is not hammered again right after a restart."""
+
+    __tablename__ = "feed_sources"
+
+    url: Mapped[str] = mapped_column(String(2048), primary_key=True)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    total_errors: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    last_success_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # No request before this moment (exponential backoff after failures); None: any time.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class FeedPageRow(Base):
+    """HTTP validators of one fetched feed page, for conditional GETs (ETag / Last-Modified)."""
+
+    __tablename__ = "feed_pages"
+
+    url: Mapped[str] = mapped_column(String(2048), primary_key=True)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    fetched_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -11,7 +11,7 @@ from bot.charts import posts_per_day_png
 from bot.formatting import visible_length
 from bot.handlers.stats import stats_text
 from jobs.stats import IngestCounts, Stats, daily_counts
-from storage.records import DeliveryStatus
+from storage.records import DeliveryStatus, FeedHealth
 
 TODAY = date(2026, 11, 26)
 NOON = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -84,3 +84,46 @@ def test_chart_is_a_png() -> None:
     pytest.importorskip("matplotlib")
     png = posts_per_day_png(daily_counts([NOON], TODAY, 14), "posts")
     assert png is not None and png.startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_stats_text_lists_feed_sources_with_their_error_counts() -> None:
+    feeds = [
+        FeedHealth(
+            "https://everyday-cc.github.io/ai/api/news/index.json",
+            total_errors=2,
+            last_error="page 1: HTTP 503",
+            last_success_at=NOON - timedelta(minutes=5),
+        ),
+        FeedHealth(
+            "https://example.org/api/<topic>/index.json",
+            consecutive_failures=3,
+            total_errors=7,
+            last_error="page 2: timed out after 20 s & more",
+            last_error_at=NOON - timedelta(minutes=1),
+            next_attempt_at=NOON + timedelta(minutes=3),
+        ),
+        FeedHealth("https://example.net/index.json"),
+    ]
+    lines = stats_text(_stats(feeds=feeds)).splitlines()
+    start = lines.index("Feeds:")
+    assert lines[start + 1 : start + 4] == [
+        "• everyday-cc.github.io/ai/api/news/index.json: ok, last fetched "
+        "2026-11-26 11:55 UTC (5 min ago) · 2 errors in all",
+        "• example.org/api/&lt;topic&gt;/index.json: <b>failing</b> (3 in a row, 7 errors in "
+        "all); last error: page 2: timed out after 20 s &amp; more; next attempt 12:03 UTC",
+        "• example.net/index.json: not fetched yet",
+    ]
+    assert lines[start + 4].startswith("Chats:")
+
+
+def test_stats_text_without_feeds_has_no_feed_section() -> None:
+    assert "Feeds:" not in stats_text(_stats())
+
+
+def test_many_feeds_stay_short() -> None:
+    feeds = [
+        FeedHealth(f"https://example.org/{n}/index.json", 1, 1, "x" * 1000) for n in range(100)
+    ]
+    text = stats_text(_stats(feeds=feeds))
+    assert "• … and 90 more" in text
+    assert visible_length(text) < 4096

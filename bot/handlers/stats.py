@@ -18,7 +18,7 @@ from bot.handlers.access import admin_command, now
 from bot.handlers.replies import escape, reply
 from bot.services import publish_rules, services
 from jobs.stats import CHART_DAYS, Stats, gather_stats
-from storage.records import DeliveryStatus
+from storage.records import DeliveryStatus, FeedHealth
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,27 @@ def _short_path(path: str, roots: Sequence[Path]) -> str:
     return path
 
 
+def feed_line(feed: FeedHealth, now: datetime) -> str:
+    """One JSON feed source's health, Telegram HTML. Pure."""
+    name = escape(feed.url.split("://", 1)[-1])
+    errors = f"{feed.total_errors} error{'' if feed.total_errors == 1 else 's'} in all"
+    if feed.consecutive_failures:
+        line = (
+            f"{name}: <b>failing</b> ({feed.consecutive_failures} in a row, {errors}); "
+            f"last error: {escape(_short(feed.last_error or 'unknown'))}"
+        )
+        if feed.next_attempt_at is not None and feed.next_attempt_at > now:
+            line += f"; next attempt {feed.next_attempt_at.strftime('%H:%M UTC')}"
+        return line
+    if feed.last_success_at is None:
+        return f"{name}: not fetched yet"
+    return f"{name}: ok, last fetched {_when(feed.last_success_at, now)} · {errors}"
+
+
+def _short(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def stats_text(stats: Stats, roots: Sequence[Path] = ()) -> str:
     """Telegram HTML. Pure."""
     lines = [
@@ -62,6 +83,11 @@ def stats_text(stats: Stats, roots: Sequence[Path] = ()) -> str:
             lines.append(f"• {escape(_short_path(path, roots))}: {escape(reason)}")
         if len(stats.skipped_files) > MAX_LISTED:
             lines.append(f"• … and {len(stats.skipped_files) - MAX_LISTED} more")
+    if stats.feeds:
+        lines.append("Feeds:")
+        lines.extend(f"• {feed_line(feed, stats.now)}" for feed in stats.feeds[:MAX_LISTED])
+        if len(stats.feeds) > MAX_LISTED:
+            lines.append(f"• … and {len(stats.feeds) - MAX_LISTED} more")
     lines.append(f"Chats: {stats.chats_active} active · {stats.chats_inactive} inactive")
     d = stats.deliveries
     lines.append(
@@ -85,7 +111,13 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     assert message is not None
     svc = services(context.application)
-    figures = await gather_stats(svc.uow, publish_rules(svc.config), svc.channel_id, now())
+    figures = await gather_stats(
+        svc.uow,
+        publish_rules(svc.config),
+        svc.channel_id,
+        now(),
+        [feed.url for feed in svc.config.feeds],
+    )
     await reply(message, stats_text(figures, svc.config.folders))
     title = f"Channel posts per day (UTC), last {CHART_DAYS} days"
     png = await asyncio.to_thread(posts_per_day_png, figures.posts_per_day, title)

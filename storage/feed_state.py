@@ -1,0 +1,107 @@
+"""The queries of JSON feed sources: health and backoff per source, HTTP validators per page.
+
+Reached through the unit of work's session (`FeedStateStore(repo.session)`), so it joins the
+same transaction as the articles a page brings: a page's items and its validators are committed
+together or not at all."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.records import FeedHealth, PageValidators
+from storage.tables import ArticleRow, FeedPageRow, FeedSourceRow
+
+_MAX_ERROR_CHARS = 500
+
+
+class FeedStateStore:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def health(self, url: str) -> FeedHealth:
+        row = await self.session.get(FeedSourceRow, url)
+        return FeedHealth(url) if row is None else _health(row)
+
+    async def healths(self, urls: Sequence[str]) -> list[FeedHealth]:
+        """These sources in this order; one never fetched yet is there with zero counts."""
+        rows = await self.session.scalars(
+            select(FeedSourceRow).where(FeedSourceRow.url.in_(list(urls)))
+        )
+        found = {row.url: _health(row) for row in rows}
+        return [found.get(url, FeedHealth(url)) for url in urls]
+
+    async def record_success(self, url: str, now: datetime) -> None:
+        row = await self._row(url)
+        row.consecutive_failures = 0
+        row.last_success_at = now
+        row.next_attempt_at = None
+
+    async def record_failure(
+        self, url: str, reason: str, *, now: datetime, next_attempt_at: datetime
+    ) -> FeedHealth:
+        row = await self._row(url)
+        row.consecutive_failures += 1
+        row.total_errors += 1
+        # A reason may quote what a server or a page sent: PostgreSQL text refuses NUL, and
+        # no database takes a lone surrogate.
+        text = reason.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")
+        row.last_error = text[:_MAX_ERROR_CHARS]
+        row.last_error_at = now
+        row.next_attempt_at = next_attempt_at
+        await self.session.flush()
+        return _health(row)
+
+    async def _row(self, url: str) -> FeedSourceRow:
+        row = await self.session.get(FeedSourceRow, url)
+        if row is None:
+            row = FeedSourceRow(url=url, consecutive_failures=0, total_errors=0)
+            self.session.add(row)
+        return row
+
+    async def validators(self, page_url: str) -> PageValidators | None:
+        row = await self.session.get(FeedPageRow, page_url)
+        if row is None or (row.etag is None and row.last_modified is None):
+            return None
+        return PageValidators(row.etag, row.last_modified)
+
+    async def save_validators(
+        self, page_url: str, validators: PageValidators, now: datetime
+    ) -> None:
+        row = await self.session.get(FeedPageRow, page_url)
+        if row is None:
+            row = FeedPageRow(url=page_url)
+            self.session.add(row)
+        row.etag = validators.etag
+        row.last_modified = validators.last_modified
+        row.fetched_at = now
+
+    async def stored_dates(self, urls: Iterable[str]) -> dict[str, datetime]:
+        """The date each of these stored articles (by normalised URL) has: its publication date,
+        else when it was first stored."""
+        batch = list(urls)
+        found: dict[str, datetime] = {}
+        for start in range(0, len(batch), 500):
+            rows = await self.session.execute(
+                select(
+                    ArticleRow.url,
+                    func.coalesce(ArticleRow.published_at, ArticleRow.first_seen_at),
+                ).where(ArticleRow.url.in_(batch[start : start + 500]))
+            )
+            found.update({url: at for url, at in rows})
+        return found
+
+
+def _health(row: FeedSourceRow) -> FeedHealth:
+    return FeedHealth(
+        url=row.url,
+        consecutive_failures=row.consecutive_failures,
+        total_errors=row.total_errors,
+        last_error=row.last_error,
+        last_error_at=row.last_error_at,
+        last_success_at=row.last_success_at,
+        next_attempt_at=row.next_attempt_at,
+    )

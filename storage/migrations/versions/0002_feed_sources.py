@@ -1,0 +1,41 @@
+"""JSON feed sources: health, backoff and per-page HTTP validators
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-26
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "feed_sources",
+        sa.Column("url", sa.String(length=2048), nullable=False),
+        sa.Column("consecutive_failures", sa.Integer(), nullable=False),
+        sa.Column("total_errors", sa.Integer(), nullable=False),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("last_error_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_success_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("url", name=op.f("pk_feed_sources")),
+    )
+    op.create_table(
+        "feed_pages",
+        sa.Column("url", sa.String(length=2048), nullable=False),
+        sa.Column("etag", sa.Text(), nullable=True),
+        sa.Column("last_modified", sa.Text(), nullable=True),
+        sa.Column("fetched_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("url", name=op.f("pk_feed_pages")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("feed_pages")
+    op.drop_table("feed_sources")
