@@ -171,13 +171,19 @@ async def bare_loop(messages: int) -> dict[str, float]:
         post = render_post(Article(1, **asdict(BIG_NEWS), first_seen_at=now, updated_at=now))
         sender = TelegramSender(bot, paid_broadcast=True)
         fake_cpu0 = _fake_cpu(fake)
+        cpu0 = time.process_time()
         start = time.perf_counter()
         for n in range(messages):
             await sender.send_post(FIRST_SUBSCRIBER + n, post)
         elapsed = time.perf_counter() - start
+        cpu = time.process_time() - cpu0
         fake_cpu = _fake_cpu(fake) - fake_cpu0
         await bot.shutdown()
-        return {"rate": messages / elapsed, "fake_cpu_per_1000": fake_cpu / (messages / 1000)}
+        return {
+            "rate": messages / elapsed,
+            "cpu_per_1000": cpu / (messages / 1000),
+            "fake_cpu_per_1000": fake_cpu / (messages / 1000),
+        }
     finally:
         fake.stop()
 
@@ -200,14 +206,19 @@ def main() -> None:
     if args.skip_paid:
         return
     print(f"paid mode: fan-out of {args.subscribers} at cap 1000/s, and a bare PTB send loop")
-    bare = asyncio.run(bare_loop(min(args.subscribers, 5000)))
+    # The bare loop runs before and after the engine and the faster of the two counts: on a
+    # shared machine the load drifts, and the ratio must not flatter the engine.
+    bare_runs = [asyncio.run(bare_loop(min(args.subscribers, 5000)))]
     paid = asyncio.run(engine_run(args.subscribers, 1000, paid=True))
+    bare_runs.append(asyncio.run(bare_loop(min(args.subscribers, 5000))))
+    bare = max(bare_runs, key=lambda run: run["rate"])
     goal = min(1000.0, bare["rate"])
     for key, value in paid.items():
         print(f"  {key}: {value:.3f}")
     print(
-        f"  bare PTB loop: {bare['rate']:.0f}/s (fake CPU-s/1000: {bare['fake_cpu_per_1000']:.3f});"
-        f" engine / min(1000, bare) = {paid['rate'] / goal:.3f}"
+        f"  bare PTB loop: {bare['rate']:.0f}/s, CPU-s/1000 {bare['cpu_per_1000']:.3f}"
+        f" (fake: {bare['fake_cpu_per_1000']:.3f}); engine / min(1000, bare) ="
+        f" {paid['rate'] / goal:.3f}"
     )
 
 
