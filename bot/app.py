@@ -18,11 +18,13 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from bot.config import Config, ConfigError
 from bot.handlers import register_handlers
 from bot.handlers.menus import set_command_menus
+from bot.rate_limit import PacedRateLimiter
 from bot.sender import TelegramSender
-from bot.services import SERVICES, Services, publish_rules, services
-from jobs.delivery import SEND_CONCURRENCY, DeliveryWorker
-from jobs.pacing import Pacer
+from bot.services import SERVICES, Services, feed_specs, publish_rules, services
+from jobs.delivery import DeliveryWorker
+from jobs.pacing import FREE_CAP, MAX_IN_FLIGHT, Pacer
 from jobs.publishing import publish_run
+from jobs.send_gate import SendGate
 from jobs.subscriptions import add_topics
 from storage.database import create_engine, create_sessionmaker
 from storage.records import ChatKind
@@ -42,15 +44,24 @@ def make_uow(engine: AsyncEngine) -> UowFactory:
 
 def build_application(config: Config) -> Application[Any, Any, Any, Any, Any, Any]:
     token = config.require_token()
+    # One gate for every message, the worker's and the handlers' replies alike.
+    gate = SendGate(
+        Pacer(
+            cap=config.delivery.max_messages_per_second,
+            free_cap=FREE_CAP if config.delivery.paid_broadcast else None,
+        )
+    )
     application = (
         ApplicationBuilder()
         .token(token)
         .base_url(config.telegram.api_base_url)
         .base_file_url(config.telegram.file_base_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML))
-        # Room for every broadcast send in flight plus command replies, which never wait for a
-        # connection behind a fan-out. PTB's default (256) makes httpx's pool the bottleneck.
-        .connection_pool_size(SEND_CONCURRENCY + 8)
+        # Room for the most broadcast sends ever in flight plus command replies, which never
+        # wait for a connection behind a fan-out. Connections open only as needed, and the
+        # engine keeps in flight only what the round trip needs (jobs.pacing).
+        .connection_pool_size(MAX_IN_FLIGHT + 8)
+        .rate_limiter(PacedRateLimiter(gate))
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
@@ -59,7 +70,7 @@ def build_application(config: Config) -> Application[Any, Any, Any, Any, Any, An
     engine = create_engine(config.database.url)
     sender = TelegramSender(application.bot, paid_broadcast=config.delivery.paid_broadcast)
     uow = make_uow(engine)
-    worker = DeliveryWorker(uow, sender, Pacer(cap=config.delivery.max_messages_per_second))
+    worker = DeliveryWorker(uow, sender, gate.pacer, gate=gate)
     application.bot_data[SERVICES] = Services(config, engine, uow, worker, sender)
     register_handlers(application)
     application.add_error_handler(_on_error)
@@ -139,6 +150,7 @@ async def publish_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
             svc.config.folders,
             publish_rules(svc.config),
             svc.channel_id,
+            feeds=feed_specs(svc.config),
         )
     if report.enqueued or report.fanned_out:
         svc.worker.wake()

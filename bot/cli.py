@@ -13,13 +13,17 @@ from bot.config import Config, ConfigError, load_config
 from bot.formatting import render_post
 from bot.logs import configure_logging
 from jobs.ingest import ingest
+from jobs.json_feed import ingest_feeds
 from jobs.publishing import select_articles
 from storage.database import create_engine, upgrade_to_head
+from storage.lease import Lease, LeaseError, LeaseHeldError, describe, take_lease
 from storage.records import IngestReport
 
 log = logging.getLogger("feedbot")
 
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+EXIT_CONFIG = 2
+EXIT_LEASE_HELD = 3
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -55,35 +59,50 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         config = load_config(args.config)
-        configure_logging(config.logging.level, secrets=(config.telegram.token or "",))
+        webhook = config.telegram.webhook
+        configure_logging(
+            config.logging.level,
+            secrets=(config.telegram.token or "", (webhook and webhook.secret_token) or ""),
+        )
+        if args.command == "run" and not args.dry_run:
+            # Before the schema upgrade: a second instance must not touch a live database.
+            lease = take_lease(config.database.url)
+            log.info("lease taken on %s: no other instance can run on it", lease.where)
+            try:
+                upgrade_to_head(config.database.url)
+                return _run(config, lease)
+            finally:
+                lease.release()
         upgrade_to_head(config.database.url)
         if args.command == "db":
-            print(f"database is at the latest schema: {config.database.url}")
+            print(f"database is at the latest schema: {describe(config.database.url)}")
             return 0
         if args.command == "ingest":
             return asyncio.run(_ingest_once(config))
-        if args.dry_run:
-            return asyncio.run(_dry_run(config))
-        return _run(config)
+        return asyncio.run(_dry_run(config))
     except ConfigError as exc:
         print(f"feedbot: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_CONFIG
+    except LeaseError as exc:
+        print(f"feedbot: {exc}", file=sys.stderr)
+        return EXIT_LEASE_HELD if isinstance(exc, LeaseHeldError) else 1
 
 
-def _run(config: Config) -> int:
+def _run(config: Config, lease: Lease) -> int:
     from telegram.error import InvalidToken
 
     from bot.app import build_application
+    from bot.runner import Runner
 
     application = build_application(config)
     try:
-        application.run_polling(allowed_updates=ALLOWED_UPDATES)
+        code = Runner(application, config, lease, ALLOWED_UPDATES).run()
     except InvalidToken:
         raise ConfigError(
             "telegram.token: Telegram rejected the bot token; copy it again from @BotFather"
         ) from None
     log.info("feedbot stopped")
-    return 0
+    return code
 
 
 def _print_report(report: IngestReport) -> None:
@@ -97,10 +116,13 @@ def _print_report(report: IngestReport) -> None:
 
 async def _ingest_once(config: Config) -> int:
     from bot.app import make_uow
+    from bot.services import feed_specs
 
     engine = create_engine(config.database.url)
     try:
-        report = await ingest(make_uow(engine), config.folders)
+        uow = make_uow(engine)
+        report = await ingest(uow, config.folders)
+        await ingest_feeds(uow, feed_specs(config), report)
     finally:
         await engine.dispose()
     _print_report(report)
@@ -109,12 +131,13 @@ async def _ingest_once(config: Config) -> int:
 
 async def _dry_run(config: Config) -> int:
     from bot.app import channel_state_key, make_uow
-    from bot.services import publish_rules
+    from bot.services import feed_specs, publish_rules
 
     engine = create_engine(config.database.url)
     try:
         uow = make_uow(engine)
         report = await ingest(uow, config.folders)
+        await ingest_feeds(uow, feed_specs(config), report)
         async with uow() as repo:
             known = await repo.get_state(channel_state_key(config.telegram.channel))
         # Without a token the channel's id cannot be asked for; before the first real run

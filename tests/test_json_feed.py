@@ -26,7 +26,10 @@ from storage.database import create_engine, create_sessionmaker
 from storage.feed_state import FeedStateStore
 from storage.records import ChatKind, FeedHealth, IngestReport
 from storage.repository import UnitOfWork
+from tests.bot_process import CHANNEL_ID
 from tests.conftest import Db
+from tests.fake_telegram.server import FakeTelegram
+from tests.live_bot import add_channel, bot_config, live_bot
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feed"
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -367,3 +370,25 @@ async def test_items_with_nul_and_lone_surrogates_are_stored(db: Db, server: Fee
     async with db.uow() as repo:
         stored = await repo.article_by_url("https://example.org/odd")
     assert stored is not None and (stored.title, stored.excerpt) == ("Nul title", "x \ufffd y")
+
+
+async def test_the_running_bot_posts_from_a_configured_feed(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    """The wiring: `sources: [{url: …}]` in the config reaches the scheduled run."""
+    with FakeTelegram(enforce_rate_limits=False) as fake:
+        add_channel(fake)
+        config = bot_config(
+            tmp_path,
+            fake,
+            sources=[{"url": server.url()}],
+            publish={"max_age_hours": None},
+        )
+        async with live_bot(fake, config) as bot:
+            await bot.run_publishing()
+            await fake.wait_for_async(
+                lambda f: len(f.sent(CHANNEL_ID)) >= 2, what="the feed's hot items in the channel"
+            )
+        posted = {c.text.split("\n")[0] for c in fake.sent(CHANNEL_ID) if c.text}
+    assert server.paths()[0] == P1
+    assert len(posted) == len(fake.sent(CHANNEL_ID))  # each once

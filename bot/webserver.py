@@ -1,0 +1,137 @@
+"""The bot's HTTP side: Telegram's webhook (POST, checked against the secret token) and
+GET /healthz (200 while the database answers) for compose healthchecks and load balancers.
+
+PTB's run_webhook serves only its own route, hence this small tornado app (tornado ships with
+python-telegram-bot[webhooks]). It knows nothing of Telegram objects: an accepted update is handed
+on as the JSON mapping Telegram sent."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import tornado.httpserver
+import tornado.netutil
+import tornado.web
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+HEALTH_PATH = "/healthz"
+HEALTH_TIMEOUT_SECONDS = 3.0
+
+Probe = Callable[[], Awaitable[bool]]
+UpdateSink = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class WebhookRoute:
+    path: str  # the public URL's path, e.g. "telegram"
+    secret: str
+    accept: UpdateSink
+
+
+def database_probe(engine: AsyncEngine, timeout: float = HEALTH_TIMEOUT_SECONDS) -> Probe:
+    async def probe() -> bool:
+        try:
+            async with asyncio.timeout(timeout), engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception as exc:  # any failure means "not healthy"; the reason goes to the log
+            log.warning("health check: the database does not answer (%s)", type(exc).__name__)
+            return False
+        return True
+
+    return probe
+
+
+def secret_matches(expected: str, given: str | None) -> bool:
+    # Constant time: the secret is the only thing between the internet and the update queue.
+    return given is not None and hmac.compare_digest(expected.encode(), given.encode())
+
+
+class _HealthHandler(tornado.web.RequestHandler):
+    def initialize(self, probe: Probe) -> None:
+        self.probe = probe
+
+    async def get(self) -> None:
+        healthy = await self.probe()
+        self.set_status(200 if healthy else 503)
+        self.set_header("Content-Type", "text/plain; charset=utf-8")
+        self.finish("ok\n" if healthy else "database unreachable\n")
+
+    async def head(self) -> None:
+        self.set_status(200 if await self.probe() else 503)
+
+
+class _WebhookHandler(tornado.web.RequestHandler):
+    def initialize(self, route: WebhookRoute) -> None:
+        self.route = route
+
+    async def post(self) -> None:
+        if not secret_matches(self.route.secret, self.request.headers.get(SECRET_HEADER)):
+            log.warning("webhook: refused a request from %s (wrong secret)", self.request.remote_ip)
+            raise tornado.web.HTTPError(403)
+        try:
+            data = json.loads(self.request.body)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            log.warning("webhook: refused a request body that is not JSON (%s)", exc)
+            raise tornado.web.HTTPError(400) from None
+        if not isinstance(data, dict):
+            log.warning("webhook: refused a JSON body that is not an update object")
+            raise tornado.web.HTTPError(400)
+        await self.route.accept(data)
+        self.set_status(200)
+
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        # HTTPError 403/400 were logged above in one line; tornado would add a traceback.
+        if not isinstance(value, tornado.web.HTTPError):
+            super().log_exception(typ, value, tb)
+
+
+class WebServer:
+    """One listening socket serving /healthz and, in webhook mode, the webhook route."""
+
+    def __init__(self, listen: str, port: int, probe: Probe, webhook: WebhookRoute | None = None):
+        routes: list[Any] = [(HEALTH_PATH, _HealthHandler, {"probe": probe})]
+        if webhook is not None:
+            # Routes are regular expressions: a "." in the URL's path must match only a ".".
+            routes.append((f"/{re.escape(webhook.path)}", _WebhookHandler, {"route": webhook}))
+        self.listen = listen
+        self.requested_port = port
+        self.has_webhook = webhook is not None
+        self._app = tornado.web.Application(routes, log_function=_quiet_access_log)
+        self._server: tornado.httpserver.HTTPServer | None = None
+        self.port: int | None = None
+
+    async def start(self) -> None:
+        """Bind and serve; call inside the running event loop."""
+        sockets = tornado.netutil.bind_sockets(self.requested_port, self.listen)
+        self._server = tornado.httpserver.HTTPServer(self._app, xheaders=True)
+        self._server.add_sockets(sockets)
+        self.port = sockets[0].getsockname()[1]
+        serves = "webhook and /healthz" if self.has_webhook else "/healthz"
+        log.info("web server listening on http://%s:%d (%s)", self.listen, self.port, serves)
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            await self._server.close_all_connections()
+            self._server = None
+
+
+def _quiet_access_log(handler: tornado.web.RequestHandler) -> None:
+    # Probes arrive every few seconds: access lines only at DEBUG.
+    log.debug(
+        "%s %s -> %d",
+        handler.request.method,
+        handler.request.path,
+        handler.get_status(),
+    )

@@ -1,0 +1,123 @@
+"""docker-compose.yml, Dockerfile and .dockerignore, checked without a Docker engine: the compose
+file parses and wires what README promises, and the image installs what README installs."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.config import DATABASE_URL_ENV, TOKEN_ENV
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def compose() -> dict[str, Any]:
+    loaded = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+    assert isinstance(loaded, dict)
+    return loaded
+
+
+def dockerfile_instructions() -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) with continuation lines joined and comments dropped."""
+    text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    joined = re.sub(r"\\\n\s*", " ", text)
+    found = []
+    for line in joined.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            keyword, _, rest = line.partition(" ")
+            found.append((keyword.upper(), rest.strip()))
+    return found
+
+
+def stages() -> list[list[tuple[str, str]]]:
+    result: list[list[tuple[str, str]]] = []
+    for instruction in dockerfile_instructions():
+        if instruction[0] == "FROM":
+            result.append([])
+        if result:
+            result[-1].append(instruction)
+    return result
+
+
+def test_compose_has_the_bot_and_a_healthy_postgres() -> None:
+    services = compose()["services"]
+    assert set(services) == {"bot", "postgres"}
+
+    postgres = services["postgres"]
+    assert re.fullmatch(r"postgres:\d+(\.\d+)?(-[a-z0-9.]+)?", postgres["image"]), (
+        "pin the major version"
+    )
+    (data_volume,) = postgres["volumes"]
+    volume_name, _, target = data_volume.partition(":")
+    assert volume_name in compose()["volumes"] and target == "/var/lib/postgresql/data"
+    check = postgres["healthcheck"]
+    assert "pg_isready" in " ".join(check["test"])
+    assert check["interval"] and check["retries"] >= 3
+
+    bot = services["bot"]
+    assert bot["build"] == "."
+    assert bot["depends_on"] == {"postgres": {"condition": "service_healthy"}}
+    assert bot["env_file"] in (".env", [".env"])
+    assert bot["restart"] in ("unless-stopped", "always")
+    assert "./config.yaml:/app/config.yaml:ro" in bot["volumes"]
+    assert any(v.startswith("./articles:/app/articles") for v in bot["volumes"])
+    url = bot["environment"][DATABASE_URL_ENV]
+    assert url.startswith("postgresql://") and "@postgres:5432/" in url
+    assert f"/{postgres['environment']['POSTGRES_DB']}" in url
+    assert "/healthz" in " ".join(bot["healthcheck"]["test"])
+
+
+def test_env_example_names_every_secret_and_is_kept_out_of_git_and_the_image() -> None:
+    example = (ROOT / ".env.example").read_text(encoding="utf-8")
+    assert re.search(rf"^{TOKEN_ENV}=\s*$", example, re.M)
+    assert re.search(r"^POSTGRES_PASSWORD=\s*$", example, re.M)
+    ignored = (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
+    assert ".env" in ignored and "config.yaml" in ignored
+    assert ".env" in (ROOT / ".gitignore").read_text(encoding="utf-8").split()
+
+
+def test_dockerfile_is_multi_stage_and_runs_as_a_non_root_user() -> None:
+    builder, final = stages()
+    assert builder[0][1].endswith("AS builder")
+    args = dict(
+        a.partition("=")[::2] for keyword, a in dockerfile_instructions() if keyword == "ARG"
+    )
+    final_base = final[0][1].replace("${PYTHON_IMAGE}", args.get("PYTHON_IMAGE", ""))
+    assert re.fullmatch(r"python:3\.1[1-9]-slim(-\w+)?", final_base), final_base
+    # The final stage installs nothing: it copies the builder's virtualenv, so no pip cache,
+    # compiler or source tree comes along.
+    final_runs = [args for keyword, args in final if keyword == "RUN"]
+    assert not any(re.search(r"\b(pip|apt-get|apk)\b", args) for args in final_runs)
+    assert ("COPY", "--from=builder /opt/venv /opt/venv") in final
+    users = [args for keyword, args in final if keyword == "USER"]
+    assert users and users[-1] not in ("root", "0")
+    assert [k for k, _ in final].index("USER") < [k for k, _ in final].index("CMD")
+    (cmd,) = [args for keyword, args in final if keyword == "CMD"]
+    assert cmd.startswith("[") and '"run"' in cmd, "exec form, so SIGTERM reaches feedbot"
+
+
+def test_the_image_installs_what_readme_installs() -> None:
+    """README's try-it command is `.venv/bin/pip install -e .`: the project and its runtime
+    dependencies, no extras. The image must install that same project, from the files that
+    pyproject says make it up."""
+    builder, _ = stages()
+    (install,) = [args for keyword, args in builder if keyword == "RUN" and "pip install" in args]
+    assert re.search(r"pip install \.$", install), install  # no extras, no -e
+    assert "pip install -e ." in (ROOT / "README.md").read_text(encoding="utf-8")
+
+    copied = " ".join(args for keyword, args in builder if keyword == "COPY")
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["project"]["readme"] in copied.split()
+    assert "pyproject.toml" in copied.split()
+    for pattern in project["tool"]["setuptools"]["packages"]["find"]["include"]:
+        package = pattern.rstrip("*")
+        assert f"{package} ./{package}" in copied, f"package {package} not copied"
+        assert (ROOT / package / "__init__.py").is_file()
+    ignored = (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
+    for needed in ("pyproject.toml", "README.md", "bot", "jobs", "storage"):
+        assert needed not in ignored
