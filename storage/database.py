@@ -70,13 +70,38 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# Seconds to wait for a new PostgreSQL connection (TCP and the server's greeting). psycopg's own
+# default is 130 s: a command handler or the delivery worker would hang that long on a server
+# that stopped answering, instead of failing, logging and trying again.
+CONNECT_TIMEOUT_SECONDS = 10
+
+
+def _postgres_connect_args() -> dict[str, Any]:
+    return {
+        "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+        # A server that vanished without closing the connection (host down, network cut) is
+        # noticed in about a minute rather than at the kernel's ~15 min retransmission limit.
+        "keepalives": 1,
+        "keepalives_idle": 30,
+        "keepalives_interval": 10,
+        "keepalives_count": 3,
+        "tcp_user_timeout": 60_000,  # ms unacknowledged: only a dead peer leaves data unacked
+    }
+
+
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     target = async_url(url)
     kwargs: dict[str, Any] = {"echo": echo}
     if target.get_backend_name() == "postgresql":
         # pre_ping turns a connection killed by a server restart into a fresh one instead of an
-        # error in the middle of a run.
-        kwargs.update(pool_pre_ping=True, pool_size=5, max_overflow=5, pool_recycle=1800)
+        # error in the middle of a run (tests/test_db_outage.py).
+        kwargs.update(
+            pool_pre_ping=True,
+            pool_size=5,
+            max_overflow=5,
+            pool_recycle=1800,
+            connect_args=_postgres_connect_args(),
+        )
     engine = create_async_engine(target, **kwargs)
     if target.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _tune_sqlite)

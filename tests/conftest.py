@@ -61,12 +61,35 @@ def postgres_url(postgres_server: str) -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """Each storage test runs on a SQLite file and on PostgreSQL."""
-    if request.param == "sqlite":
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def _backend_url(
+    backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> str:
+    if backend == "sqlite":
         return f"sqlite:///{tmp_path_factory.mktemp('db') / 'feedbot.db'}"
     return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Each storage test runs on a SQLite file and on PostgreSQL."""
+    return _backend_url(request.param, request, tmp_path_factory)
+
+
+@pytest.fixture
+def bot_database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> str:
+    """The database of a bot under test: a SQLite file, or for a test marked
+    `on_both_databases` also a throwaway PostgreSQL database. Opt-in per test, because an
+    end-to-end test is seconds long and most of them are about Telegram, not SQL."""
+    return _backend_url(getattr(request, "param", "sqlite"), request, tmp_path_factory)
+
+
+# Runs a test that uses `bot_database_url` (directly or through a fixture) on both databases.
+on_both_databases = pytest.mark.parametrize("bot_database_url", BACKENDS, indirect=True)
 
 
 @dataclass

@@ -19,6 +19,7 @@ from jobs.publishing import PAUSED_KEY
 from storage.records import DeliveryStatus
 from tests.article_factory import write_article
 from tests.bot_process import CHANNEL_ID
+from tests.conftest import on_both_databases
 from tests.fake_telegram import BOT_USERNAME, Upload, callback_query_update, message_update
 from tests.fake_telegram.server import FakeTelegram
 from tests.fake_telegram.updates import chat as chat_dict
@@ -56,8 +57,9 @@ def fake() -> Iterator[FakeTelegram]:
 
 
 @pytest.fixture
-async def bot(fake: FakeTelegram, tmp_path: Path) -> AsyncIterator[LiveBot]:
-    async with live_bot(fake, bot_config(tmp_path, fake, topics=TOPICS)) as running:
+async def bot(fake: FakeTelegram, tmp_path: Path, bot_database_url: str) -> AsyncIterator[LiveBot]:
+    config = bot_config(tmp_path, fake, topics=TOPICS, database={"url": bot_database_url})
+    async with live_bot(fake, config) as running:
         yield running
 
 
@@ -167,6 +169,7 @@ async def test_topic_name_matching(bot: LiveBot) -> None:
         assert len(await repo.topic_summaries()) == len(TOPICS)
 
 
+@on_both_databases
 async def test_topic_buttons_toggle_in_place_and_paginate(bot: LiveBot) -> None:
     fake = bot.fake
     listing = await bot.ask(USER, USER, "/topics")
@@ -211,6 +214,7 @@ async def test_topic_buttons_toggle_in_place_and_paginate(bot: LiveBot) -> None:
     assert await bot.followed(USER) == set()
 
 
+@on_both_databases
 async def test_untopic_mytopics_heat_and_stop(bot: LiveBot) -> None:
     await bot.ask(USER, USER, "/topic ai, robotics")
     mine = await bot.ask(USER, USER, "/mytopics")
@@ -233,6 +237,7 @@ async def test_untopic_mytopics_heat_and_stop(bot: LiveBot) -> None:
     assert chat is not None and chat.active
 
 
+@on_both_databases
 async def test_deep_link_subscribes_and_brings_a_blocked_user_back(bot: LiveBot) -> None:
     await bot.ask(USER, USER, "/start")
     bot.fake.push_update(my_chat_member(USER, "kicked"))  # then blocked the bot
@@ -248,6 +253,7 @@ async def test_deep_link_subscribes_and_brings_a_blocked_user_back(bot: LiveBot)
     assert "don't know" in await bot.ask(USER, USER, "/start no-such-topic")
 
 
+@on_both_databases
 async def test_bot_removed_from_and_added_to_a_group(bot: LiveBot) -> None:
     bot.fake.push_update(my_chat_member(GROUP, "member", "group"))
     await bot.settle()
@@ -350,6 +356,7 @@ async def test_edited_or_forwarded_publish_does_not_publish(bot: LiveBot, tmp_pa
 # -- admin commands -------------------------------------------------------------------------------
 
 
+@on_both_databases
 async def test_publish_unknown_then_now_then_already_then_force(
     bot: LiveBot, tmp_path: Path
 ) -> None:
@@ -414,6 +421,7 @@ async def test_pause_holds_scheduled_runs_but_not_publish(bot: LiveBot, tmp_path
     assert [(p.text or "").split("\n")[0] for p in bot.posts(CHANNEL_ID)] == ["Cold", "Hot"]
 
 
+@on_both_databases
 async def test_stats(bot: LiveBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("bot.handlers.stats.posts_per_day_png", lambda *args: None)
     await bot.ask(USER, USER, "/topic ai, nlp")
@@ -444,6 +452,7 @@ async def test_stats_chart(bot: LiveBot) -> None:
 # -- fan-out ------------------------------------------------------------------------------------
 
 
+@on_both_databases
 async def test_fan_out_once_per_chat_stops_on_unsubscribe_and_never_replays(
     bot: LiveBot, tmp_path: Path
 ) -> None:

@@ -1,5 +1,6 @@
 """Crash safety of a fan-out, with real processes: SIGKILL mid-way then restart completes it
-with duplicates bounded by the sends in flight; SIGTERM mid-way exits 0 and loses nothing."""
+with duplicates bounded by the sends in flight; SIGTERM mid-way exits 0 and loses nothing. Each
+on a SQLite file and on PostgreSQL (`database_url`)."""
 
 from __future__ import annotations
 
@@ -32,9 +33,8 @@ def fake() -> Iterator[FakeTelegram]:
     assert not fake.internal_errors
 
 
-def _seed_fan_out(config_dir: Path) -> str:
+def _seed_fan_out(url: str) -> str:
     """An article already queued for 300 private chats, as a selection run would leave it."""
-    url = f"sqlite:///{config_dir / 'feedbot.db'}"
     upgrade_to_head(url)
 
     async def seed() -> None:
@@ -78,13 +78,16 @@ def _statuses(url: str) -> Counter[DeliveryStatus]:
 
 
 def _received(fake: FakeTelegram) -> Counter[int]:
-    return Counter(c.chat_id for c in fake.sent() if c.chat_id in SUBSCRIBERS)
+    return Counter(
+        c.chat_id for c in fake.sent() if c.chat_id is not None and c.chat_id in SUBSCRIBERS
+    )
 
 
-def _start(tmp_path: Path, fake: FakeTelegram) -> BotProcess:
+def _start(tmp_path: Path, fake: FakeTelegram, url: str) -> BotProcess:
     config = write_config(
         tmp_path,
         fake,
+        database={"url": url},
         delivery={"max_messages_per_second": RATE},
         logging={"level": "INFO"},
         schedule={"interval_seconds": 60},
@@ -92,9 +95,11 @@ def _start(tmp_path: Path, fake: FakeTelegram) -> BotProcess:
     return BotProcess("run", "--config", str(config), env={"TELEGRAM_BOT_TOKEN": fake.token})
 
 
-def test_sigkill_mid_fan_out_then_restart_completes_it(fake: FakeTelegram, tmp_path: Path) -> None:
-    url = _seed_fan_out(tmp_path)
-    first = _start(tmp_path, fake)
+def test_sigkill_mid_fan_out_then_restart_completes_it(
+    fake: FakeTelegram, tmp_path: Path, database_url: str
+) -> None:
+    url = _seed_fan_out(database_url)
+    first = _start(tmp_path, fake, url)
     try:
         fake.wait_for(
             lambda f: len(_received(f)) >= 100, timeout=30, what="100 subscribers reached"
@@ -104,7 +109,7 @@ def test_sigkill_mid_fan_out_then_restart_completes_it(fake: FakeTelegram, tmp_p
     before = _received(fake)
     assert len(before) < len(SUBSCRIBERS), "the kill came too late to test anything"
 
-    second = _start(tmp_path, fake)
+    second = _start(tmp_path, fake, url)
     try:
         fake.wait_for(
             lambda f: len(_received(f)) == len(SUBSCRIBERS), timeout=60, what="all subscribers"
@@ -125,10 +130,10 @@ def test_sigkill_mid_fan_out_then_restart_completes_it(fake: FakeTelegram, tmp_p
 
 
 def test_sigterm_mid_fan_out_exits_0_and_restart_sends_each_exactly_once(
-    fake: FakeTelegram, tmp_path: Path
+    fake: FakeTelegram, tmp_path: Path, database_url: str
 ) -> None:
-    url = _seed_fan_out(tmp_path)
-    first = _start(tmp_path, fake)
+    url = _seed_fan_out(database_url)
+    first = _start(tmp_path, fake, url)
     try:
         fake.wait_for(
             lambda f: len(_received(f)) >= 100, timeout=30, what="100 subscribers reached"
@@ -140,7 +145,7 @@ def test_sigterm_mid_fan_out_exits_0_and_restart_sends_each_exactly_once(
     assert counts.get(DeliveryStatus.SENDING, 0) == 0  # everything claimed was sent or handed back
     assert counts[DeliveryStatus.SENT] == len(_received(fake)) < len(SUBSCRIBERS)
 
-    second = _start(tmp_path, fake)
+    second = _start(tmp_path, fake, url)
     try:
         fake.wait_for(
             lambda f: len(_received(f)) == len(SUBSCRIBERS), timeout=60, what="all subscribers"

@@ -22,11 +22,13 @@ def _answered(fake: FakeTelegram, words: str) -> bool:
     return any(words in (call.text or "") for call in fake.sent(ADMIN))
 
 
-def test_pause_survives_a_restart(fake_telegram: FakeTelegram, tmp_path: Path) -> None:
+def test_pause_survives_a_restart(
+    fake_telegram: FakeTelegram, tmp_path: Path, database_url: str
+) -> None:
     fake = fake_telegram
     fake.add_chat(CHANNEL_ID, "channel", title="AI news", username=CHANNEL[1:])
     fake.add_chat(ADMIN)
-    config = write_config(tmp_path, fake)
+    config = write_config(tmp_path, fake, database={"url": database_url})
     env = {"TELEGRAM_BOT_TOKEN": fake.token}
 
     first = BotProcess("run", "--config", str(config), env=env)

@@ -1,4 +1,5 @@
-"""End to end: the real `feedbot` process against the fake Bot API, over HTTP."""
+"""End to end: the real `feedbot` process against the fake Bot API, over HTTP. The tests that
+keep state run on a SQLite file and on PostgreSQL (`database_url`)."""
 
 from __future__ import annotations
 
@@ -27,9 +28,9 @@ def _env(fake: FakeTelegram) -> dict[str, str]:
 
 
 def test_posts_once_falls_back_on_refused_photo_and_survives_restart(
-    fake: FakeTelegram, tmp_path: Path
+    fake: FakeTelegram, tmp_path: Path, database_url: str
 ) -> None:
-    config = write_config(tmp_path, fake)
+    config = write_config(tmp_path, fake, database={"url": database_url})
     articles = tmp_path / "articles"
     write_article(
         articles,
@@ -105,8 +106,10 @@ def test_posts_once_falls_back_on_refused_photo_and_survives_restart(
     assert fake.sent(CHANNEL_ID) == []
 
 
-def test_dry_run_sends_nothing_and_needs_no_token(fake: FakeTelegram, tmp_path: Path) -> None:
-    config = write_config(tmp_path, fake)
+def test_dry_run_sends_nothing_and_needs_no_token(
+    fake: FakeTelegram, tmp_path: Path, database_url: str
+) -> None:
+    config = write_config(tmp_path, fake, database={"url": database_url})
     write_article(
         tmp_path / "articles", "a.md", url="https://example.com/a", title="Dry & run", heat=150
     )
@@ -122,7 +125,7 @@ def test_dry_run_sends_nothing_and_needs_no_token(fake: FakeTelegram, tmp_path: 
 
 
 def test_ingest_command_reports_counts_and_reasons(tmp_path: Path) -> None:
-    config = write_config(tmp_path, None)
+    config = write_config(tmp_path, None)  # sqlite:///feedbot.db, relative to the config file
     write_article(tmp_path / "articles", "a.md", url="https://example.com/a")
     (tmp_path / "articles" / "bad.md").write_text("---\ntitle: [unclosed\n---\n")
     result = run_cli("ingest", "--config", str(config))
@@ -131,6 +134,7 @@ def test_ingest_command_reports_counts_and_reasons(tmp_path: Path) -> None:
     assert "bad.md: broken YAML" in result.stdout
     again = run_cli("ingest", "--config", str(config))
     assert "ingest: 0 new, 0 updated, 2 unchanged, 0 skipped" in again.stdout
+    assert (tmp_path / "feedbot.db").is_file()  # beside the config, not in the working directory
 
 
 @pytest.mark.parametrize(

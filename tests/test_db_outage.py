@@ -1,0 +1,217 @@
+"""A database outage under the running `feedbot` process (PostgreSQL behind tests.pg_proxy, cut
+and restored): the bot logs, keeps running, and once the database is back finishes its work
+with nothing lost and nothing sent twice."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from storage import database
+from storage.database import create_engine, create_sessionmaker, upgrade_to_head
+from storage.records import ArticleData, ChatKind, DeliveryStatus
+from storage.repository import UnitOfWork
+from tests.article_factory import write_article
+from tests.bot_process import CHANNEL, CHANNEL_ID, BotProcess, write_config
+from tests.fake_telegram import message_update
+from tests.fake_telegram.server import FakeTelegram
+from tests.pg_proxy import PgProxy
+
+pytestmark = pytest.mark.postgres
+
+ADMIN = 1000  # in telegram.admins (tests.bot_process.write_config)
+RATE = 100
+# The worker claims about two seconds of sends ahead (2 x RATE rows) and sends what it claimed
+# while the database is away. With 400 subscribers and the cut after the first 50, at least 150
+# can only be claimed after the restore, however the timing falls.
+SUBSCRIBERS = range(7000, 7400)
+CUT_AFTER = 50
+# What the bot logs when the database is away: the worker pausing or retrying a write, and the
+# error handler for a failed command or publishing run (whatever its wording of the failure).
+WORKER_SAW_OUTAGE = r"database (unavailable|write failed)"
+HANDLER_FAILED = r"while handling update \d+"
+RUN_FAILED = r"while handling a job"
+RUN_DONE = r"run: \d+ new"
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeTelegram]:
+    with FakeTelegram(global_rate=RATE, auto_create_chats=True) as fake:
+        fake.add_chat(CHANNEL_ID, "channel", title="AI news", username=CHANNEL[1:])
+        fake.add_chat(ADMIN)
+        yield fake
+    assert not fake.internal_errors
+
+
+@pytest.fixture
+def proxy(postgres_url: str) -> Iterator[PgProxy]:
+    target = make_url(postgres_url)
+    with PgProxy(target.host or "127.0.0.1", target.port or 5432) as running:
+        yield running
+
+
+def _through(proxy: PgProxy, url: str) -> str:
+    return make_url(url).set(port=proxy.port).render_as_string(hide_password=False)
+
+
+async def _seed_fan_out(url: str) -> None:
+    """An article already queued for every subscriber, as a selection run would leave it."""
+    engine = create_engine(url)
+    now = datetime.now(UTC)
+    try:
+        async with UnitOfWork(create_sessionmaker(engine)) as repo:
+            article_id = await repo.add_article(
+                ArticleData(
+                    url="https://example.com/big",
+                    link="https://example.com/big",
+                    title="Big news",
+                    heat=50,  # below min_heat: the channel never selects it
+                    published_at=now,
+                ),
+                source_path="/seed.md",
+                source_mtime_ns=1,
+                now=now,
+            )
+            for chat in SUBSCRIBERS:
+                await repo.ensure_chat(chat, ChatKind.PRIVATE, None, now)
+            await repo.enqueue(article_id, SUBSCRIBERS, now)
+    finally:
+        await engine.dispose()
+
+
+async def _statuses(url: str) -> Counter[DeliveryStatus]:
+    engine = create_engine(url)
+    try:
+        async with UnitOfWork(create_sessionmaker(engine)) as repo:
+            return Counter(await repo.delivery_counts())
+    finally:
+        await engine.dispose()
+
+
+def _received(fake: FakeTelegram) -> Counter[int]:
+    return Counter(
+        c.chat_id for c in fake.sent() if c.chat_id is not None and c.chat_id in SUBSCRIBERS
+    )
+
+
+def _answers(fake: FakeTelegram) -> list[str]:
+    return [c.text or "" for c in fake.sent(ADMIN) if c.method == "sendMessage"]
+
+
+def _start(tmp_path: Path, fake: FakeTelegram, url: str, interval: float = 1) -> BotProcess:
+    config = write_config(
+        tmp_path,
+        fake,
+        database={"url": url},
+        delivery={"max_messages_per_second": RATE},
+        logging={"level": "INFO"},
+        schedule={"interval_seconds": interval},
+    )
+    return BotProcess("run", "--config", str(config), env={"TELEGRAM_BOT_TOKEN": fake.token})
+
+
+@pytest.mark.process
+def test_outage_mid_fan_out_and_mid_run_loses_nothing_and_sends_nothing_twice(
+    fake: FakeTelegram, proxy: PgProxy, postgres_url: str, tmp_path: Path
+) -> None:
+    upgrade_to_head(postgres_url)
+    asyncio.run(_seed_fan_out(postgres_url))
+    bot = _start(tmp_path, fake, _through(proxy, postgres_url))
+    try:
+        fake.wait_for(lambda f: len(_received(f)) >= CUT_AFTER, timeout=30, what="a first part")
+        runs_failed = bot.count(RUN_FAILED)
+        assert proxy.cut() > 0
+        # While the database is away: an article arrives for the next publishing run, and the
+        # admin sends a command that needs the database.
+        write_article(
+            tmp_path / "articles", "during.md", url="https://example.com/during", heat=200
+        )
+        fake.push_update(message_update(ADMIN, ADMIN, "/mytopics"))
+        bot.wait_for_log(WORKER_SAW_OUTAGE)
+        bot.wait_for_log(HANDLER_FAILED)
+        # An outage of seconds, like a server restart: two publishing runs fail in it.
+        bot.wait_for_log(RUN_FAILED, times=runs_failed + 2)
+        assert bot.proc.poll() is None, "the bot died with its database"
+        proxy.restore()
+
+        fake.wait_for(
+            lambda f: len(_received(f)) == len(SUBSCRIBERS), timeout=40, what="all subscribers"
+        )
+        fake.wait_for(lambda f: len(f.sent(CHANNEL_ID)) == 1, timeout=20, what="the new post")
+        answered = len(_answers(fake))
+        fake.push_update(message_update(ADMIN, ADMIN, "/mytopics"))
+        fake.wait_for(
+            lambda f: len(_answers(f)) > answered, timeout=20, what="/mytopics after restore"
+        )
+        runs = bot.count(RUN_DONE)
+        bot.wait_for_log(RUN_DONE, times=runs + 1)  # runs go on after the outage
+    finally:
+        code = bot.terminate()
+    assert code == 0, bot.log[-3000:]
+    assert set(_received(fake).values()) == {1}, "a subscriber got the post twice"
+    assert len(fake.sent(CHANNEL_ID)) == 1
+    counts = asyncio.run(_statuses(postgres_url))
+    assert counts[DeliveryStatus.SENT] == len(SUBSCRIBERS) + 1, counts  # and the channel post
+    assert sum(counts.values()) == counts[DeliveryStatus.SENT]
+
+
+@pytest.mark.process
+def test_commands_through_a_quick_restart_and_during_an_outage(
+    fake: FakeTelegram, proxy: PgProxy, postgres_url: str, tmp_path: Path
+) -> None:
+    """Polling mode, no fan-out, no publishing run in the way: only commands use the database.
+    After a quick restart the pooled connections are all dead, and the next command must get a
+    fresh one (pool_pre_ping) instead of an error. A command while the database is away fails
+    with a log line; the bot stays up and answers the next one once it is back."""
+    bot = _start(tmp_path, fake, _through(proxy, postgres_url), interval=3600)
+
+    def ask_mytopics() -> None:
+        answered = len(_answers(fake))
+        fake.push_update(message_update(ADMIN, ADMIN, "/mytopics"))
+        fake.wait_for(lambda f: len(_answers(f)) > answered, timeout=20, what="/mytopics")
+
+    try:
+        bot.wait_for_log(r"delivery worker started")
+        ask_mytopics()
+        assert proxy.cut() > 0
+        proxy.restore()
+        ask_mytopics()
+        assert bot.count(HANDLER_FAILED) == 0, bot.log[-3000:]
+
+        proxy.cut()
+        fake.push_update(message_update(ADMIN, ADMIN, "/mytopics"))
+        bot.wait_for_log(HANDLER_FAILED)
+        assert bot.proc.poll() is None, "the bot died with its database"
+        proxy.restore()
+        ask_mytopics()
+    finally:
+        code = bot.terminate()
+    assert code == 0, bot.log[-3000:]
+    assert bot.count(HANDLER_FAILED) == 1
+
+
+async def test_a_server_that_stops_answering_fails_a_new_connection_in_bounded_time(
+    proxy: PgProxy, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not hang for psycopg's default 130 s: the caller (a handler, the worker) must get an
+    error it can log and retry."""
+    monkeypatch.setattr(database, "CONNECT_TIMEOUT_SECONDS", 2)  # psycopg's minimum
+    engine = create_engine(_through(proxy, postgres_url))
+    try:
+        proxy.hang()
+        started = time.monotonic()
+        with pytest.raises(OperationalError, match="timeout"):
+            async with asyncio.timeout(30), engine.connect():
+                pass
+        assert time.monotonic() - started < 10
+    finally:
+        proxy.cut()
+        await engine.dispose()
