@@ -5,6 +5,7 @@ command handlers and sets the command menus."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from datetime import UTC, datetime
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot.config import Config, ConfigError
@@ -21,7 +22,7 @@ from bot.handlers.menus import set_command_menus
 from bot.rate_limit import PacedRateLimiter
 from bot.sender import TelegramSender
 from bot.services import SERVICES, Services, feed_specs, publish_rules, services
-from jobs.delivery import DeliveryWorker
+from jobs.delivery import DB_UNAVAILABLE, DeliveryWorker
 from jobs.pacing import FREE_CAP, MAX_IN_FLIGHT, Pacer
 from jobs.publishing import publish_run
 from jobs.send_gate import SendGate
@@ -31,6 +32,8 @@ from storage.records import ChatKind
 from storage.repository import UnitOfWork, UowFactory
 
 log = logging.getLogger(__name__)
+
+DATABASE_AWAY = "I can't reach my database right now; please try again in a minute."
 
 
 def channel_state_key(channel: str | int) -> str:
@@ -158,4 +161,14 @@ async def publish_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     where = f"update {update.update_id}" if isinstance(update, Update) else "a job"
+    if isinstance(context.error, DB_UNAVAILABLE):
+        # An outage fails every update and every run until it ends: one line each, not a
+        # traceback each, and the user hears that trying again later will work.
+        log.warning(
+            "database unavailable while handling %s (%s)", where, type(context.error).__name__
+        )
+        if isinstance(update, Update) and update.effective_message is not None:
+            with contextlib.suppress(TelegramError):
+                await update.effective_message.reply_text(DATABASE_AWAY)
+        return
     log.error("error while handling %s", where, exc_info=context.error)

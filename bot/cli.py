@@ -9,6 +9,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy.exc import InterfaceError, OperationalError
+
 from bot.config import Config, ConfigError, load_config
 from bot.formatting import render_post
 from bot.logs import configure_logging
@@ -86,6 +88,13 @@ def main(argv: list[str] | None = None) -> int:
     except LeaseError as exc:
         print(f"feedbot: {exc}", file=sys.stderr)
         return EXIT_LEASE_HELD if isinstance(exc, LeaseHeldError) else 1
+    except (OperationalError, InterfaceError) as exc:
+        first_line = str(exc.orig or exc).strip().splitlines()[0]
+        print(
+            f"feedbot: cannot reach the database at {describe(config.database.url)}: {first_line}",
+            file=sys.stderr,
+        )
+        return 1
 
 
 def _run(config: Config, lease: Lease) -> int:

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+from bot.app import DATABASE_AWAY
 from storage import database
 from storage.database import create_engine, create_sessionmaker, upgrade_to_head
 from storage.records import ArticleData, ChatKind, DeliveryStatus
@@ -106,6 +107,11 @@ def _answers(fake: FakeTelegram) -> list[str]:
     return [c.text or "" for c in fake.sent(ADMIN) if c.method == "sendMessage"]
 
 
+def _wait_for_apology(fake: FakeTelegram) -> None:
+    """A command that failed on the outage is answered with a "try again", not left hanging."""
+    fake.wait_for(lambda f: any(a == DATABASE_AWAY for a in _answers(f)), what="the outage apology")
+
+
 def _start(tmp_path: Path, fake: FakeTelegram, url: str, interval: float = 1) -> BotProcess:
     config = write_config(
         tmp_path,
@@ -137,6 +143,7 @@ def test_outage_mid_fan_out_and_mid_run_loses_nothing_and_sends_nothing_twice(
         fake.push_update(message_update(ADMIN, ADMIN, "/mytopics"))
         bot.wait_for_log(WORKER_SAW_OUTAGE)
         bot.wait_for_log(HANDLER_FAILED)
+        _wait_for_apology(fake)
         # An outage of seconds, like a server restart: two publishing runs fail in it.
         bot.wait_for_log(RUN_FAILED, times=runs_failed + 2)
         assert bot.proc.poll() is None, "the bot died with its database"
@@ -189,6 +196,7 @@ def test_commands_through_a_quick_restart_and_during_an_outage(
         proxy.cut()
         fake.push_update(message_update(ADMIN, ADMIN, "/mytopics"))
         bot.wait_for_log(HANDLER_FAILED)
+        _wait_for_apology(fake)
         assert bot.proc.poll() is None, "the bot died with its database"
         proxy.restore()
         ask_mytopics()

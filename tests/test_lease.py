@@ -226,3 +226,17 @@ def test_an_unreachable_database_is_one_clear_line(tmp_path: Path) -> None:
         result.stderr
     )
     assert "Traceback" not in result.stderr and PASSWORD not in result.stderr
+
+
+@pytest.mark.parametrize("command", [("ingest",), ("db", "upgrade")])
+def test_other_commands_say_the_database_is_unreachable_in_one_line(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    config = write_config(tmp_path, None)
+    url = f"postgresql://feedbot:{PASSWORD}@127.0.0.1:1/feedbot"
+    result = run_cli(*command, "--config", str(config), env={"DATABASE_URL": url})
+    assert result.returncode == 1
+    assert "cannot reach the database at postgresql://feedbot@127.0.0.1:1/feedbot" in (
+        result.stderr
+    )
+    assert "Traceback" not in result.stderr and PASSWORD not in result.stderr
