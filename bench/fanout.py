@@ -16,7 +16,7 @@ import os
 import statistics
 import tempfile
 import time
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,43 +30,18 @@ from bot.config import parse_config
 from bot.formatting import render_post
 from bot.sender import TelegramSender
 from bot.services import services
-from storage.database import create_engine, create_sessionmaker, upgrade_to_head
-from storage.records import Article, ArticleData, ChatKind
-from storage.repository import UnitOfWork
+from storage.database import upgrade_to_head
+from storage.records import Article
+from tests.seeding import BIG_NEWS, seed_fan_out_at
 
 CHANNEL_ID = -1001234567890
 PING_CHAT = 99
 FIRST_SUBSCRIBER = 1_000_000
 
 
-BIG_NEWS = ArticleData(
-    url="https://example.com/big",
-    link="https://example.com/big",
-    title="Big news",
-    excerpt="Something happened.",
-    heat=200,
-    topics=("AI",),
-)
-
-
 async def _seed(url: str, subscribers: int) -> None:
     upgrade_to_head(url)
-    engine = create_engine(url)
-    now = datetime.now(UTC)
-    try:
-        async with UnitOfWork(create_sessionmaker(engine)) as repo:
-            article_id = await repo.add_article(
-                replace(BIG_NEWS, published_at=now),
-                source_path="/bench.md",
-                source_mtime_ns=1,
-                now=now,
-            )
-            chats = range(FIRST_SUBSCRIBER, FIRST_SUBSCRIBER + subscribers)
-            for chat in chats:
-                await repo.ensure_chat(chat, ChatKind.PRIVATE, None, now)
-            await repo.enqueue(article_id, chats, now)
-    finally:
-        await engine.dispose()
+    await seed_fan_out_at(url, range(FIRST_SUBSCRIBER, FIRST_SUBSCRIBER + subscribers))
 
 
 async def _ping(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

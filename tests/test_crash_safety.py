@@ -8,16 +8,15 @@ import asyncio
 import re
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from storage.database import create_engine, create_sessionmaker, upgrade_to_head
-from storage.records import ArticleData, ChatKind, DeliveryStatus
-from storage.repository import UnitOfWork
+from storage.database import upgrade_to_head
+from storage.records import DeliveryStatus
 from tests.bot_process import CHANNEL, CHANNEL_ID, BotProcess, write_config
 from tests.fake_telegram.server import FakeTelegram
+from tests.seeding import delivery_statuses, seed_fan_out_at
 
 pytestmark = pytest.mark.process
 
@@ -36,45 +35,12 @@ def fake() -> Iterator[FakeTelegram]:
 def _seed_fan_out(url: str) -> str:
     """An article already queued for 300 private chats, as a selection run would leave it."""
     upgrade_to_head(url)
-
-    async def seed() -> None:
-        engine = create_engine(url)
-        sessions = create_sessionmaker(engine)
-        now = datetime.now(UTC)
-        try:
-            async with UnitOfWork(sessions) as repo:
-                article_id = await repo.add_article(
-                    ArticleData(
-                        url="https://example.com/big",
-                        link="https://example.com/big",
-                        title="Big news",
-                        heat=200,
-                        published_at=now,
-                    ),
-                    source_path="/seed.md",
-                    source_mtime_ns=1,
-                    now=now,
-                )
-                for chat in SUBSCRIBERS:
-                    await repo.ensure_chat(chat, ChatKind.PRIVATE, None, now)
-                await repo.enqueue(article_id, SUBSCRIBERS, now)
-        finally:
-            await engine.dispose()
-
-    asyncio.run(seed())
+    asyncio.run(seed_fan_out_at(url, SUBSCRIBERS))
     return url
 
 
 def _statuses(url: str) -> Counter[DeliveryStatus]:
-    async def count() -> Counter[DeliveryStatus]:
-        engine = create_engine(url)
-        try:
-            async with UnitOfWork(create_sessionmaker(engine)) as repo:
-                return Counter(await repo.delivery_counts())
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(count())
+    return asyncio.run(delivery_statuses(url))
 
 
 def _received(fake: FakeTelegram) -> Counter[int]:

@@ -8,7 +8,6 @@ import asyncio
 import time
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,14 +16,14 @@ from sqlalchemy.exc import OperationalError
 
 from bot.app import DATABASE_AWAY
 from storage import database
-from storage.database import create_engine, create_sessionmaker, upgrade_to_head
-from storage.records import ArticleData, ChatKind, DeliveryStatus
-from storage.repository import UnitOfWork
+from storage.database import create_engine, upgrade_to_head
+from storage.records import DeliveryStatus
 from tests.article_factory import write_article
 from tests.bot_process import CHANNEL, CHANNEL_ID, BotProcess, write_config
 from tests.fake_telegram import message_update
 from tests.fake_telegram.server import FakeTelegram
 from tests.pg_proxy import PgProxy
+from tests.seeding import delivery_statuses, seed_fan_out_at
 
 pytestmark = pytest.mark.postgres
 
@@ -63,40 +62,6 @@ def _through(proxy: PgProxy, url: str) -> str:
     return make_url(url).set(port=proxy.port).render_as_string(hide_password=False)
 
 
-async def _seed_fan_out(url: str) -> None:
-    """An article already queued for every subscriber, as a selection run would leave it."""
-    engine = create_engine(url)
-    now = datetime.now(UTC)
-    try:
-        async with UnitOfWork(create_sessionmaker(engine)) as repo:
-            article_id = await repo.add_article(
-                ArticleData(
-                    url="https://example.com/big",
-                    link="https://example.com/big",
-                    title="Big news",
-                    heat=50,  # below min_heat: the channel never selects it
-                    published_at=now,
-                ),
-                source_path="/seed.md",
-                source_mtime_ns=1,
-                now=now,
-            )
-            for chat in SUBSCRIBERS:
-                await repo.ensure_chat(chat, ChatKind.PRIVATE, None, now)
-            await repo.enqueue(article_id, SUBSCRIBERS, now)
-    finally:
-        await engine.dispose()
-
-
-async def _statuses(url: str) -> Counter[DeliveryStatus]:
-    engine = create_engine(url)
-    try:
-        async with UnitOfWork(create_sessionmaker(engine)) as repo:
-            return Counter(await repo.delivery_counts())
-    finally:
-        await engine.dispose()
-
-
 def _received(fake: FakeTelegram) -> Counter[int]:
     return Counter(
         c.chat_id for c in fake.sent() if c.chat_id is not None and c.chat_id in SUBSCRIBERS
@@ -129,7 +94,9 @@ def test_outage_mid_fan_out_and_mid_run_loses_nothing_and_sends_nothing_twice(
     fake: FakeTelegram, proxy: PgProxy, postgres_url: str, tmp_path: Path
 ) -> None:
     upgrade_to_head(postgres_url)
-    asyncio.run(_seed_fan_out(postgres_url))
+    asyncio.run(
+        seed_fan_out_at(postgres_url, SUBSCRIBERS, heat=50)
+    )  # below min_heat: not the channel's
     bot = _start(tmp_path, fake, _through(proxy, postgres_url))
     try:
         fake.wait_for(lambda f: len(_received(f)) >= CUT_AFTER, timeout=30, what="a first part")
@@ -165,7 +132,7 @@ def test_outage_mid_fan_out_and_mid_run_loses_nothing_and_sends_nothing_twice(
     assert code == 0, bot.log[-3000:]
     assert set(_received(fake).values()) == {1}, "a subscriber got the post twice"
     assert len(fake.sent(CHANNEL_ID)) == 1
-    counts = asyncio.run(_statuses(postgres_url))
+    counts = asyncio.run(delivery_statuses(postgres_url))
     assert counts[DeliveryStatus.SENT] == len(SUBSCRIBERS) + 1, counts  # and the channel post
     assert sum(counts.values()) == counts[DeliveryStatus.SENT]
 

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from storage.records import ArticleData, ChatKind
 from tests.fake_telegram.server import FakeTelegram
 from tests.live_bot import add_channel, bot_config, live_bot
+from tests.seeding import seed_fan_out
 
 CAP = 40
 SUBSCRIBERS = 4 * CAP  # about four seconds of fan-out
@@ -34,18 +33,7 @@ async def test_a_command_is_answered_promptly_during_a_fan_out_at_the_cap(
 ) -> None:
     config = bot_config(tmp_path, fake, delivery={"max_messages_per_second": CAP})
     async with live_bot(fake, config) as bot:
-        now = datetime.now(UTC)
-        async with bot.svc.uow() as repo:
-            article_id = await repo.add_article(
-                ArticleData(url="https://example.com/a", link="https://example.com/a", title="A"),
-                source_path="/a.md",
-                source_mtime_ns=1,
-                now=now,
-            )
-            chats = range(FIRST, FIRST + SUBSCRIBERS)
-            for chat in chats:
-                await repo.ensure_chat(chat, ChatKind.PRIVATE, None, now)
-            await repo.enqueue(article_id, chats, now)
+        await seed_fan_out(bot.svc.uow, range(FIRST, FIRST + SUBSCRIBERS))
         bot.svc.worker.wake()
         await fake.wait_for_async(
             lambda f: len(f.sent()) >= CAP, what="the fan-out to be a second under way"
