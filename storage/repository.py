@@ -3,6 +3,7 @@ when the `async with` block succeeds."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
@@ -10,7 +11,22 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Table, bindparam, delete, func, or_, select, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy import literal as sqlalchemy_literal
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -35,7 +51,23 @@ from storage.tables import (
     StateRow,
     SubscriptionRow,
     TopicRow,
+    UtcDateTime,
 )
+
+
+def _table(model: Any) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+# Core rather than ORM for bulk writes: executemany with no per-row object bookkeeping.
+_ARTICLES = _table(ArticleRow)
+_ARTICLE_TOPICS = _table(ArticleTopicRow)
+_SOURCE_FILES = _table(SourceFileRow)
+_DELIVERIES = _table(DeliveryRow)
+_ENQUEUE_CHUNK = 5000
+_PAGE_ROWS = 5000  # rows fetched at a time when streaming a large result
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +75,15 @@ class StoredVersion:
     """Enough of a stored article to decide whether a file's version replaces it."""
 
     id: int
+    source_path: str
+    source_mtime_ns: int
+
+
+@dataclass(frozen=True, slots=True)
+class SourcedArticle:
+    """An article as read from a file, with the file that holds it (what a bulk write takes)."""
+
+    data: ArticleData
     source_path: str
     source_mtime_ns: int
 
@@ -84,14 +125,9 @@ class Repository:
         """Upsert (path, size, mtime_ns, article_url, skip_reason) rows."""
         if not files:
             return
-        stmt = self._insert(SourceFileRow).values(
-            [
-                {"path": p, "size": s, "mtime_ns": m, "article_url": u, "skip_reason": r}
-                for p, s, m, u, r in files
-            ]
-        )
+        stmt = self._insert(_SOURCE_FILES)
         stmt = stmt.on_conflict_do_update(
-            index_elements=[SourceFileRow.path],
+            index_elements=[_SOURCE_FILES.c.path],
             set_={
                 "size": stmt.excluded.size,
                 "mtime_ns": stmt.excluded.mtime_ns,
@@ -99,7 +135,13 @@ class Repository:
                 "skip_reason": stmt.excluded.skip_reason,
             },
         )
-        await self.session.execute(stmt)
+        await self.session.execute(
+            stmt,
+            [
+                {"path": p, "size": s, "mtime_ns": m, "article_url": u, "skip_reason": r}
+                for p, s, m, u, r in files
+            ],
+        )
 
     async def forget_source_files(self, paths: Iterable[str]) -> None:
         batch = list(paths)
@@ -137,17 +179,8 @@ class Repository:
     async def add_article(
         self, data: ArticleData, *, source_path: str, source_mtime_ns: int, now: datetime
     ) -> int:
-        row = ArticleRow(
-            **_article_columns(data),
-            source_path=source_path,
-            source_mtime_ns=source_mtime_ns,
-            first_seen_at=now,
-            updated_at=now,
-        )
-        self.session.add(row)
-        await self.session.flush()
-        await self._set_topics(row.id, data.topics)
-        return row.id
+        ids = await self.add_articles([SourcedArticle(data, source_path, source_mtime_ns)], now)
+        return ids[data.url]
 
     async def replace_article(
         self,
@@ -158,42 +191,124 @@ class Repository:
         source_mtime_ns: int,
         now: datetime,
     ) -> None:
-        await self.session.execute(
-            update(ArticleRow)
-            .where(ArticleRow.id == article_id)
-            .values(
-                **_article_columns(data),
-                source_path=source_path,
-                source_mtime_ns=source_mtime_ns,
-                updated_at=now,
-            )
+        await self.replace_articles(
+            [(article_id, SourcedArticle(data, source_path, source_mtime_ns))], now
         )
-        await self.session.execute(
-            delete(ArticleTopicRow).where(ArticleTopicRow.article_id == article_id)
-        )
-        await self._set_topics(article_id, data.topics)
 
-    async def _set_topics(self, article_id: int, names: Sequence[str]) -> None:
-        ids = await self.ensure_topics(names)
-        if ids:
+    async def add_articles(self, items: Sequence[SourcedArticle], now: datetime) -> dict[str, int]:
+        """Insert new articles (distinct URLs, none stored yet) with their topics; url -> id.
+
+        A handful of statements for the whole batch, whatever its size: ingest stores hundreds
+        of articles per transaction, and a statement per article was most of its time."""
+        if not items:
+            return {}
+        # Without RETURNING, then the ids by URL: a RETURNING executemany is rendered as one long
+        # statement per page of rows, which psycopg parses anew every time (most of the writes'
+        # time on PostgreSQL); a plain one is the driver's own executemany, parsed once.
+        await self.session.execute(
+            insert(_ARTICLES),
+            [
+                {
+                    **_article_columns(item.data),
+                    "source_path": item.source_path,
+                    "source_mtime_ns": item.source_mtime_ns,
+                    "first_seen_at": now,
+                    "updated_at": now,
+                }
+                for item in items
+            ],
+        )
+        urls = [item.data.url for item in items]
+        ids: dict[str, int] = {}
+        for start in range(0, len(urls), 500):
+            rows = await self.session.execute(
+                select(_ARTICLES.c.url, _ARTICLES.c.id).where(
+                    _ARTICLES.c.url.in_(urls[start : start + 500])
+                )
+            )
+            ids.update({url: id_ for url, id_ in rows})
+        await self._link_topics([(ids[item.data.url], item.data.topics) for item in items])
+        return ids
+
+    async def replace_articles(
+        self, items: Sequence[tuple[int, SourcedArticle]], now: datetime
+    ) -> None:
+        """Overwrite stored articles (by id) with a newer version, topics included."""
+        if not items:
+            return
+        columns: dict[str, Any] = {name: bindparam(f"b_{name}") for name in _ARTICLE_COLUMNS}
+        await self.session.execute(
+            update(_ARTICLES)
+            .where(_ARTICLES.c.id == bindparam("b_id"))
+            .values(
+                **columns,
+                source_path=bindparam("b_source_path"),
+                source_mtime_ns=bindparam("b_source_mtime_ns"),
+                updated_at=now,
+            ),
+            [
+                {
+                    **{f"b_{k}": v for k, v in _article_columns(item.data).items()},
+                    "b_id": article_id,
+                    "b_source_path": item.source_path,
+                    "b_source_mtime_ns": item.source_mtime_ns,
+                }
+                for article_id, item in items
+            ],
+        )
+        ids = [article_id for article_id, _ in items]
+        for start in range(0, len(ids), 500):
             await self.session.execute(
-                self._insert(ArticleTopicRow)
-                .values([{"article_id": article_id, "topic_id": t} for t in ids])
-                .on_conflict_do_nothing()
+                delete(ArticleTopicRow).where(
+                    ArticleTopicRow.article_id.in_(ids[start : start + 500])
+                )
+            )
+        await self._link_topics([(article_id, item.data.topics) for article_id, item in items])
+
+    async def _link_topics(self, articles: Sequence[tuple[int, Sequence[str]]]) -> None:
+        # A few dozen spellings cover thousands of articles: key each spelling once.
+        spellings = list(dict.fromkeys(name for _, names in articles for name in names))
+        ids_by_key = await self._topic_ids(spellings)
+        id_of = {name: ids_by_key.get(topic_key(name)) for name in spellings}
+        pairs = {
+            (article_id, topic_id)
+            for article_id, names in articles
+            for name in names
+            if (topic_id := id_of[name]) is not None
+        }
+        if pairs:
+            await self.session.execute(
+                self._insert(_ARTICLE_TOPICS).on_conflict_do_nothing(),
+                [{"article_id": a, "topic_id": t} for a, t in sorted(pairs)],
             )
 
     async def ensure_topics(self, names: Sequence[str]) -> list[int]:
         """Topic ids for these names, creating the missing topics (first spelling wins)."""
-        wanted = {topic_key(n): n.strip() for n in reversed(names) if topic_key(n)}
+        return list(set((await self._topic_ids(names)).values()))
+
+    async def _topic_ids(self, names: Iterable[str]) -> dict[str, int]:
+        """topic key -> id for these names, creating the missing topics (first spelling wins)."""
+        wanted: dict[str, str] = {}
+        for name in names:
+            key = topic_key(name)
+            if key and key not in wanted:
+                wanted[key] = name.strip()
         if not wanted:
-            return []
-        await self.session.execute(
-            self._insert(TopicRow)
-            .values([{"key": k, "name": n} for k, n in wanted.items()])
-            .on_conflict_do_nothing()
-        )
-        rows = await self.session.execute(select(TopicRow.id).where(TopicRow.key.in_(list(wanted))))
-        return [id_ for (id_,) in rows]
+            return {}
+        keys = list(wanted)
+        found: dict[str, int] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            await self.session.execute(
+                self._insert(TopicRow)
+                .values([{"key": k, "name": wanted[k]} for k in chunk])
+                .on_conflict_do_nothing()
+            )
+            rows = await self.session.execute(
+                select(TopicRow.key, TopicRow.id).where(TopicRow.key.in_(chunk))
+            )
+            found.update({key: id_ for key, id_ in rows})
+        return found
 
     async def article(self, article_id: int) -> Article | None:
         rows = await self._articles(select(ArticleRow).where(ArticleRow.id == article_id))
@@ -387,22 +502,49 @@ class Repository:
 
     async def subscribers(self, topic_names: Iterable[str]) -> list[Subscriber]:
         """Active chats following at least one of these topics, each once, with the topics it
-        follows among them. A prefilter: jobs.fanout decides who gets an article."""
+        follows among them. A prefilter: jobs.fanout decides who gets an article.
+
+        Built for a fan-out to 100k chats: rows are streamed in pages, ordered by chat so each
+        chat's rows arrive together, and the followed-topic sets (a handful of distinct ones)
+        are shared between chats rather than built per chat."""
         keys = sorted({k for k in map(topic_key, topic_names) if k})
-        found: dict[int, tuple[bool, int | None, set[str]]] = {}
+        shared: dict[frozenset[str], frozenset[str]] = {}
+        found: list[Subscriber] = []
         for start in range(0, len(keys), 500):
-            rows = await self.session.execute(
-                select(ChatRow.id, ChatRow.active, ChatRow.min_heat, TopicRow.key)
+            stmt = (
+                select(ChatRow.id, ChatRow.min_heat, TopicRow.key)
                 .join(SubscriptionRow, SubscriptionRow.chat_id == ChatRow.id)
                 .join(TopicRow, TopicRow.id == SubscriptionRow.topic_id)
                 .where(TopicRow.key.in_(keys[start : start + 500]), ChatRow.active.is_(True))
+                .order_by(ChatRow.id)
+                .execution_options(yield_per=_PAGE_ROWS)
             )
-            for chat_id, active, min_heat, key in rows:
-                found.setdefault(chat_id, (active, min_heat, set()))[2].add(key)
-        return [
-            Subscriber(chat_id, active, min_heat, frozenset(followed))
-            for chat_id, (active, min_heat, followed) in sorted(found.items())
-        ]
+            result = await self.session.stream(stmt)
+            current: tuple[int, int | None] | None = None
+            followed: set[str] = set()
+            async for page in result.partitions():
+                for chat_id, min_heat, key in page:
+                    if current is not None and current[0] != chat_id:
+                        found.append(_subscriber(current, followed, shared))
+                        followed = set()
+                    current = (chat_id, min_heat)
+                    followed.add(key)
+            if current is not None:
+                found.append(_subscriber(current, followed, shared))
+        if len(keys) > 500:  # the same chat may have come from several chunks
+            merged: dict[int, Subscriber] = {}
+            for sub in found:
+                seen = merged.get(sub.chat_id)
+                merged[sub.chat_id] = (
+                    sub
+                    if seen is None
+                    else Subscriber(
+                        sub.chat_id, True, sub.min_heat, seen.topic_keys | sub.topic_keys
+                    )
+                )
+            found = list(merged.values())
+            found.sort(key=lambda sub: sub.chat_id)
+        return found
 
     async def subscriber_counts(self) -> list[tuple[str, int]]:
         """Active chats per followed topic, most followed first."""
@@ -423,28 +565,55 @@ class Repository:
     async def enqueue(self, article_id: int, chat_ids: Iterable[int], now: datetime) -> int:
         """Add pending deliveries; an (article, chat) pair already in the outbox is left alone,
         which is what makes a repeated selection harmless."""
-        values = [
-            {
-                "article_id": article_id,
-                "chat_id": chat_id,
-                "status": DeliveryStatus.PENDING.value,
-                "attempts": 0,
-                "next_attempt_at": now,
-                "created_at": now,
-            }
-            for chat_id in chat_ids
-        ]
+        # In chunks: a fan-out to 100k chats never holds more than a chunk of rows in memory.
         added = 0
-        for start in range(0, len(values), 1000):
-            # Count with RETURNING: rowcount is -1 for multi-row inserts on some drivers.
-            result = await self.session.execute(
-                self._insert(DeliveryRow)
-                .values(values[start : start + 1000])
-                .on_conflict_do_nothing()
-                .returning(DeliveryRow.id)
-            )
-            added += len(result.all())
+        chunk: list[int] = []
+        for chat_id in chat_ids:
+            chunk.append(chat_id)
+            if len(chunk) == _ENQUEUE_CHUNK:
+                added += await self._insert_deliveries(article_id, chunk, now)
+                chunk = []
+        if chunk:
+            added += await self._insert_deliveries(article_id, chunk, now)
         return added
+
+    async def _insert_deliveries(self, article_id: int, chat_ids: list[int], now: datetime) -> int:
+        """One INSERT … SELECT over the chunk's chat ids passed as one parameter (an array on
+        PostgreSQL, a JSON list on SQLite) rather than six parameters per row: psycopg re-parses
+        a long statement text on every execution, which was most of a large fan-out's time.
+
+        Counted with RETURNING: rowcount is -1 for multi-row inserts on some drivers, and rows
+        left alone by ON CONFLICT DO NOTHING return nothing."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            chats = (
+                func.unnest(bindparam("chat_ids", chat_ids, type_=postgresql.ARRAY(BigInteger)))
+                .table_valued("chat_id")
+                .render_derived()
+            )
+            chat_id = chats.c.chat_id
+        else:
+            chats = func.json_each(bindparam("chat_ids", json.dumps(chat_ids))).table_valued(
+                "value"
+            )
+            chat_id = chats.c.value
+        rows = select(
+            sqlalchemy_literal(article_id, Integer),
+            chat_id,
+            sqlalchemy_literal(DeliveryStatus.PENDING.value, String),
+            sqlalchemy_literal(0, Integer),
+            sqlalchemy_literal(now, UtcDateTime()),
+            sqlalchemy_literal(now, UtcDateTime()),
+        ).where(true())  # SQLite: without a WHERE, "ON CONFLICT" would parse as a join's ON
+        stmt = (
+            self._insert(_DELIVERIES)
+            .from_select(
+                ["article_id", "chat_id", "status", "attempts", "next_attempt_at", "created_at"],
+                rows,
+            )
+            .on_conflict_do_nothing()
+            .returning(_DELIVERIES.c.id)
+        )
+        return len((await self.session.execute(stmt)).all())
 
     async def claim_due(
         self, now: datetime, limit: int, skip_chats: Iterable[int] = ()
@@ -725,6 +894,20 @@ def _candidate_conditions(rules: SelectionRules, channel_id: int) -> list[Column
     return conditions
 
 
+_ARTICLE_COLUMNS = (
+    "url",
+    "link",
+    "title",
+    "excerpt",
+    "source_name",
+    "source_domain",
+    "image_url",
+    "heat",
+    "published",
+    "published_at",
+)
+
+
 def _article_columns(data: ArticleData) -> Mapping[str, Any]:
     return {
         "url": data.url,
@@ -757,6 +940,15 @@ def _article(row: ArticleRow, topics: tuple[str, ...]) -> Article:
         first_seen_at=row.first_seen_at,
         updated_at=row.updated_at,
     )
+
+
+def _subscriber(
+    chat: tuple[int, int | None],
+    followed: set[str],
+    shared: dict[frozenset[str], frozenset[str]],
+) -> Subscriber:
+    keys = frozenset(followed)
+    return Subscriber(chat[0], True, chat[1], shared.setdefault(keys, keys))
 
 
 def _chat(row: ChatRow) -> Chat:

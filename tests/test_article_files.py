@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import yaml
 
 from jobs import article_files
 from jobs.article_files import (
@@ -772,3 +773,52 @@ def test_corpus_facts(corpus: dict[Path, ArticleData | str]) -> None:
     # The same webUrl appears in more than one file: the identity, not the path, deduplicates.
     identities = Counter(a.url for a in articles)
     assert any(count > 1 for count in identities.values())
+
+
+# --- only the fields read are constructed --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [
+        "related: !!bool maybe\n",
+        "secured: !!python/object/apply:os.system ['true']\n",
+        "quality: !!int abc\n",
+        "related: [" * 50 + "]" * 50 + "\n",
+    ],
+)
+def test_junk_in_a_field_never_read_does_not_drop_the_article(junk: str) -> None:
+    # Such values are parsed (the YAML must still be well formed) but never constructed.
+    assert article(junk) == article()
+
+
+def test_duplicate_field_last_one_wins_as_in_yaml_load() -> None:
+    assert article('title: "Second"\nheat: 1\nheat: 2\n').title == "Second"
+    assert article("heat: 1\nheat: 2\n").heat == 2
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<<: {heat: 7}\n",  # a merge key: constructed whole, so the merge still applies
+        "42: numeric key\nheat: 7\n",
+        "!!str heat: 7\n",
+    ],
+)
+def test_unusual_top_level_keys_fall_back_to_full_construction(body: str) -> None:
+    assert article(body).heat == 7
+
+
+def test_closing_line_may_carry_trailing_blanks_and_opening_must_be_bare() -> None:
+    assert parse_article(f"---\t\n{BASE}---\t \n".encode()).heat is None
+    assert failure(f"  ---\n{BASE}---\n".encode()) == "no front matter"
+    assert failure(f"---\n{BASE}  ---\n".encode()) == "unclosed front matter (no closing ---)"
+
+
+def test_remembered_scalar_tags_match_pyyaml_every_time() -> None:
+    # The loader remembers the tag of short plain scalars across files: the second file must
+    # load exactly as PyYAML alone would, including values that are not strings.
+    text = "topics: [yes, 120, 1.5, null, ~, 2021-02-03, x, 0x1F, .inf, 1_000, '120']\nheat: 0o17\n"
+    expected = yaml.load(text, Loader=yaml.SafeLoader)
+    for _ in range(2):
+        assert article_files._construct_fields(text) == expected

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import io
+import itertools
 import logging
+import os
 import shutil
+import threading
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from jobs.ingest import ingest
+import jobs.ingest
+from bot.progress import IngestBar, ingest_progress
+from jobs.ingest import ProgressLog, ingest
 from jobs.publishing import publish_run
 from jobs.selection import PublishRules
 from storage.records import ChatKind
@@ -142,6 +150,117 @@ async def test_selection_respects_age_window_and_cap(db: Db, tmp_path: Path) -> 
     assert [a.url for a in run.selected] == [f"https://example.com/{i}" for i in (7, 6, 5, 4, 3)]
     run2 = await publish_run(db.uow, [tmp_path], RULES, CHANNEL)
     assert [a.url for a in run2.selected] == [f"https://example.com/{i}" for i in (2, 1, 0)]
+
+
+async def test_progress_follows_the_batches_and_a_rescan_parses_nothing(
+    db: Db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(jobs.ingest, "BATCH", 2)
+    for i in range(5):
+        write_article(tmp_path, f"{i}.md", url=f"https://example.com/{i}", topics=("AI", "ML"))
+    calls: list[tuple[int, int]] = []
+    first = await ingest(db.uow, [tmp_path], progress=lambda *call: calls.append(call))
+    assert calls == [(0, 5), (2, 5), (4, 5), (5, 5)]
+    assert first.new == 5
+    calls.clear()
+    again = await ingest(db.uow, [tmp_path], progress=lambda *call: calls.append(call))
+    assert calls == [] and (again.new, again.updated, again.unchanged) == (0, 0, 5)
+
+
+async def test_bulk_batches_keep_newest_wins_and_forget_vanished_files(
+    db: Db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Across batches (2 files each), the file changed last still wins, and a file that is gone
+    # is forgotten, so that reappearing it counts as new again.
+    monkeypatch.setattr(jobs.ingest, "BATCH", 2)
+    base = 1_700_000_000 * 10**9
+    for i in range(5):
+        write_article(
+            tmp_path, f"{i}.md", url="https://example.com/same", heat=i, mtime_ns=base + i
+        )
+    report = await ingest(db.uow, [tmp_path])
+    assert report.new == 1  # how many later copies count as updates depends on the walk order
+    async with db.uow() as repo:
+        stored = await repo.article_by_url("https://example.com/same")
+        assert await repo.count_articles() == 1
+    assert (
+        stored is not None
+        and stored.heat == 4
+        and stored.topics
+        == (
+            "AI",
+            "Natural Language Processing",
+        )
+    )
+    gone = tmp_path / "0.md"
+    kept = gone.read_bytes()
+    gone.unlink()
+    assert (await ingest(db.uow, [tmp_path])).unchanged == 4
+    gone.write_bytes(kept)
+    os.utime(gone, ns=(base, base))
+    back = await ingest(db.uow, [tmp_path])
+    assert (back.new, back.updated, back.unchanged) == (0, 0, 5)  # older copy: kept the newest
+
+
+@pytest.mark.parametrize("huge", [False, True])
+async def test_parsing_yields_to_the_loop_and_huge_files_go_to_a_thread(
+    db: Db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, huge: bool
+) -> None:
+    monkeypatch.setattr(jobs.ingest, "PARSE_SLICE", 2)
+    if huge:
+        monkeypatch.setattr(jobs.ingest, "THREAD_BYTES", 0)  # every file counts as huge
+    for i in range(6):
+        write_article(tmp_path, f"{i}.md", url=f"https://example.com/{i}")
+    ticks = 0
+    seen: list[tuple[int, str]] = []
+    real_parse_files = jobs.ingest.parse_files
+
+    def spy(files: Sequence[jobs.ingest.FileStat]) -> list[jobs.ingest.Parsed]:
+        seen.append((ticks, threading.current_thread().name))
+        return real_parse_files(files)
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0)
+
+    monkeypatch.setattr(jobs.ingest, "parse_files", spy)
+    beat = asyncio.create_task(ticker())
+    try:
+        report = await ingest(db.uow, [tmp_path])
+    finally:
+        beat.cancel()
+    assert report.new == 6 and len(seen) == 3
+    # Other tasks ran between two slices (in one batch: no database await in between).
+    assert all(a[0] < b[0] for a, b in itertools.pairwise(seen))
+    in_loop_thread = {name == threading.current_thread().name for _, name in seen}
+    assert in_loop_thread == {not huge}
+
+
+def test_progress_log_says_how_far_a_long_pass_got(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="jobs.ingest")
+    clock = iter([0.0, 1.0, 5.0, 6.0, 10.5, 11.0])
+    log_progress = ProgressLog(Path("/articles"), every=5.0, monotonic=lambda: next(clock))
+    for done in (100, 200, 300, 400, 500):
+        log_progress(done, 500)
+    lines = [r.getMessage() for r in caplog.records]
+    assert lines == [
+        "ingest of /articles: 200 of 500 changed files parsed",
+        "ingest of /articles: 400 of 500 changed files parsed",
+    ]
+
+
+def test_ingest_bar_draws_on_a_terminal_only() -> None:
+    stream = io.StringIO()
+    assert ingest_progress(stream) is None  # not a terminal: ingest logs lines instead
+    bar = IngestBar(stream)
+    for done in (0, 500, 1000):
+        bar(done, 1000)
+    bar(0, 3)  # the next folder gets its own bar
+    bar(3, 3)
+    output = stream.getvalue()
+    assert "1000/1000" in output and "3/3" in output
 
 
 def _later(path: Path) -> int:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
 
+from storage import repository
 from storage.database import sync_url
 from storage.records import ArticleData, ChatKind, DeliveryStatus
+from storage.repository import SourcedArticle
 from storage.tables import Base
 from tests.conftest import Db
 
@@ -160,3 +163,87 @@ async def test_state_survives(db: Db) -> None:
     async with db.uow() as repo:
         assert await repo.get_state("paused") == "0"
         assert await repo.get_state("missing") is None
+
+
+# --- bulk writes and large reads --------------------------------------------------------------
+
+
+def _sourced(url: str, topics: tuple[str, ...], heat: int = 150) -> SourcedArticle:
+    data = ArticleData(url=url, link=url, title=url[-1], heat=heat, published_at=NOW, topics=topics)
+    return SourcedArticle(data, f"/src/{url[-1]}.md", 1)
+
+
+async def test_bulk_add_and_replace_articles_with_their_topics(db: Db) -> None:
+    async with db.uow() as repo:
+        ids = await repo.add_articles(
+            [
+                _sourced("https://example.com/a", ("Computer Vision", "AI")),
+                _sourced("https://example.com/b", ("computer  vision", "#AI", "AI")),
+                _sourced("https://example.com/c", ()),
+            ],
+            NOW,
+        )
+    assert set(ids) == {"https://example.com/a", "https://example.com/b", "https://example.com/c"}
+    later = NOW + timedelta(hours=1)
+    async with db.uow() as repo:
+        await repo.replace_articles(
+            [(ids["https://example.com/a"], _sourced("https://example.com/a", ("Robots",), 99))],
+            later,
+        )
+    async with db.uow() as repo:
+        stored = await repo.articles(ids.values())
+        summaries = {t.name: t.articles for t in await repo.topic_summaries()}
+    a, b, c = (stored[ids[f"https://example.com/{x}"]] for x in "abc")
+    assert (a.topics, a.heat, a.updated_at, a.first_seen_at) == (("Robots",), 99, later, NOW)
+    assert set(b.topics) == {"Computer Vision", "AI"} and c.topics == ()
+    # The first spelling met names the topic; the replaced article no longer counts for it.
+    assert summaries == {"Computer Vision": 1, "AI": 1, "Robots": 1}
+
+
+async def test_enqueue_in_chunks_counts_only_new_rows(
+    db: Db, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(repository, "_ENQUEUE_CHUNK", 2)
+    article_id = await _article(db)
+    async with db.uow() as repo:
+        for chat in range(1, 8):
+            await repo.ensure_chat(chat, ChatKind.PRIVATE, None, NOW)
+        assert await repo.enqueue(article_id, iter([1, 2, 3]), NOW) == 3
+    async with db.uow() as repo:
+        assert await repo.enqueue(article_id, range(1, 8), NOW) == 4
+        assert (await repo.delivery_counts())[DeliveryStatus.PENDING] == 7
+
+
+async def test_subscribers_are_streamed_once_per_chat_with_shared_topic_sets(
+    db: Db, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(repository, "_PAGE_ROWS", 2)  # several pages, a chat split across two
+    async with db.uow() as repo:
+        await repo.ensure_topics(["AI", "ML", "Other"])
+        ids = {t.name: t.id for t in await repo.topic_summaries()}
+        for chat in (5, 3, 4, 1, 2):
+            await repo.ensure_chat(chat, ChatKind.PRIVATE, None, NOW, min_heat=chat * 10)
+        await repo.subscribe(1, [ids["AI"], ids["ML"]], NOW)
+        await repo.subscribe(2, [ids["AI"], ids["ML"], ids["Other"]], NOW)
+        await repo.subscribe(3, [ids["ML"]], NOW)
+        await repo.subscribe(4, [ids["Other"]], NOW)
+        await repo.subscribe(5, [ids["AI"]], NOW)
+        await repo.deactivate_chat(5, "blocked", NOW)
+        found = await repo.subscribers(["ai", "ML"])
+    assert [(s.chat_id, s.min_heat, s.topic_keys) for s in found] == [
+        (1, 10, {"ai", "ml"}),
+        (2, 20, {"ai", "ml"}),
+        (3, 30, {"ml"}),
+    ]
+    assert found[0].topic_keys is found[1].topic_keys  # one set shared by chats following both
+
+
+async def test_subscribers_of_more_topics_than_one_query_takes(db: Db) -> None:
+    names = [f"topic {n}" for n in range(520)]
+    async with db.uow() as repo:
+        await repo.ensure_topics(names)
+        ids = {t.name: t.id for t in await repo.topic_summaries()}
+        await repo.ensure_chat(1, ChatKind.PRIVATE, None, NOW)
+        await repo.subscribe(1, [ids["topic 0"], ids["topic 519"]], NOW)
+        found = await repo.subscribers(names)
+    assert [(s.chat_id, len(s.topic_keys)) for s in found] == [(1, 2)]
