@@ -125,12 +125,13 @@ def _print_report(report: IngestReport) -> None:
 
 async def _ingest_once(config: Config) -> int:
     from bot.app import make_uow
+    from bot.progress import ingest_progress
     from bot.services import feed_specs
 
     engine = create_engine(config.database.url)
     try:
         uow = make_uow(engine)
-        report = await ingest(uow, config.folders)
+        report = await ingest(uow, config.folders, progress=ingest_progress())
         await ingest_feeds(uow, feed_specs(config), report)
     finally:
         await engine.dispose()
@@ -140,12 +141,13 @@ async def _ingest_once(config: Config) -> int:
 
 async def _dry_run(config: Config) -> int:
     from bot.app import channel_state_key, make_uow
+    from bot.progress import ingest_progress
     from bot.services import feed_specs, publish_rules
 
     engine = create_engine(config.database.url)
     try:
         uow = make_uow(engine)
-        report = await ingest(uow, config.folders)
+        report = await ingest(uow, config.folders, progress=ingest_progress())
         await ingest_feeds(uow, feed_specs(config), report)
         async with uow() as repo:
             known = await repo.get_state(channel_state_key(config.telegram.channel))
