@@ -276,10 +276,33 @@ class Repository:
             for name in names
             if (topic_id := id_of[name]) is not None
         }
-        if pairs:
+        if not pairs:
+            return
+        ordered = sorted(pairs)
+        if self.session.get_bind().dialect.name != "postgresql":
             await self.session.execute(
                 self._insert(_ARTICLE_TOPICS).on_conflict_do_nothing(),
-                [{"article_id": a, "topic_id": t} for a, t in sorted(pairs)],
+                [{"article_id": a, "topic_id": t} for a, t in ordered],
+            )
+            return
+        # PostgreSQL: one INSERT … SELECT over two array parameters per chunk, not a long VALUES
+        # statement per page of rows that psycopg parses anew (as for the outbox, below).
+        for start in range(0, len(ordered), _ENQUEUE_CHUNK):
+            chunk = ordered[start : start + _ENQUEUE_CHUNK]
+            rows = (
+                func.unnest(
+                    bindparam(
+                        "article_ids", [a for a, _ in chunk], type_=postgresql.ARRAY(Integer)
+                    ),
+                    bindparam("topic_ids", [t for _, t in chunk], type_=postgresql.ARRAY(Integer)),
+                )
+                .table_valued("article_id", "topic_id")
+                .render_derived()
+            )
+            await self.session.execute(
+                self._insert(_ARTICLE_TOPICS)
+                .from_select(["article_id", "topic_id"], select(rows.c.article_id, rows.c.topic_id))
+                .on_conflict_do_nothing()
             )
 
     async def ensure_topics(self, names: Sequence[str]) -> list[int]:
