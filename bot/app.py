@@ -125,11 +125,18 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
     application.job_queue.run_repeating(
         publish_tick,
         interval=interval,
-        first=0,
         name="publish",
-        # A run delayed past its time (a long ingest, a suspended host) runs once, late,
-        # instead of being dropped (APScheduler's default grace is 1 s) or run several times.
-        job_kwargs={"misfire_grace_time": int(interval) + 60, "coalesce": True, "max_instances": 1},
+        job_kwargs={
+            # The first run at start. Not `first=0`: the scheduler starts after post_init, and
+            # APScheduler then rounds a start time in the past up to the next interval, so the
+            # first run would come one whole interval (5 minutes by default) late.
+            "next_run_time": datetime.now(UTC),
+            # A run delayed past its time (a long ingest, a suspended host) runs once, late,
+            # instead of being dropped (APScheduler's default grace is 1 s) or run several times.
+            "misfire_grace_time": int(interval) + 60,
+            "coalesce": True,
+            "max_instances": 1,
+        },
     )
     log.info("feedbot started: posting to %s every %g s", svc.config.telegram.channel, interval)
 

@@ -106,6 +106,19 @@ def test_posts_once_falls_back_on_refused_photo_and_survives_restart(
     assert fake.sent(CHANNEL_ID) == []
 
 
+def test_the_first_run_comes_at_start_not_an_interval_later(
+    fake: FakeTelegram, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path, fake, schedule={"interval_seconds": 3600})
+    write_article(tmp_path / "articles", "hot.md", url="https://example.com/hot", heat=200)
+    bot = BotProcess("run", "--config", str(config), env=_env(fake))
+    try:
+        fake.wait_for(lambda f: len(f.sent(CHANNEL_ID)) == 1, timeout=20, what="the post at start")
+    finally:
+        code = bot.terminate()
+    assert code == 0, bot.log[-3000:]
+
+
 def test_dry_run_sends_nothing_and_needs_no_token(
     fake: FakeTelegram, tmp_path: Path, database_url: str
 ) -> None:
