@@ -12,7 +12,7 @@ import contextlib
 import logging
 import secrets
 import signal
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from telegram import Update
 from telegram.error import BadRequest
@@ -20,8 +20,10 @@ from telegram.ext import Application
 
 from bot.config import Config, ConfigError
 from bot.services import services
-from bot.webserver import WebhookRoute, WebServer, database_probe
 from storage.lease import Lease
+
+if TYPE_CHECKING:
+    from bot.webserver import WebhookRoute, WebServer
 
 log = logging.getLogger(__name__)
 
@@ -76,20 +78,26 @@ class Runner:
     async def _receive_updates(self) -> None:
         app = self.application
         webhook = self.config.telegram.webhook
-        probe = database_probe(services(app).engine)
-        route: WebhookRoute | None = None
-        if webhook is not None:
-            secret = webhook.secret_token
-            if secret is None:
-                # Telegram then sends no header, and anyone who finds the URL could post
-                # updates: use a fresh random secret for this run instead.
-                secret = secrets.token_urlsafe(32)
-                log.info("no telegram.webhook.secret_token set; using a random one for this run")
-            route = WebhookRoute(webhook.path, secret, self._enqueue)
-            self.servers.append(WebServer(webhook.listen, webhook.port, probe, route))
         health = self.config.health
-        if health.port is not None and (webhook is None or health.port != webhook.port):
-            self.servers.append(WebServer(health.listen, health.port, probe))
+        route: WebhookRoute | None = None
+        if webhook is not None or health.port is not None:
+            # Imported only when a server is wanted: tornado costs a polling bot ~9 MB of RSS.
+            from bot.webserver import WebhookRoute, WebServer, database_probe
+
+            probe = database_probe(services(app).engine)
+            if webhook is not None:
+                secret = webhook.secret_token
+                if secret is None:
+                    # Telegram then sends no header, and anyone who finds the URL could post
+                    # updates: use a fresh random secret for this run instead.
+                    secret = secrets.token_urlsafe(32)
+                    log.info(
+                        "no telegram.webhook.secret_token set; using a random one for this run"
+                    )
+                route = WebhookRoute(webhook.path, secret, self._enqueue)
+                self.servers.append(WebServer(webhook.listen, webhook.port, probe, route))
+            if health.port is not None and (webhook is None or health.port != webhook.port):
+                self.servers.append(WebServer(health.listen, health.port, probe))
         for server in self.servers:
             await server.start()
         if webhook is None or route is None:

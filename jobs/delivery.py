@@ -33,6 +33,9 @@ T = TypeVar("T")
 DB_UNAVAILABLE = (OperationalError, InterfaceError, OSError)
 DB_RETRY_CAP = 30.0  # seconds between two tries while the database is away
 WRITES_AFTER_STOP = 3  # tries left for an outcome write once a stop came
+# Claimed deliveries waiting for their turn, at most: each is a task in memory, and at the paid
+# rate two seconds of work would be 2000 of them (~8 MB) for no gain in pace.
+MAX_CLAIMED = 500
 
 
 # -- what a send can come to ------------------------------------------------------------------
@@ -137,9 +140,9 @@ class DeliveryWorker:
 
     @property
     def _horizon(self) -> int:
-        # Claim about two seconds of work ahead: enough to keep the pace, little enough that a
-        # stop or a 429 has few claimed rows to hand back.
-        return max(20, int(self._pacer.rate * 2))
+        # Claim about two seconds of work ahead (at most MAX_CLAIMED): enough to keep the pace,
+        # little enough that a stop or a 429 has few claimed rows to hand back.
+        return max(20, min(int(self._pacer.rate * 2), MAX_CLAIMED))
 
     def wake(self) -> None:
         self._wakeup.set()

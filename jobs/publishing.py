@@ -80,11 +80,12 @@ async def publish_run(
         else:
             candidates = await repo.selection_candidates(rules.prefilter(now), channel_id)
             selected = select_new(candidates, now, rules)
-        followers = await repo.subscribers({t for a in selected for t in a.topics})
         for article in selected:
             enqueued += await repo.enqueue(article.id, [channel_id], now)
-            chats = recipients(article, followers, channel_id=channel_id, min_heat=rules.min_heat)
-            fanned_out += await repo.enqueue(article.id, chats, now)
+            # A page of followers at a time: a fan-out to 100k chats stays a few MB.
+            async for page in repo.subscriber_pages(article.topics):
+                chats = recipients(article, page, channel_id=channel_id, min_heat=rules.min_heat)
+                fanned_out += await repo.enqueue(article.id, chats, now)
         await repo.set_state(LAST_RUN_KEY, now.isoformat())
         await repo.set_state(LAST_INGEST_KEY, json.dumps(_ingest_counts(report)))
     log.info(
@@ -179,9 +180,10 @@ async def publish_now(
         elif existing.status not in _ON_ITS_WAY:
             await repo.requeue(existing.id, now)
             to_channel = again = True
-        followers = await repo.subscribers(article.topics)
-        chats = recipients(article, followers, channel_id=channel_id, min_heat=None)
-        added = await repo.enqueue(article.id, chats, now)
+        added = 0
+        async for page in repo.subscriber_pages(article.topics):
+            chats = recipients(article, page, channel_id=channel_id, min_heat=None)
+            added += await repo.enqueue(article.id, chats, now)
     log.info(
         "manual publish of article %d: channel %s, %d subscriber deliveries",
         article.id,

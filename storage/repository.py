@@ -4,7 +4,7 @@ when the `async with` block succeeds."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -68,6 +68,7 @@ _SOURCE_FILES = _table(SourceFileRow)
 _DELIVERIES = _table(DeliveryRow)
 _ENQUEUE_CHUNK = 5000
 _PAGE_ROWS = 5000  # rows fetched at a time when streaming a large result
+_IN_CHUNK = 500  # values in one IN (...) list
 
 
 @dataclass(frozen=True, slots=True)
@@ -525,49 +526,66 @@ class Repository:
 
     async def subscribers(self, topic_names: Iterable[str]) -> list[Subscriber]:
         """Active chats following at least one of these topics, each once, with the topics it
-        follows among them. A prefilter: jobs.fanout decides who gets an article.
+        follows among them. A prefilter: jobs.fanout decides who gets an article."""
+        return [sub async for page in self.subscriber_pages(topic_names) for sub in page]
 
-        Built for a fan-out to 100k chats: rows are streamed in pages, ordered by chat so each
-        chat's rows arrive together, and the followed-topic sets (a handful of distinct ones)
-        are shared between chats rather than built per chat."""
+    async def subscriber_pages(
+        self, topic_names: Iterable[str], page_size: int = _PAGE_ROWS
+    ) -> AsyncIterator[list[Subscriber]]:
+        """The same, a page of chats at a time, in chat order: a fan-out to 100k chats never
+        holds more than a page of them. Rows are streamed ordered by chat so each chat's rows
+        arrive together, and the followed-topic sets (a handful of distinct ones) are shared
+        between chats rather than built per chat."""
         keys = sorted({k for k in map(topic_key, topic_names) if k})
+        if len(keys) > _IN_CHUNK:
+            # More topics than one IN list holds (never from one article): a chat may come from
+            # several chunks, so merge them all first.
+            yield await self._subscribers_merged(keys)
+            return
+        if not keys:
+            return
         shared: dict[frozenset[str], frozenset[str]] = {}
-        found: list[Subscriber] = []
-        for start in range(0, len(keys), 500):
-            stmt = (
-                select(ChatRow.id, ChatRow.min_heat, TopicRow.key)
-                .join(SubscriptionRow, SubscriptionRow.chat_id == ChatRow.id)
-                .join(TopicRow, TopicRow.id == SubscriptionRow.topic_id)
-                .where(TopicRow.key.in_(keys[start : start + 500]), ChatRow.active.is_(True))
-                .order_by(ChatRow.id)
-                .execution_options(yield_per=_PAGE_ROWS)
-            )
-            result = await self.session.stream(stmt)
-            current: tuple[int, int | None] | None = None
-            followed: set[str] = set()
-            async for page in result.partitions():
-                for chat_id, min_heat, key in page:
-                    if current is not None and current[0] != chat_id:
-                        found.append(_subscriber(current, followed, shared))
-                        followed = set()
-                    current = (chat_id, min_heat)
-                    followed.add(key)
-            if current is not None:
-                found.append(_subscriber(current, followed, shared))
-        if len(keys) > 500:  # the same chat may have come from several chunks
-            merged: dict[int, Subscriber] = {}
-            for sub in found:
-                seen = merged.get(sub.chat_id)
-                merged[sub.chat_id] = (
-                    sub
-                    if seen is None
-                    else Subscriber(
-                        sub.chat_id, True, sub.min_heat, seen.topic_keys | sub.topic_keys
+        page: list[Subscriber] = []
+        stmt = (
+            select(ChatRow.id, ChatRow.min_heat, TopicRow.key)
+            .join(SubscriptionRow, SubscriptionRow.chat_id == ChatRow.id)
+            .join(TopicRow, TopicRow.id == SubscriptionRow.topic_id)
+            .where(TopicRow.key.in_(keys), ChatRow.active.is_(True))
+            .order_by(ChatRow.id)
+            .execution_options(yield_per=_PAGE_ROWS)
+        )
+        result = await self.session.stream(stmt)
+        current: tuple[int, int | None] | None = None
+        followed: set[str] = set()
+        async for rows in result.partitions():
+            for chat_id, min_heat, key in rows:
+                if current is not None and current[0] != chat_id:
+                    page.append(_subscriber(current, followed, shared))
+                    followed = set()
+                    if len(page) >= page_size:
+                        yield page
+                        page = []
+                current = (chat_id, min_heat)
+                followed.add(key)
+        if current is not None:
+            page.append(_subscriber(current, followed, shared))
+        if page:
+            yield page
+
+    async def _subscribers_merged(self, keys: Sequence[str]) -> list[Subscriber]:
+        merged: dict[int, Subscriber] = {}
+        for start in range(0, len(keys), _IN_CHUNK):
+            async for page in self.subscriber_pages(keys[start : start + _IN_CHUNK]):
+                for sub in page:
+                    seen = merged.get(sub.chat_id)
+                    merged[sub.chat_id] = (
+                        sub
+                        if seen is None
+                        else Subscriber(
+                            sub.chat_id, True, sub.min_heat, seen.topic_keys | sub.topic_keys
+                        )
                     )
-                )
-            found = list(merged.values())
-            found.sort(key=lambda sub: sub.chat_id)
-        return found
+        return sorted(merged.values(), key=lambda sub: sub.chat_id)
 
     async def subscriber_counts(self) -> list[tuple[str, int]]:
         """Active chats per followed topic, most followed first."""

@@ -7,16 +7,44 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 
 from storage import repository
-from storage.database import sync_url
+from storage.database import HEAD_REVISION, MIGRATIONS_DIR, sync_url, upgrade_to_head
 from storage.records import ArticleData, ChatKind, DeliveryStatus
 from storage.repository import SourcedArticle
 from storage.tables import Base
 from tests.conftest import Db
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+
+
+def test_head_revision_is_alembic_head() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    assert ScriptDirectory.from_config(config).get_current_head() == HEAD_REVISION
+
+
+def test_a_database_at_head_is_recognised_without_alembic(db: Db) -> None:
+    """Repeated upgrades are no-ops, and the check for "already at head" reads the version."""
+    upgrade_to_head(db.url)  # already at head (the fixture upgraded it): must not fail
+    engine = create_engine(sync_url(db.url))
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+            conn.execute(text("DROP TABLE feed_pages"))
+            conn.execute(text("DROP TABLE feed_sources"))
+        upgrade_to_head(db.url)  # behind: Alembic runs and brings it back
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == (
+                HEAD_REVISION
+            )
+            conn.execute(text("SELECT count(*) FROM feed_sources"))
+    finally:
+        engine.dispose()
 
 
 def test_migrations_and_models_agree(db: Db) -> None:
