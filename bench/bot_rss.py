@@ -51,7 +51,9 @@ def measure(articles: int, subscribers: int, seconds: float) -> dict[str, float]
                         "sources": [{"path": "articles"}],
                         "schedule": {"interval_seconds": 3600},
                         "delivery": {"max_messages_per_second": CAP},
-                        "logging": {"level": "INFO"},
+                        "logging": {
+                            "level": "INFO" if os.environ.get("BENCH_VERBOSE") else "WARNING"
+                        },
                     }
                 )
             )
