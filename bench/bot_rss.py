@@ -25,6 +25,7 @@ from bench.fake_server import TOKEN, FakeServer
 from bench.scheduled_run import CHANNEL_ID, seed
 
 CAP = 1000  # the most the config allows: memory under the fastest fan-out
+VERBOSE = bool(os.environ.get("BENCH_VERBOSE"))  # BENCH_VERBOSE=1: show the bot's log
 
 
 def _status_mb(pid: int, field: str) -> float:
@@ -60,7 +61,7 @@ def measure(articles: int, subscribers: int, seconds: float) -> dict[str, float]
             bot = subprocess.Popen(
                 [sys.executable, "-m", "bot", "run", "--config", str(config)],
                 env={**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN},
-                stderr=None if os.environ.get("BENCH_VERBOSE") else subprocess.DEVNULL,
+                stderr=None if VERBOSE else subprocess.DEVNULL,
             )
             try:
                 start = time.monotonic()
