@@ -26,7 +26,7 @@ FREE_CAP = 30.0
 # (Little's law: rate × round trip), no more: every idle connection costs httpx's pool CPU on
 # every request. The round trip is measured only on sends that left nearly alone: with many in
 # flight it includes the engine's own queueing, which more concurrency would only lengthen.
-MIN_IN_FLIGHT = 8
+MIN_IN_FLIGHT = 4
 MAX_IN_FLIGHT = 128
 IN_FLIGHT_HEADROOM = 2.0
 RTT_SAMPLES = 32

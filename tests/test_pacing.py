@@ -116,7 +116,8 @@ def test_rolling_window_holds_back_a_bunch() -> None:
 @pytest.mark.parametrize(
     ("rate", "round_trip", "limit"),
     [
-        (30, 0.1, MIN_IN_FLIGHT),  # 30/s needs 3 in flight: the floor
+        (30, 0.03, MIN_IN_FLIGHT),  # 30/s over a short round trip needs 2: the floor
+        (30, 0.1, 6),
         (1000, 0.002, MIN_IN_FLIGHT),  # a local server answers at once
         (1000, 0.05, 100),  # Telegram far away: rate × round trip × 2
         (1000, 2.0, MAX_IN_FLIGHT),
