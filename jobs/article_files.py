@@ -144,7 +144,8 @@ def _construct_fields(front_matter: str) -> object:
 def read_article_file(path: Path | str) -> ArticleData:
     """Read and parse one article file; a file over MAX_FILE_BYTES is refused, not read whole."""
     try:
-        with Path(path).open("rb") as file:
+        # open(), not Path.open(): no Path object per file on a 100k-file ingest.
+        with open(path, "rb") as file:  # noqa: PTH123
             # One byte more than allowed tells "too large" apart without trusting a stat that a
             # concurrent rewrite can make stale.
             data = file.read(MAX_FILE_BYTES + 1)

@@ -644,7 +644,7 @@ def test_read_permission_denied(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     def locked(*_args: object, **_kwargs: object) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(Path, "open", locked)
+    monkeypatch.setattr(article_files, "open", locked, raising=False)
     with pytest.raises(ArticleFileError, match=r"^cannot read: permission denied$"):
         read_article_file(tmp_path / "locked.md")
 
