@@ -73,7 +73,7 @@ def build_application(config: Config) -> Application[Any, Any, Any, Any, Any, An
     engine = create_engine(config.database.url)
     sender = TelegramSender(application.bot, paid_broadcast=config.delivery.paid_broadcast)
     uow = make_uow(engine)
-    worker = DeliveryWorker(uow, sender, gate.pacer, gate=gate)
+    worker = DeliveryWorker(uow, sender, gate)
     application.bot_data[SERVICES] = Services(config, engine, uow, worker, sender)
     register_handlers(application)
     application.add_error_handler(_on_error)

@@ -20,7 +20,7 @@ from typing import Protocol, TypeVar
 
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from jobs.pacing import Backoff, Pacer
+from jobs.pacing import Backoff
 from jobs.send_gate import SendGate
 from storage.records import Article, Delivery
 from storage.repository import Repository, UowFactory
@@ -100,9 +100,8 @@ class DeliveryWorker:
         self,
         uow: UowFactory,
         sender: Sender,
-        pacer: Pacer,
+        gate: SendGate,
         *,
-        gate: SendGate | None = None,
         retry: RetryPolicy = RetryPolicy(),
         monotonic: Callable[[], float] = time.monotonic,
         wall: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -112,8 +111,10 @@ class DeliveryWorker:
     ) -> None:
         self._uow = uow
         self._sender = sender
-        self._pacer = pacer
-        self.gate = gate or SendGate(pacer, monotonic=monotonic)
+        # The gate is shared with the handlers' replies (bot.rate_limit); its pacer holds the
+        # per-chat and overall state the worker schedules by.
+        self._gate = gate
+        self._pacer = gate.pacer
         self._retry = retry
         self._monotonic = monotonic
         self._wall = wall
@@ -182,7 +183,7 @@ class DeliveryWorker:
         self._stopping.set()
         self._wakeup.set()
         self._task_done.set()
-        self.gate.wake_all()
+        self._gate.wake_all()
 
     async def _wait(self, event: asyncio.Event, limit: float | None) -> None:
         with contextlib.suppress(TimeoutError):
@@ -268,17 +269,17 @@ class DeliveryWorker:
                 return
         # The gate checks the in-flight limit and the rolling window at the moment of sending,
         # so that sends queued behind a slow server do not leave in one bunch.
-        if not await self.gate.wait_for_room(cancel=self._stopping):
+        if not await self._gate.wait_for_room(cancel=self._stopping):
             await self._release(delivery)
             return
-        ticket = self.gate.sending(delivery.chat_id)
+        ticket = self._gate.sending(delivery.chat_id)
         try:
             outcome = await self._sender.send(delivery.chat_id, article)
         except Exception as exc:  # a bug in the sender must not kill the worker
             log.exception("sender crashed on delivery %d", delivery.id)
             outcome = Transient(f"internal error: {exc!r}")
         finally:
-            self.gate.answered(ticket)
+            self._gate.answered(ticket)
         await self._record(delivery, article, outcome)
 
     async def _release(self, delivery: Delivery) -> None:

@@ -15,6 +15,7 @@ from telegram.request import HTTPXRequest
 from bot.sender import TelegramSender
 from jobs.delivery import DeliveryWorker, RetryPolicy
 from jobs.pacing import Backoff, Pacer
+from jobs.send_gate import SendGate
 from storage.records import ArticleData, ChatKind, DeliveryStatus
 from tests.conftest import Db
 from tests.fake_telegram.server import FakeTelegram
@@ -73,7 +74,7 @@ async def rig(db: Db, fake_telegram: FakeTelegram) -> AsyncIterator[Rig]:
     worker = DeliveryWorker(
         db.uow,
         TelegramSender(bot),
-        Pacer(cap=30),
+        SendGate(Pacer(cap=30)),
         retry=RetryPolicy(max_attempts=3, backoff=Backoff(base=0.05, cap=0.2)),
         idle_poll=0.5,
     )

@@ -23,6 +23,7 @@ from jobs.delivery import (
     Transient,
 )
 from jobs.pacing import Backoff, Pacer
+from jobs.send_gate import SendGate
 from storage.records import Article, ArticleData, ChatKind, DeliveryStatus
 from tests.conftest import Db
 
@@ -79,7 +80,7 @@ async def engine(db: Db) -> AsyncIterator[Engine]:
     worker = DeliveryWorker(
         db.uow,
         sender,
-        pacer,
+        SendGate(pacer),
         retry=RetryPolicy(max_attempts=3, backoff=Backoff(base=0.02, cap=0.05)),
         idle_poll=0.2,
     )
@@ -184,7 +185,7 @@ async def test_migrated_group_is_sent_to_its_new_id(engine: Engine) -> None:
 async def test_stop_hands_back_unsent_work(db: Db) -> None:
     sender = ScriptedSender()
     # One message per 10 s to the group: after the first, the rest wait for their turn.
-    worker = DeliveryWorker(db.uow, sender, Pacer(cap=30, group_interval=10))
+    worker = DeliveryWorker(db.uow, sender, SendGate(Pacer(cap=30, group_interval=10)))
     await _enqueue(db, [-20], articles=3)
     task = asyncio.create_task(worker.run())
     await sender.wait_for(lambda: len(sender.attempts) == 1)
