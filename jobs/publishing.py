@@ -23,7 +23,7 @@ from jobs.ingest import ingest
 from jobs.json_feed import FeedSpec, ingest_feeds
 from jobs.selection import PublishRules, select_new
 from storage.records import Article, DeliveryStatus, IngestReport
-from storage.repository import UowFactory
+from storage.repository import Repository, UowFactory
 
 log = logging.getLogger(__name__)
 
@@ -82,10 +82,7 @@ async def publish_run(
             selected = select_new(candidates, now, rules)
         for article in selected:
             enqueued += await repo.enqueue(article.id, [channel_id], now)
-            # A page of followers at a time: a fan-out to 100k chats stays a few MB.
-            async for page in repo.subscriber_pages(article.topics):
-                chats = recipients(article, page, channel_id=channel_id, min_heat=rules.min_heat)
-                fanned_out += await repo.enqueue(article.id, chats, now)
+            fanned_out += await _fan_out(repo, article, channel_id, rules.min_heat, now)
         await repo.set_state(LAST_RUN_KEY, now.isoformat())
         await repo.set_state(LAST_INGEST_KEY, json.dumps(_ingest_counts(report)))
     log.info(
@@ -99,6 +96,18 @@ async def publish_run(
         fanned_out,
     )
     return RunReport(report, selected, enqueued, fanned_out, paused)
+
+
+async def _fan_out(
+    repo: Repository, article: Article, channel_id: int, min_heat: float | None, now: datetime
+) -> int:
+    """Queue the article for the chats jobs.fanout picks; returns how many were queued. A page
+    of followers at a time: a fan-out to 100k chats stays a few MB."""
+    added = 0
+    async for page in repo.subscriber_pages(article.topics):
+        chats = recipients(article, page, channel_id=channel_id, min_heat=min_heat)
+        added += await repo.enqueue(article.id, chats, now)
+    return added
 
 
 def _ingest_counts(report: IngestReport) -> dict[str, int]:
@@ -180,10 +189,7 @@ async def publish_now(
         elif existing.status not in _ON_ITS_WAY:
             await repo.requeue(existing.id, now)
             to_channel = again = True
-        added = 0
-        async for page in repo.subscriber_pages(article.topics):
-            chats = recipients(article, page, channel_id=channel_id, min_heat=None)
-            added += await repo.enqueue(article.id, chats, now)
+        added = await _fan_out(repo, article, channel_id, None, now)
     log.info(
         "manual publish of article %d: channel %s, %d subscriber deliveries",
         article.id,
