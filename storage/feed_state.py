@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.records import FeedHealth, PageValidators
+from storage.repository import in_chunks
 from storage.tables import ArticleRow, FeedPageRow, FeedSourceRow
 
 _MAX_ERROR_CHARS = 500
@@ -84,12 +85,12 @@ class FeedStateStore:
         else when it was first stored."""
         batch = list(urls)
         found: dict[str, datetime] = {}
-        for start in range(0, len(batch), 500):
+        for chunk in in_chunks(batch):
             rows = await self.session.execute(
                 select(
                     ArticleRow.url,
                     func.coalesce(ArticleRow.published_at, ArticleRow.first_seen_at),
-                ).where(ArticleRow.url.in_(batch[start : start + 500]))
+                ).where(ArticleRow.url.in_(chunk))
             )
             found.update({url: at for url, at in rows})
         return found

@@ -4,12 +4,12 @@ when the `async with` block succeeds."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     BigInteger,
@@ -69,6 +69,14 @@ _DELIVERIES = _table(DeliveryRow)
 _ENQUEUE_CHUNK = 5000
 _PAGE_ROWS = 5000  # rows fetched at a time when streaming a large result
 _IN_CHUNK = 500  # values in one IN (...) list
+
+T = TypeVar("T")
+
+
+def in_chunks(values: Sequence[T], size: int = _IN_CHUNK) -> Iterator[Sequence[T]]:
+    """Consecutive slices of at most `size`: one IN list or one bulk statement each."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,10 +154,8 @@ class Repository:
 
     async def forget_source_files(self, paths: Iterable[str]) -> None:
         batch = list(paths)
-        for start in range(0, len(batch), 500):
-            await self.session.execute(
-                delete(SourceFileRow).where(SourceFileRow.path.in_(batch[start : start + 500]))
-            )
+        for chunk in in_chunks(batch):
+            await self.session.execute(delete(SourceFileRow).where(SourceFileRow.path.in_(chunk)))
 
     async def skipped_source_files(self) -> list[tuple[str, str]]:
         rows = await self.session.execute(
@@ -164,14 +170,14 @@ class Repository:
     async def stored_versions(self, urls: Iterable[str]) -> dict[str, StoredVersion]:
         batch = list(urls)
         found: dict[str, StoredVersion] = {}
-        for start in range(0, len(batch), 500):
+        for chunk in in_chunks(batch):
             rows = await self.session.execute(
                 select(
                     ArticleRow.url,
                     ArticleRow.id,
                     ArticleRow.source_path,
                     ArticleRow.source_mtime_ns,
-                ).where(ArticleRow.url.in_(batch[start : start + 500]))
+                ).where(ArticleRow.url.in_(chunk))
             )
             for url, id_, path, mtime in rows:
                 found[url] = StoredVersion(id_, path, mtime)
@@ -221,11 +227,9 @@ class Repository:
         )
         urls = [item.data.url for item in items]
         ids: dict[str, int] = {}
-        for start in range(0, len(urls), 500):
+        for chunk in in_chunks(urls):
             rows = await self.session.execute(
-                select(_ARTICLES.c.url, _ARTICLES.c.id).where(
-                    _ARTICLES.c.url.in_(urls[start : start + 500])
-                )
+                select(_ARTICLES.c.url, _ARTICLES.c.id).where(_ARTICLES.c.url.in_(chunk))
             )
             ids.update({url: id_ for url, id_ in rows})
         await self._link_topics([(ids[item.data.url], item.data.topics) for item in items])
@@ -258,11 +262,9 @@ class Repository:
             ],
         )
         ids = [article_id for article_id, _ in items]
-        for start in range(0, len(ids), 500):
+        for chunk in in_chunks(ids):
             await self.session.execute(
-                delete(ArticleTopicRow).where(
-                    ArticleTopicRow.article_id.in_(ids[start : start + 500])
-                )
+                delete(ArticleTopicRow).where(ArticleTopicRow.article_id.in_(chunk))
             )
         await self._link_topics([(article_id, item.data.topics) for article_id, item in items])
 
@@ -288,8 +290,7 @@ class Repository:
             return
         # PostgreSQL: one INSERT … SELECT over two array parameters per chunk, not a long VALUES
         # statement per page of rows that psycopg parses anew (as for the outbox, below).
-        for start in range(0, len(ordered), _ENQUEUE_CHUNK):
-            chunk = ordered[start : start + _ENQUEUE_CHUNK]
+        for chunk in in_chunks(ordered, _ENQUEUE_CHUNK):
             rows = (
                 func.unnest(
                     bindparam(
@@ -321,8 +322,7 @@ class Repository:
             return {}
         keys = list(wanted)
         found: dict[str, int] = {}
-        for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
+        for chunk in in_chunks(keys):
             await self.session.execute(
                 self._insert(TopicRow)
                 .values([{"key": k, "name": wanted[k]} for k in chunk])
@@ -345,10 +345,8 @@ class Repository:
     async def articles(self, ids: Iterable[int]) -> dict[int, Article]:
         batch = list(ids)
         found: dict[int, Article] = {}
-        for start in range(0, len(batch), 500):
-            for article in await self._articles(
-                select(ArticleRow).where(ArticleRow.id.in_(batch[start : start + 500]))
-            ):
+        for chunk in in_chunks(batch):
+            for article in await self._articles(select(ArticleRow).where(ArticleRow.id.in_(chunk))):
                 found[article.id] = article
         return found
 
@@ -574,8 +572,8 @@ class Repository:
 
     async def _subscribers_merged(self, keys: Sequence[str]) -> list[Subscriber]:
         merged: dict[int, Subscriber] = {}
-        for start in range(0, len(keys), _IN_CHUNK):
-            async for page in self.subscriber_pages(keys[start : start + _IN_CHUNK]):
+        for chunk in in_chunks(keys):
+            async for page in self.subscriber_pages(chunk):
                 for sub in page:
                     seen = merged.get(sub.chat_id)
                     merged[sub.chat_id] = (
