@@ -27,6 +27,7 @@ from bot.formatting import (
     hashtag,
     render_post,
     render_text_post,
+    shorten,
     utf16_len,
     visible_length,
 )
@@ -273,6 +274,27 @@ def test_utf16_len(text: str, expected: int) -> None:
     assert utf16_len(text) == expected
 
 
+# (text, limit in UTF-16 units, what shorten keeps)
+_SHORTENED = [
+    pytest.param("Robots learn fast", 17, "Robots learn fast", id="fits"),
+    pytest.param("Robots learn to fold laundry", 15, "Robots learn…", id="at-a-word"),
+    pytest.param("abc", 0, "", id="no-room"),
+    pytest.param("人工智能很强", 4, "人工智…", id="cjk-needs-no-space"),
+    pytest.param(_FAMILY * 3, 10, _FAMILY + "…", id="zwj-family-whole"),
+    pytest.param("🇺🇸🇯🇵🇩🇪", 10, "🇺🇸🇯🇵…", id="flags-whole"),
+    pytest.param("e\u0301" * 9, 5, "e\u0301" * 2 + "…", id="accent-stays-on-its-letter"),
+    # a conjunct (consonant + virama + consonant) is one cluster: "क्" alone is another letter
+    pytest.param("क्ष" * 10, 6, "क्ष…", id="devanagari-conjunct"),
+    pytest.param("क्षत्रिय" * 5, 7, "क्ष…", id="devanagari-conjunct-and-sign"),
+]
+
+
+@pytest.mark.parametrize(("text", "limit", "expected"), _SHORTENED)
+def test_shorten(text: str, limit: int, expected: str) -> None:
+    assert shorten(text, limit) == expected
+    assert utf16_len(shorten(text, limit)) <= limit
+
+
 @pytest.mark.parametrize(
     ("html", "expected"),
     [
@@ -470,6 +492,7 @@ _LONG_EXCERPTS = [
     pytest.param("❤️" * (_MEGABYTE // 6), ["❤️"], id="variation-selectors"),
     pytest.param("1️⃣" * (_MEGABYTE // 7), ["1️⃣"], id="keycaps"),
     pytest.param("e\u0301" * (_MEGABYTE // 3), ["e\u0301"], id="combining-accents"),
+    pytest.param("क्ष" * (_MEGABYTE // 3), ["क्ष"], id="devanagari-conjuncts"),
     pytest.param("x" * _MEGABYTE, ["x"], id="one-giant-word"),
     pytest.param("&amp;&#8217;&nbsp;" * (_MEGABYTE // 18), ["&", "’", " "], id="entities"),
     pytest.param("Models keep improving. " * (_MEGABYTE // 23), None, id="words"),
