@@ -28,6 +28,7 @@ from bot.formatting import (
     render_post,
     render_text_post,
     shorten,
+    strip_bidi_controls,
     utf16_len,
     visible_length,
 )
@@ -601,3 +602,57 @@ def test_random_hostile_articles_render_valid_html(seed: int) -> None:
     post = render_post(article)
     _checked(post, CAPTION_LIMIT if post.photo_url else TEXT_LIMIT)
     _checked(render_text_post(article), TEXT_LIMIT)
+
+
+# --- bidi controls (issue 10 item 8) ---------------------------------------------------------
+
+# the embeddings, overrides and isolates; the marks (U+200E, U+200F, U+061C) are kept
+_BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_SPOOF = "Invoice \u202egpj.exe"  # shows as "Invoice exe.jpg"
+
+
+def _carries_none(text: str) -> bool:
+    return not set(text) & set(_BIDI_CONTROLS)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(_SPOOF, id="override"),
+        pytest.param("\u2067שלום\u2069 world", id="isolate"),
+        pytest.param("a\u202ab\u202bc\u202cd\u202de\u2066f\u2068g\u2069", id="every-control"),
+    ],
+)
+def test_strip_bidi_controls(text: str) -> None:
+    stripped = strip_bidi_controls(text)
+    assert _carries_none(stripped)
+    assert [ch for ch in text if ch not in _BIDI_CONTROLS] == list(stripped)
+
+
+def test_strip_bidi_controls_keeps_the_marks() -> None:
+    # no extent, and right-to-left text needs them for its punctuation
+    text = "\u05e9\u05dc\u05d5\u05dd!\u200f GPT-4\u200e \u0627\u061c"
+    assert strip_bidi_controls(text) == text
+
+
+@pytest.mark.parametrize(
+    ("changes", "shown"),
+    [
+        pytest.param({"title": _SPOOF}, "Invoice gpj.exe", id="title"),
+        pytest.param({"title": "Invoice &#x202E;gpj.exe"}, "Invoice gpj.exe", id="title-entity"),
+        pytest.param(
+            {"excerpt": f"Open the attachment {_SPOOF} now, says the mail."},
+            "attachment Invoice gpj.exe now",
+            id="excerpt",
+        ),
+        pytest.param({"source_name": f"\u2067{_SPOOF}"}, "Invoice gpj.exe ·", id="source"),
+        pytest.param({"topics": (_SPOOF, "\u202bAI\u202c")}, "#InvoiceGpjExe #AI", id="hashtags"),
+    ],
+)
+@pytest.mark.parametrize("render", [render_post, render_text_post])
+def test_a_post_carries_no_bidi_control(
+    changes: dict[str, object], shown: str, render: Callable[[Article], Post]
+) -> None:
+    post = render(_article(**changes))
+    assert _carries_none(post.html), post.html
+    assert shown in post.html

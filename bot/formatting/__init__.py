@@ -6,7 +6,7 @@ can never land inside a tag or an entity, and what `visible_length` counts is ex
 text that went in.
 """
 
-from bot.formatting.cleaning import clean_excerpt, clean_text, hashtag
+from bot.formatting.cleaning import clean_excerpt, clean_text, hashtag, strip_bidi_controls
 from bot.formatting.limits import CAPTION_LIMIT, TEXT_LIMIT, utf16_len, visible_length
 from bot.formatting.post import (
     EXCERPT_CAP,
@@ -33,6 +33,7 @@ __all__ = [
     "render_post",
     "render_text_post",
     "shorten",
+    "strip_bidi_controls",
     "utf16_len",
     "visible_length",
 ]

@@ -3,7 +3,8 @@ the source's artefacts or anything Telegram cannot send.
 
 Rules: entities are unescaped once (only well-formed ones, semicolon required); markup tags that
 are certainly markup are dropped (block tags leave a space); invisible and control characters
-are removed; whitespace runs become one space. An excerpt also loses the site's lead and tail
+and the bidi controls that reorder what follows them (U+202A-202E, U+2066-2069) are removed;
+whitespace runs become one space. An excerpt also loses the site's lead and tail
 artefacts ("READ FULL ARTICLE", "Continue reading", WordPress footers) and placeholders ("N/A"),
 and an excerpt the source cut off without a mark gets a "…". A topic becomes a hashtag of its
 letters, digits and marks, or none if no letter survives.
@@ -115,9 +116,24 @@ def clean_text(text: str) -> str:
     """Titles, excerpts, source names and topics: decode, drop what cannot be sent, squeeze."""
     text = _ENTITY.sub(lambda m: html.unescape(m.group()), text)
     text = _repair_mojibake(text)
-    text = text.translate(_INVISIBLE)
+    text = strip_bidi_controls(text.translate(_INVISIBLE))
     text = _CONTROL.sub(" ", _UNSENDABLE.sub("", text))
     return _WHITESPACE.sub(" ", text).strip()
+
+
+# Embeddings, overrides and isolates (LRE RLE PDF LRO RLO, LRI RLI FSI PDI) reorder everything
+# after them up to their end or the end of the line: "Invoice \u202egpj.exe" shows as "Invoice
+# exe.jpg", and one left open in a name runs on into the bot's own words after it. The marks
+# (LRM U+200E, RLM U+200F, ALM U+061C) stay: they have no extent, so they move at most the
+# punctuation and digits beside them and cannot turn a run of letters around, and Arabic and
+# Hebrew text needs them to put its punctuation on the right side.
+_BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+
+def strip_bidi_controls(text: str) -> str:
+    """`text` without the bidi controls that reorder what follows them: U+202A-202E and
+    U+2066-2069. Everything the bot shows passes here: posts (clean_text) and replies."""
+    return text.translate(_BIDI_CONTROLS)
 
 
 def _repair_mojibake(text: str) -> str:
