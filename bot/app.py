@@ -18,7 +18,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot.config import Config, ConfigError
 from bot.handlers import register_handlers
-from bot.handlers.menus import set_command_menus
+from bot.handlers.commands import set_command_menus
 from bot.rate_limit import PacedRateLimiter
 from bot.sender import TelegramSender
 from bot.services import SERVICES, Services, feed_specs, publish_rules, services

@@ -9,8 +9,7 @@ from datetime import datetime
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.handlers.access import admin_command, command_message, now
-from bot.handlers.commands import argument_text
+from bot.handlers.access import admin_command, argument_text, command_message, now
 from bot.handlers.replies import escape, reply
 from bot.services import services
 from jobs import delivery
