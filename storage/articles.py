@@ -28,34 +28,28 @@ class ArticleRepository(SessionRepository):
         self._topics = topics  # an article's topics are created when it is stored
 
     async def stored_versions(self, urls: Iterable[str]) -> dict[str, StoredVersion]:
-        batch = list(urls)
-        found: dict[str, StoredVersion] = {}
-        for chunk in in_chunks(batch):
-            rows = await self.session.execute(
-                select(
-                    ArticleRow.url,
-                    ArticleRow.id,
-                    ArticleRow.source_path,
-                    ArticleRow.source_mtime_ns,
-                ).where(ArticleRow.url.in_(chunk))
-            )
-            for url, id_, path, mtime in rows:
-                found[url] = StoredVersion(id_, path, mtime)
-        return found
+        rows = await self._by_url(
+            urls, ArticleRow.id, ArticleRow.source_path, ArticleRow.source_mtime_ns
+        )
+        return {url: StoredVersion(id_, path, mtime) for url, id_, path, mtime in rows}
 
     async def stored_dates(self, urls: Iterable[str]) -> dict[str, datetime]:
         """The date each of these stored articles (by normalised URL) has: its publication date,
         else when it was first stored."""
-        batch = list(urls)
-        found: dict[str, datetime] = {}
-        for chunk in in_chunks(batch):
-            rows = await self.session.execute(
-                select(
-                    ArticleRow.url,
-                    func.coalesce(ArticleRow.published_at, ArticleRow.first_seen_at),
-                ).where(ArticleRow.url.in_(chunk))
+        rows = await self._by_url(
+            urls, func.coalesce(ArticleRow.published_at, ArticleRow.first_seen_at)
+        )
+        return {url: at for url, at in rows}
+
+    async def _by_url(self, urls: Iterable[str], *columns: Any) -> list[Any]:
+        """(url, *columns) of the stored articles among these URLs, one IN list at a time."""
+        found: list[Any] = []
+        for chunk in in_chunks(list(urls)):
+            found.extend(
+                await self.session.execute(
+                    select(ArticleRow.url, *columns).where(ArticleRow.url.in_(chunk))
+                )
             )
-            found.update({url: at for url, at in rows})
         return found
 
     async def add_article(
