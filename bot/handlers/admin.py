@@ -81,8 +81,8 @@ async def preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     svc = services(context.application)
     key = normalise_url(url[0])
-    async with svc.uow() as repo:
-        article = await repo.article_by_url(key) if key else None
+    async with svc.uow() as tx:
+        article = await tx.articles.article_by_url(key) if key else None
     if article is None:
         await reply(message, f"No stored article has the address {escape(url[0])}.")
         return
