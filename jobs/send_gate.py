@@ -76,7 +76,7 @@ class SendGate:
 
     def hold_chat(self, chat_id: int, seconds: float) -> float:
         """A 429 for the chat: nothing more goes there, broadcast or reply, for `seconds` (or
-        longer, if an earlier 429 holds it longer); returns the seconds it is held from now."""
+        longer, while an earlier 429's hold lasts); returns this 429's wait from now."""
         now = self._monotonic()
         return self.pacer.retry_after(chat_id, seconds, now) - now
 
