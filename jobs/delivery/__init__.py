@@ -7,7 +7,7 @@ can give into the right change of the delivery's row.
 
 Crash safety comes from the row states: a delivery is `sending` from the moment it is claimed
 until its outcome is written. A process killed in between leaves it `sending`; the next start
-puts it back to `pending` (Repository.release_in_flight), so nothing is lost, and only the sends
+puts it back to `pending` (tx.outbox.release_in_flight), so nothing is lost, and only the sends
 that had reached Telegram without their outcome being written can repeat."""
 
 from jobs.delivery.outcomes import (

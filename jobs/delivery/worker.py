@@ -30,7 +30,7 @@ from jobs.delivery.transitions import (
 from jobs.send_gate import SendGate
 from storage.errors import DB_UNAVAILABLE
 from storage.records import Article, Delivery
-from storage.repository import Repository, UowFactory
+from storage.unit_of_work import Transaction, UowFactory
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -146,8 +146,8 @@ class DeliveryWorker:
         """How long the worker may sleep when the outbox has nothing due."""
         if self._tasks:
             return 0.5  # sends are scheduled; look again soon for newly due work
-        async with self._uow() as repo:
-            due = await repo.next_due_at(self._pacer.blocked_chats(self._monotonic()))
+        async with self._uow() as tx:
+            due = await tx.outbox.next_due_at(self._pacer.blocked_chats(self._monotonic()))
         if due is None:
             return self._idle_poll
         return min(self._idle_poll, max((due - self._wall()).total_seconds(), 0.05))
@@ -158,11 +158,11 @@ class DeliveryWorker:
         blocked = self._pacer.blocked_chats(now)
         if len(self._articles) > 1000:
             self._articles.clear()  # a cache, not an archive: memory stays flat
-        async with self._uow() as repo:
-            batch = await repo.claim_due(self._wall(), room, blocked)
+        async with self._uow() as tx:
+            batch = await tx.outbox.claim_due(self._wall(), room, blocked)
             missing = {d.article_id for d in batch} - self._articles.keys()
             if missing:
-                self._articles.update(await repo.articles(missing))
+                self._articles.update(await tx.articles.articles(missing))
         self._claims += 1
         for delivery in batch:
             task = asyncio.create_task(self._deliver(delivery, self._claims))
@@ -214,9 +214,9 @@ class DeliveryWorker:
     async def _send(self, delivery: Delivery) -> None:
         article = self._articles.get(delivery.article_id)
         if article is None:
-            article = await self._write(lambda repo: repo.article(delivery.article_id))
+            article = await self._write(lambda tx: tx.articles.article(delivery.article_id))
             if article is None:
-                await self._write(lambda repo: repo.mark_failed(delivery.id, "article deleted"))
+                await self._write(lambda tx: tx.outbox.mark_failed(delivery.id, "article deleted"))
                 return
         # The gate checks the in-flight limit and the rolling window at the moment of sending,
         # so that sends queued behind a slow server do not leave in one bunch.
@@ -236,7 +236,7 @@ class DeliveryWorker:
 
     async def _release(self, delivery: Delivery) -> None:
         """A stop came before this claimed delivery was sent: hand it back, unsent."""
-        await self._write(lambda repo: repo.mark_released([delivery.id]))
+        await self._write(lambda tx: tx.outbox.mark_released([delivery.id]))
 
     async def _apply(self, delivery: Delivery, article: Article, step: Step) -> None:
         """The one place a step takes effect: counters, pacer, log line, row write."""
@@ -264,31 +264,31 @@ class DeliveryWorker:
                 log.warning(
                     "chat %d is gone (%s): deactivated, its deliveries cancelled", chat, reason
                 )
-                await self._drop_chat(chat, lambda repo: repo.deactivate_chat(chat, reason, now))
+                await self._drop_chat(chat, lambda tx: tx.deactivate_chat(chat, reason, now))
             case Migrate(new_chat_id):
                 log.info(
                     "chat %d moved to %d: moving its subscriptions and deliveries",
                     chat,
                     new_chat_id,
                 )
-                await self._drop_chat(chat, lambda repo: repo.migrate_chat(chat, new_chat_id, now))
+                await self._drop_chat(chat, lambda tx: tx.migrate_chat(chat, new_chat_id, now))
                 self.wake()
             case Retry(delay, error):
                 log.warning("delivery of %s: %s; retrying in %.0f s", where, error, delay)
                 at = now + timedelta(seconds=delay)
-                await self._write(lambda repo: repo.mark_retry(delivery.id, at, error))
+                await self._write(lambda tx: tx.outbox.mark_retry(delivery.id, at, error))
             case Fail(error, attempts):
                 self.failed += 1
                 if attempts is None:
                     log.error("delivery of %s failed: %s", where, error)
                 else:
                     log.error("delivery of %s failed after %d attempts: %s", where, attempts, error)
-                await self._write(lambda repo: repo.mark_failed(delivery.id, error))
+                await self._write(lambda tx: tx.outbox.mark_failed(delivery.id, error))
             case _:
                 assert_never(step)
 
     async def _drop_chat(
-        self, chat: int, change: Callable[[Repository], Awaitable[object]]
+        self, chat: int, change: Callable[[Transaction], Awaitable[object]]
     ) -> None:
         """Write a change that cancels or moves the chat's unsent rows; the tasks claimed for
         them until it is written must not send."""
@@ -297,7 +297,7 @@ class DeliveryWorker:
         # Rows claimed while that write ran were cancelled or moved by it too.
         self._dropped[chat] = self._claims
 
-    async def _write(self, change: Callable[[Repository], Awaitable[T]]) -> T:
+    async def _write(self, change: Callable[[Transaction], Awaitable[T]]) -> T:
         """One small transaction per outcome, retried for as long as the database is away: an
         outcome not written is a message sent again after a restart. Once a stop came, a few
         tries only; what is still unwritten then stays `sending` and is sent again at the next
@@ -306,8 +306,8 @@ class DeliveryWorker:
         while True:
             attempt += 1
             try:
-                async with self._write_lock, self._uow() as repo:
-                    return await change(repo)
+                async with self._write_lock, self._uow() as tx:
+                    return await change(tx)
             except DB_UNAVAILABLE as exc:
                 if self._stopping.is_set():
                     after_stop += 1
@@ -321,7 +321,7 @@ class DeliveryWorker:
     async def _flush_sent(self) -> None:
         batch, self._sent_buffer = self._sent_buffer, []
         if batch:
-            await self._write(lambda repo: repo.mark_sent_many(batch))
+            await self._write(lambda tx: tx.outbox.mark_sent_many(batch))
 
     async def _flush_periodically(self) -> None:
         # Ends by itself after a stop (never cancelled: a cancelled flush would lose its batch).
@@ -340,9 +340,9 @@ class DeliveryWorker:
 
 def _deferral(
     delivery_id: int, chat_id: int, at: datetime, error: str
-) -> Callable[[Repository], Awaitable[None]]:
-    async def defer(repo: Repository) -> None:
-        await repo.postpone(delivery_id, at, error)
-        await repo.defer_chat(chat_id, at)
+) -> Callable[[Transaction], Awaitable[None]]:
+    async def defer(tx: Transaction) -> None:
+        await tx.outbox.postpone(delivery_id, at, error)
+        await tx.outbox.defer_chat(chat_id, at)
 
     return defer
