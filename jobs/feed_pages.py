@@ -20,16 +20,17 @@ from urllib.parse import urljoin, urlsplit
 from jobs.article_files import ArticleFileError
 from jobs.article_files import _article_from as article_from_fields
 from jobs.article_urls import MAX_URL_CHARS
+from jobs.backoff import Backoff
 from storage.records import ArticleData
 
 # Real pages are about 50 KB (25 items); the cap bounds memory when something else answers.
 MAX_PAGE_BYTES = 8 * 1024 * 1024
 
 # Backoff after failed passes: 1 min, 2, 4, ... up to 1 h, each drawn between half and all of
-# that ("equal jitter"), so several bots behind one outage do not retry in step, and every
-# delay is at least as long as the one before.
+# that (jobs.backoff), so several bots behind one outage do not retry in step.
 BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=1)
+FEED_BACKOFF = Backoff(base=BACKOFF_BASE, cap=BACKOFF_MAX)
 
 _MAX_REASON_CHARS = 200
 
@@ -150,10 +151,7 @@ def next_page_url(next_page: object, page_url: str, source_url: str) -> str | No
 def backoff_delay(failures: int, rand: float) -> timedelta:
     """How long to leave a source alone after its `failures`-th failure in a row; `rand` is a
     uniform draw from [0, 1) (injected, so tests choose it)."""
-    ceiling = BACKOFF_BASE * (1 << min(max(failures, 1) - 1, 20))
-    # Capped after the jitter: capping first would let the draws just under the cap fall
-    # below the previous delay.
-    return min(BACKOFF_MAX, ceiling * (0.5 + 0.5 * min(max(rand, 0.0), 1.0)))
+    return FEED_BACKOFF.delay(failures, rand)
 
 
 def _label(index: int, raw: object) -> str:
