@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import random
 import re
+import tempfile
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +23,7 @@ from jobs.article_files import (
 )
 from jobs.article_urls import MAX_URL_CHARS, TRACKING_PARAMETERS, normalise_url
 from storage.records import ArticleData
+from tests.fifo_rescue import fifo_rescue
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "articles"
 BASE = 'title: "Robots learn to fold laundry"\nwebUrl: "https://example.com/news/laundry"\n'
@@ -639,14 +641,50 @@ def test_read_errors(tmp_path: Path) -> None:
         read_article_file(tmp_path)
 
 
+def test_read_skips_a_fifo_without_waiting_for_a_writer(tmp_path: Path) -> None:
+    # The generator's folder is shared: a path can be a FIFO by the time it is opened.
+    fifo = tmp_path / "turned.md"
+    os.mkfifo(fifo)
+    with fifo_rescue(fifo) as rescue, pytest.raises(ArticleFileError) as caught:
+        read_article_file(fifo)
+    assert not rescue.needed, "open() waited for a writer"
+    assert caught.value.reason == "not a regular file (a FIFO)"
+
+
+def test_read_skips_a_device() -> None:
+    with pytest.raises(ArticleFileError, match=r"^not a regular file \(a character device\)$"):
+        read_article_file("/dev/null")
+
+
+@pytest.mark.parametrize(
+    ("written", "limit", "size", "expected"),
+    [
+        (0, 100, 0, 0),
+        (100, 1000, 100, 100),  # as fstat said
+        (100_000, 200_000, 10, 100_000),  # grew after fstat: read on to the end
+        (100_000, 5_000, 100_000, 5_000),  # stops at the limit
+    ],
+)
+def test_read_at_most_reads_to_the_end_or_the_limit(
+    written: int, limit: int, size: int, expected: int
+) -> None:
+    data = os.urandom(written)
+    with tempfile.TemporaryFile() as file:
+        file.write(data)
+        file.flush()
+        os.lseek(file.fileno(), 0, os.SEEK_SET)
+        assert article_files._read_at_most(file.fileno(), limit, size) == data[:expected]
+
+
 def test_read_permission_denied(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Simulated: chmod 000 does not stop root, and CI often runs as root.
     def locked(*_args: object, **_kwargs: object) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(article_files, "open", locked, raising=False)
-    with pytest.raises(ArticleFileError, match=r"^cannot read: permission denied$"):
-        read_article_file(tmp_path / "locked.md")
+    with monkeypatch.context() as patched:  # os.open is everyone's: patched for one call only
+        patched.setattr(os, "open", locked)
+        with pytest.raises(ArticleFileError, match=r"^cannot read: permission denied$"):
+            read_article_file(tmp_path / "locked.md")
 
 
 def test_read_refuses_large_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,7 +9,7 @@ import logging
 import os
 import shutil
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,6 +23,7 @@ from jobs.selection import PublishRules
 from storage.records import ChatKind
 from tests.article_factory import write_article
 from tests.conftest import Db
+from tests.fifo_rescue import fifo_rescue
 
 FIXTURES = Path(__file__).parent / "fixtures" / "articles"
 NOW = datetime.now(UTC)
@@ -236,6 +237,30 @@ async def test_parsing_yields_to_the_loop_and_huge_files_go_to_a_thread(
     assert all(a[0] < b[0] for a, b in itertools.pairwise(seen))
     in_loop_thread = {name == threading.current_thread().name for _, name in seen}
     assert in_loop_thread == {not huge}
+
+
+async def test_a_file_that_turns_into_a_fifo_after_the_scan_is_skipped_not_waited_on(
+    db: Db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    write_article(tmp_path, "good.md", url="https://example.com/good")
+    turned = write_article(tmp_path, "turned.md", url="https://example.com/turned")
+    real_walk = jobs.ingest.walk_articles
+
+    def walk_then_swap(root: Path) -> Iterator[jobs.ingest.FileStat]:
+        # The scan saw a regular file; by the time it is opened, it is a FIFO.
+        yield from real_walk(root)
+        turned.unlink()
+        os.mkfifo(turned)
+
+    monkeypatch.setattr(jobs.ingest, "walk_articles", walk_then_swap)
+    caplog.set_level(logging.WARNING)
+    with fifo_rescue(turned) as rescue:
+        report = await ingest(db.uow, [tmp_path])
+    assert not rescue.needed, "ingest waited for a writer to the FIFO"
+    assert report.new == 1
+    assert report.skipped == [(str(turned), "not a regular file (a FIFO)")]
+    lines = [r.getMessage() for r in caplog.records if str(turned) in r.getMessage()]
+    assert lines == [f"skipped {turned}: not a regular file (a FIFO)"]
 
 
 def test_progress_log_says_how_far_a_long_pass_got(caplog: pytest.LogCaptureFixture) -> None:
