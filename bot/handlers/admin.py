@@ -14,7 +14,7 @@ from bot.handlers.commands import argument_text
 from bot.handlers.replies import escape, reply
 from bot.services import services
 from jobs import delivery
-from jobs.article_urls import normalise_url
+from jobs.ingest.urls import normalise_url
 from jobs.publishing import (
     AlreadyPosted,
     ChannelUnavailable,
