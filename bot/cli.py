@@ -19,7 +19,8 @@ from jobs.publishing import select_articles
 from storage.database import create_engine, upgrade_to_head
 from storage.lease import Lease, LeaseError, LeaseHeldError, describe, take_lease
 from storage.records import IngestReport
-from storage.repository import UowFactory
+from storage.state_keys import channel_state_key
+from storage.unit_of_work import UowFactory
 
 log = logging.getLogger("feedbot")
 
@@ -145,15 +146,15 @@ async def _ingest_once(config: Config) -> int:
 
 
 async def _dry_run(config: Config) -> int:
-    from bot.app import channel_state_key, make_uow
+    from bot.app import make_uow
     from bot.services import publish_rules
 
     engine = create_engine(config.database.url)
     try:
         uow = make_uow(engine)
         report = await _ingest(uow, config)
-        async with uow() as repo:
-            known = await repo.get_state(channel_state_key(config.telegram.channel))
+        async with uow() as tx:
+            known = await tx.state.get(channel_state_key(config.telegram.channel))
         # Without a token the channel's id cannot be asked for; before the first real run
         # nothing has been posted anyway, and after it the id is remembered.
         channel_id = int(known) if known else 0

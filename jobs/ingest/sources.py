@@ -9,7 +9,7 @@ from pathlib import Path
 from jobs.ingest.feeds import FeedSpec, ingest_feeds
 from jobs.ingest.files import ProgressCallback, ingest_files
 from storage.records import IngestReport
-from storage.repository import UowFactory
+from storage.unit_of_work import UowFactory
 
 
 async def ingest_sources(
