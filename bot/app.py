@@ -22,6 +22,7 @@ from bot.handlers.commands import set_command_menus
 from bot.rate_limit import PacedRateLimiter
 from bot.sender import TelegramSender
 from bot.services import SERVICES, Services, feed_specs, publish_rules, services
+from bot.watcher import FolderWatcher
 from jobs.backoff import Backoff
 from jobs.delivery import DeliveryWorker
 from jobs.pacing import FREE_CAP, MAX_IN_FLIGHT, Pacer
@@ -30,7 +31,7 @@ from jobs.send_gate import SendGate
 from jobs.subscriptions import add_topics
 from storage.database import create_engine, create_sessionmaker
 from storage.errors import is_database_unavailable
-from storage.records import ChatKind
+from storage.records import ChatKind, IngestReport
 from storage.state_keys import channel_state_key
 from storage.unit_of_work import UnitOfWork, UowFactory
 
@@ -140,10 +141,16 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
         },
     )
     log.info("feedbot started: posting to %s every %g s", svc.config.telegram.channel, interval)
+    svc.watcher = FolderWatcher(
+        svc.config.watched_folders, lambda paths: _publish(svc, changed=paths)
+    )
+    svc.watcher.start()
 
 
 async def _post_stop(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     svc = services(application)
+    if svc.watcher is not None:
+        await svc.watcher.stop()
     await svc.worker.stop()
     if svc.worker_task is not None:
         await svc.worker_task
@@ -154,7 +161,12 @@ async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any])
 
 
 async def publish_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc = services(context.application)
+    await _publish(services(context.application))
+
+
+async def _publish(svc: Services, changed: list[str] | None = None) -> IngestReport:
+    """One publishing run: the scheduled one, or a watched folder's (`changed`: only those
+    paths ingested). Both take the run lock and make the same decision."""
     async with svc.run_lock:
         report = await publish_run(
             svc.uow,
@@ -162,9 +174,11 @@ async def publish_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
             publish_rules(svc.config),
             svc.channel_id,
             feeds=feed_specs(svc.config),
+            changed=changed,
         )
     if report.enqueued or report.fanned_out:
         svc.worker.wake()
+    return report.ingest
 
 
 async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -21,6 +21,7 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    StrictBool,
     Tag,
     ValidationError,
     field_validator,
@@ -161,6 +162,10 @@ class FolderSource(_Section):
     """A folder of article files, read recursively."""
 
     path: Path
+    # Post a file within seconds of its arrival (bot.watcher), not at the next run. Where the
+    # folder's changes raise no inotify events (NFS, SMB and other network or FUSE mounts,
+    # when the writer is another machine) nothing is lost: the scheduled run still finds them.
+    watch: StrictBool = True
 
 
 class FeedSource(_Section):
@@ -244,6 +249,10 @@ class Config(_Section):
         return [s.path for s in self.sources if isinstance(s, FolderSource)]
 
     @property
+    def watched_folders(self) -> list[Path]:
+        return [s.path for s in self.sources if isinstance(s, FolderSource) and s.watch]
+
+    @property
     def feeds(self) -> list[FeedSource]:
         return [s for s in self.sources if isinstance(s, FeedSource)]
 
@@ -277,8 +286,8 @@ def _merge_env(raw: dict[str, Any], env: Mapping[str, str]) -> None:
 
 def _resolve_paths(config: Config, base: Path, from_env: bool) -> Config:
     sources = tuple(
-        FolderSource(path=s.path if s.path.is_absolute() else (base / s.path).resolve())
-        if isinstance(s, FolderSource)
+        s.model_copy(update={"path": (base / s.path).resolve()})
+        if isinstance(s, FolderSource) and not s.path.is_absolute()
         else s
         for s in config.sources
     )

@@ -14,6 +14,7 @@ from telegram.ext import Application
 from bot.config import Config
 from bot.permissions import MemberStatusCache
 from bot.sender import TelegramSender
+from bot.watcher import FolderWatcher
 from jobs.delivery import DeliveryWorker
 from jobs.ingest.feeds import FeedSpec
 from jobs.selection import PublishRules
@@ -31,6 +32,7 @@ class Services:
     sender: TelegramSender
     channel_id: int = 0
     worker_task: asyncio.Task[None] | None = None
+    watcher: FolderWatcher | None = None
     # Scheduled runs and manual /publish take turns: both select and enqueue.
     run_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     member_status: MemberStatusCache = field(default_factory=MemberStatusCache)
