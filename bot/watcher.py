@@ -45,7 +45,7 @@ _KINDS = {
 
 
 class FolderGoneError(Exception):
-    """The watched folder was removed (or renamed): its watch sees nothing any more."""
+    """The watched folder is not there (removed, renamed, not mounted yet): nothing to watch."""
 
 
 class FolderWatcher:
@@ -96,6 +96,9 @@ class FolderWatcher:
                 await asyncio.wait_for(self._stop.wait(), self._rearm)
 
     async def _watch(self, folder: Path) -> None:
+        # watchfiles, told to pass over unreadable subfolders, passes over a missing root too
+        if not await asyncio.to_thread(folder.is_dir):
+            raise FolderGoneError("no such folder")
         retries = SettleRetries(self._settle)
         async for changes in awatch(
             folder,
