@@ -12,6 +12,7 @@ from pathlib import Path, PurePath
 
 import pytest
 
+from bot.config import ConfigError, parse_config
 from bot.watcher import FolderWatcher
 from jobs.ingest.files import ingest_files, ingest_paths
 from jobs.ingest.watching import ChangeKind, SettleRetries, paths_to_ingest
@@ -227,3 +228,36 @@ class LogWaiter(logging.Handler):
             while not any(re.search(pattern, line) for line in self.lines):
                 self.arrived.clear()
                 await self.arrived.wait()
+
+
+CONFIG_HEAD = "telegram: {channel: '@my_ai_news'}\n"
+
+
+@pytest.mark.parametrize(
+    ("sources", "watched"),
+    [
+        ("[{path: a}]", ["a"]),
+        ("[{path: a, watch: false}, {path: b, watch: true}]", ["b"]),
+        ("[{url: 'https://example.com/feed.json'}]", []),
+    ],
+)
+def test_folders_are_watched_unless_told_not_to(
+    tmp_path: Path, sources: str, watched: list[str]
+) -> None:
+    config = parse_config(
+        f"{CONFIG_HEAD}sources: {sources}\n", path=tmp_path / "config.yaml", env={}
+    )
+    assert config.watched_folders == [tmp_path / name for name in watched]
+
+
+@pytest.mark.parametrize(
+    ("sources", "message"),
+    [
+        ("[{path: a, watch: maybe}]", "sources[0].watch: expected true or false, got 'maybe'"),
+        ("[{path: a, watch: 1}]", "sources[0].watch: expected true or false, got 1"),
+        ("[{url: 'https://example.com/f.json', watch: true}]", "sources[0].watch: unknown key"),
+    ],
+)
+def test_a_bad_watch_key_is_named(sources: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        parse_config(f"{CONFIG_HEAD}sources: {sources}\n", env={})
