@@ -20,6 +20,7 @@ from watchfiles import Change, awatch
 
 from jobs.ingest.files import ARTICLE_SUFFIXES
 from jobs.ingest.watching import SETTLE_SECONDS, ChangeKind, SettleRetries, paths_to_ingest
+from storage.errors import is_database_unavailable
 from storage.records import IngestReport
 
 log = logging.getLogger(__name__)
@@ -131,13 +132,20 @@ class FolderWatcher:
     ) -> None:
         try:
             report = await self._on_change(paths)
-        except Exception as exc:  # e.g. the database away: the scheduled run catches up
-            log.warning(
-                "%d changed file(s) in %s not ingested now (%s); the scheduled run will",
-                len(paths),
-                folder,
-                _reason(exc),
-            )
+        except Exception as exc:  # the scheduled run catches up; the watch goes on
+            if is_database_unavailable(exc):
+                log.warning(
+                    "database unavailable: %d changed file(s) in %s wait for the scheduled run",
+                    len(paths),
+                    folder,
+                )
+            else:
+                log.error(
+                    "error in the run for %d changed file(s) in %s",
+                    len(paths),
+                    folder,
+                    exc_info=exc,
+                )
             return
         failed = {path for path, _ in report.skipped}
         retries.attempted(paths, failed, time.monotonic(), retried=retried)

@@ -193,6 +193,29 @@ async def test_a_file_that_does_not_parse_yet_is_tried_again_once_settled(
         await asyncio.wait_for(watcher.stop(), 5)
 
 
+async def test_a_failing_run_does_not_end_the_watch(tmp_path: Path) -> None:
+    seen = Recorder()
+    failures = [RuntimeError("a bug in the run")]
+
+    async def flaky(paths: list[str]) -> IngestReport:
+        report = await seen(paths)
+        if failures and str(tmp_path / "first.md") in paths:
+            raise failures.pop()
+        return report
+
+    watcher = FolderWatcher([tmp_path], flaky)
+    watcher.start()
+    try:
+        await _until_watching(tmp_path, seen)
+        write_article(tmp_path, "first.md")
+        assert await seen.next_call() == [str(tmp_path / "first.md")]
+        write_article(tmp_path, "second.md")
+        assert await seen.next_call() == [str(tmp_path / "second.md")]
+    finally:
+        await asyncio.wait_for(watcher.stop(), 5)
+    assert failures == []
+
+
 async def _until_watching(folder: Path, seen: Recorder) -> None:
     """The watch is up once a change is seen (watchfiles says nothing when it starts)."""
     probe = folder / "probe.md"
