@@ -414,7 +414,12 @@ def test_link_and_button_use_article_link() -> None:
 def test_source_and_heat_line(
     source_name: str | None, source_domain: str | None, heat: int | None, expected: str | None
 ) -> None:
-    article = _article(source_name=source_name, source_domain=source_domain, heat=heat)
+    article = _article(
+        source_name=source_name,
+        source_domain=source_domain,
+        heat=heat,
+        link="https://www.wired.com/story/robots-fold-laundry/",
+    )
     lines = _checked(render_post(article), CAPTION_LIMIT).split("\n")
     assert lines[-1] == "#AIInRobotics #AI"
     if expected is None:
