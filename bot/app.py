@@ -25,11 +25,12 @@ from bot.services import SERVICES, Services, feed_specs, publish_rules, services
 from bot.watcher import FolderWatcher
 from jobs.backoff import Backoff
 from jobs.delivery import DeliveryWorker
+from jobs.delivery.claims import HEARTBEAT_SECONDS, SharedClaims
 from jobs.pacing import FREE_CAP, MAX_IN_FLIGHT, Pacer
 from jobs.publishing import publish_run
 from jobs.send_gate import SendGate
 from jobs.subscriptions import add_topics
-from storage.database import create_engine, create_sessionmaker
+from storage.database import create_engine, create_sessionmaker, is_postgres
 from storage.errors import is_database_unavailable
 from storage.records import ChatKind, IngestReport
 from storage.state_keys import channel_state_key
@@ -47,18 +48,34 @@ def make_uow(engine: AsyncEngine) -> UowFactory:
     return lambda: UnitOfWork(sessions)
 
 
-def build_application(config: Config) -> Application[Any, Any, Any, Any, Any, Any]:
-    token = config.require_token()
-    # One gate for every message, the worker's and the handlers' replies alike.
-    gate = SendGate(
+def make_gate(config: Config) -> SendGate:
+    return SendGate(
         Pacer(
             cap=config.delivery.max_messages_per_second,
             free_cap=FREE_CAP if config.delivery.paid_broadcast else None,
         )
     )
-    application = (
+
+
+def make_delivery_worker(
+    config: Config, uow: UowFactory, sender: TelegramSender, gate: SendGate, role: str
+) -> DeliveryWorker:
+    """Alone on SQLite; on PostgreSQL one of the database's delivery workers (`run` is one of
+    them, each `feedbot worker` another), polling for work at every heartbeat, since
+    a selection run in `feedbot run` wakes only its own worker."""
+    if not is_postgres(config.database.url):
+        return DeliveryWorker(uow, sender, gate)
+    claims = SharedClaims(uow, gate.pacer, role)
+    return DeliveryWorker(uow, sender, gate, claims=claims, idle_poll=HEARTBEAT_SECONDS)
+
+
+def application_builder(
+    config: Config, gate: SendGate
+) -> ApplicationBuilder[Any, Any, Any, Any, Any, Any]:
+    """What `feedbot run` and `feedbot worker` build their bot with."""
+    return (
         ApplicationBuilder()
-        .token(token)
+        .token(config.require_token())
         .base_url(config.telegram.api_base_url)
         .base_file_url(config.telegram.file_base_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML))
@@ -67,6 +84,14 @@ def build_application(config: Config) -> Application[Any, Any, Any, Any, Any, An
         # engine keeps in flight only what the round trip needs (jobs.pacing).
         .connection_pool_size(MAX_IN_FLIGHT + 8)
         .rate_limiter(PacedRateLimiter(gate))
+    )
+
+
+def build_application(config: Config) -> Application[Any, Any, Any, Any, Any, Any]:
+    # One gate for every message, the worker's and the handlers' replies alike.
+    gate = make_gate(config)
+    application = (
+        application_builder(config, gate)
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
@@ -75,7 +100,7 @@ def build_application(config: Config) -> Application[Any, Any, Any, Any, Any, An
     engine = create_engine(config.database.url)
     sender = TelegramSender(application.bot, paid_broadcast=config.delivery.paid_broadcast)
     uow = make_uow(engine)
-    worker = DeliveryWorker(uow, sender, gate)
+    worker = make_delivery_worker(config, uow, sender, gate, "run")
     application.bot_data[SERVICES] = Services(config, engine, uow, worker, sender)
     register_handlers(application)
     application.add_error_handler(_on_error)
@@ -110,14 +135,7 @@ async def _resolve_channel(application: Application[Any, Any, Any, Any, Any, Any
 
 async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     svc = services(application)
-    async with svc.uow() as tx:
-        released = await tx.outbox.release_in_flight()
-    if released:
-        log.warning(
-            "%d deliveries were in flight when the last process stopped; sending them again "
-            "(each may duplicate at most once)",
-            released,
-        )
+    await svc.worker.prepare()
     svc.channel_id = await _resolve_channel(application)
     await add_topics(svc.uow, svc.config.topics)
     await set_command_menus(application.bot, svc.config.telegram.admins)

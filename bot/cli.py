@@ -49,6 +49,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="ingest and select once, print the posts it would publish, send nothing (no token)",
     )
+    commands.add_parser(
+        "worker",
+        parents=[common],
+        help="one more delivery process beside `feedbot run` (PostgreSQL only)",
+    )
     commands.add_parser("ingest", parents=[common], help="run one ingest pass and report")
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
@@ -76,6 +81,10 @@ def main(argv: list[str] | None = None) -> int:
                 return _run(config, lease)
             finally:
                 lease.release()
+        if args.command == "worker":
+            from bot.worker_process import run_worker
+
+            return run_worker(config)
         upgrade_to_head(config.database.url)
         if args.command == "db":
             print(f"database is at the latest schema: {describe(config.database.url)}")

@@ -188,6 +188,14 @@ class Pacer:
             self._last_change = now
         return until
 
+    def share(self, cap: float) -> None:
+        """Set this process's part of a cap shared with other delivery workers; a slowdown
+        from 429s keeps its proportion."""
+        if cap != self.cap:
+            self.rate = max(MIN_RATE, min(cap, self.rate * cap / self.cap))
+            self.cap = cap
+            self._all.limit = self.rate
+
     def _recover(self, now: float) -> None:
         if self.rate < self.cap and now - self._last_change >= RECOVERY_AFTER:
             self.rate = min(self.cap, self.rate * RECOVERY_FACTOR)

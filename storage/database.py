@@ -15,7 +15,7 @@ from sqlalchemy.pool import NullPool
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # The newest migration's revision (a test keeps it equal to Alembic's head). A database already
 # there is recognised with one query, without importing Alembic: that costs a running bot 7 MB.
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0007_worker_claims"
 
 
 class DatabaseUrlError(ValueError):
@@ -52,6 +52,10 @@ def sync_url(url: str) -> URL:
     if parsed.get_backend_name() == "sqlite":
         return parsed.set(drivername="sqlite")
     return parsed  # psycopg 3 is one driver for both worlds
+
+
+def is_postgres(url: str) -> bool:
+    return _parse(url).get_backend_name() == "postgresql"
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -125,7 +129,7 @@ def upgrade_to_head(url: str) -> None:
     path = sqlite_path(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-    if _revision(url) == HEAD_REVISION:
+    if schema_revision(url) == HEAD_REVISION:
         return
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
@@ -133,7 +137,7 @@ def upgrade_to_head(url: str) -> None:
     command.upgrade(config, "head")
 
 
-def _revision(url: str) -> str | None:
+def schema_revision(url: str) -> str | None:
     """The database's Alembic revision; None for a new database (or one that cannot say)."""
     engine = create_sync_engine(sync_url(url), poolclass=NullPool)
     try:

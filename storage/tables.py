@@ -161,6 +161,34 @@ class DeliveryRow(Base):
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # The delivery worker (DeliveryWorkerRow.id) that holds it while `sending` (PostgreSQL; on
+    # SQLite the one process claims alone and leaves it empty).
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class DeliveryWorkerRow(Base):
+    """One row per live delivery process (`feedbot run` and each `feedbot worker`) on a
+    PostgreSQL database: its heartbeat says it is alive; times are the server's clock, so
+    workers on several machines agree on them."""
+
+    __tablename__ = "delivery_workers"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))  # "run" or "worker"
+    host: Mapped[str] = mapped_column(Text)
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    heartbeat_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ChatLeaseRow(Base):
+    """Chat affinity: the one worker allowed to send to a chat right now. Its primary key is
+    what makes two workers' claims for one chat exclusive."""
+
+    __tablename__ = "chat_leases"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    worker_id: Mapped[str] = mapped_column(String(64), index=True)
 
 
 class StateRow(Base):

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.articles import ArticleRepository
 from storage.chats import ChatRepository
+from storage.claims import ClaimRepository
 from storage.feeds import FeedRepository
 from storage.outbox import OutboxRepository
 from storage.records import ChatKind
@@ -21,6 +22,7 @@ from storage.state import StateRepository
 from storage.stats import StatsQueries
 from storage.subscriptions import SubscriptionRepository
 from storage.topics import TopicRepository
+from storage.workers import WorkerRepository
 
 
 class Transaction:
@@ -37,6 +39,9 @@ class Transaction:
         self.feeds = FeedRepository(session)
         self.state = StateRepository(session)
         self.stats = StatsQueries(session)
+        # PostgreSQL only: several delivery workers on one database.
+        self.claims = ClaimRepository(session)
+        self.workers = WorkerRepository(session)
 
     async def deactivate_chat(self, chat_id: int, reason: str, now: datetime) -> int:
         """Mark the chat inactive and cancel what was waiting for it; returns cancelled count."""

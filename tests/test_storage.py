@@ -33,15 +33,16 @@ def test_a_database_at_head_is_recognised_without_alembic(db: Db) -> None:
     engine = create_engine(sync_url(db.url))
     try:
         with engine.begin() as conn:
-            conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
-            conn.execute(text("DROP TABLE feed_pages"))
-            conn.execute(text("DROP TABLE feed_sources"))
+            conn.execute(text("UPDATE alembic_version SET version_num = '0002'"))
+            conn.execute(text("DROP TABLE chat_leases"))
+            conn.execute(text("DROP TABLE delivery_workers"))
+            conn.execute(text("ALTER TABLE deliveries DROP COLUMN claimed_by"))
         upgrade_to_head(db.url)  # behind: Alembic runs and brings it back
         with engine.connect() as conn:
             assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == (
                 HEAD_REVISION
             )
-            conn.execute(text("SELECT count(*) FROM feed_sources"))
+            conn.execute(text("SELECT count(*) FROM delivery_workers"))
     finally:
         engine.dispose()
 

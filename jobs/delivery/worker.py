@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TypeVar, assert_never
 
 from jobs.backoff import Backoff
+from jobs.delivery.claims import Claims, SoleClaims
 from jobs.delivery.outcomes import Sender, Transient
 from jobs.delivery.transitions import (
     DEFAULT_RETRY,
@@ -45,7 +46,9 @@ MAX_CLAIMED = 500
 
 
 class DeliveryWorker:
-    """One per process. `run()` until `stop()`; `wake()` when new deliveries were enqueued."""
+    """One per process. `prepare()` once, `run()` until `stop()`; `wake()` when new deliveries
+    were enqueued. `claims` says how it claims: alone (the default) or as one of several
+    workers on one PostgreSQL database (jobs.delivery.claims)."""
 
     def __init__(
         self,
@@ -59,8 +62,10 @@ class DeliveryWorker:
         jitter: Callable[[], float] = random.random,
         idle_poll: float = 30.0,
         flush_every: float = 0.1,
+        claims: Claims | None = None,
     ) -> None:
         self._uow = uow
+        self._claimer: Claims = claims or SoleClaims(uow)
         self._sender = sender
         # The gate is shared with the handlers' replies (bot.rate_limit); its pacer holds the
         # per-chat and overall state the worker schedules by.
@@ -99,11 +104,17 @@ class DeliveryWorker:
     def wake(self) -> None:
         self._wakeup.set()
 
+    async def prepare(self) -> None:
+        """Before `run`: give back what a dead process left claimed (and join the others)."""
+        await self._claimer.start()
+
     async def run(self) -> None:
         log.info("delivery worker started (cap %g messages/s)", self._pacer.cap)
         self._flusher = asyncio.create_task(self._flush_periodically())
+        alive = asyncio.create_task(self._claimer.keep_alive(self._stopping))
         outage = 0
         try:
+            await self._sleep_until(self._claimer.ready_at())
             while not self._stopping.is_set():
                 try:
                     await self._step()
@@ -119,6 +130,10 @@ class DeliveryWorker:
                     await self._sleep_until(self._monotonic() + pause)
         finally:
             await self._drain()
+            alive.cancel()  # mid-heartbeat is fine: that transaction just rolls back
+            with contextlib.suppress(asyncio.CancelledError):
+                await alive
+            await self._claimer.stop()
             log.info("delivery worker stopped (%d sent, %d failed)", self.sent, self.failed)
 
     async def _step(self) -> None:
@@ -146,8 +161,7 @@ class DeliveryWorker:
         """How long the worker may sleep when the outbox has nothing due."""
         if self._tasks:
             return 0.5  # sends are scheduled; look again soon for newly due work
-        async with self._uow() as tx:
-            due = await tx.outbox.next_due_at(self._pacer.blocked_chats(self._monotonic()))
+        due = await self._claimer.next_due(self._pacer.blocked_chats(self._monotonic()))
         if due is None:
             return self._idle_poll
         return min(self._idle_poll, max((due - self._wall()).total_seconds(), 0.05))
@@ -158,10 +172,10 @@ class DeliveryWorker:
         blocked = self._pacer.blocked_chats(now)
         if len(self._articles) > 1000:
             self._articles.clear()  # a cache, not an archive: memory stays flat
-        async with self._uow() as tx:
-            batch = await tx.outbox.claim_due(self._wall(), room, blocked)
-            missing = {d.article_id for d in batch} - self._articles.keys()
-            if missing:
+        batch = await self._claimer.claim(self._wall(), room, blocked)
+        missing = {d.article_id for d in batch} - self._articles.keys()
+        if missing:
+            async with self._uow() as tx:
                 self._articles.update(await tx.articles.articles(missing))
         self._claims += 1
         for delivery in batch:
@@ -208,6 +222,7 @@ class DeliveryWorker:
             if users == 1:
                 del self._chat_locks[chat]
                 self._dropped.pop(chat, None)
+                self._claimer.chat_idle(chat, self._pacer.chat_ready_at(chat))
             else:
                 self._chat_locks[chat] = (lock, users - 1)
 
