@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from tests.fake_telegram.report import fan_out_report
+
 if TYPE_CHECKING:
     from tests.fake_telegram.server import FakeTelegram
 
@@ -43,6 +45,13 @@ def add_control_routes(app: web.Application, fake: FakeTelegram) -> None:
             }
         )
 
+    async def report(request: web.Request) -> web.Response:
+        """The fan-out as Telegram saw it (tests.fake_telegram.report), over chats >= `from`."""
+        first = int(request.query.get("from", "0"))
+        calls = [c for c in fake.calls if c.chat_id is not None and c.chat_id >= first]
+        return web.json_response(fan_out_report(calls).as_dict())
+
     app.router.add_post("/control/push_update", push_update)
     app.router.add_post("/control/add_chat", add_chat)
     app.router.add_get("/control/stats", stats)
+    app.router.add_get("/control/report", report)
