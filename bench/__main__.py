@@ -10,7 +10,15 @@ from __future__ import annotations
 import subprocess
 import sys
 
-BENCHMARKS = ("fanout", "ingest", "scheduled_run", "bot_rss", "corpus_quality", "latency")
+BENCHMARKS = (
+    "fanout",
+    "ingest",
+    "scheduled_run",
+    "bot_rss",
+    "corpus_quality",
+    "latency",
+    "workers",
+)
 
 
 def main() -> int:

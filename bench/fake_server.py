@@ -53,6 +53,11 @@ class FakeServer:
         result: dict[str, Any] = self._call(f"stats{suffix}")
         return result
 
+    def report(self, first_chat: int) -> dict[str, Any]:
+        """tests.fake_telegram.report over the chats from `first_chat` up."""
+        result: dict[str, Any] = self._call(f"report?from={first_chat}")
+        return result
+
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait(10)

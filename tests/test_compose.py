@@ -46,7 +46,7 @@ def stages() -> list[list[tuple[str, str]]]:
 
 def test_compose_has_the_bot_and_a_healthy_postgres() -> None:
     services = compose()["services"]
-    assert set(services) == {"bot", "postgres"}
+    assert set(services) == {"bot", "worker", "postgres"}
 
     postgres = services["postgres"]
     assert re.fullmatch(r"postgres:\d+(\.\d+)?(-[a-z0-9.]+)?", postgres["image"]), (
@@ -70,6 +70,25 @@ def test_compose_has_the_bot_and_a_healthy_postgres() -> None:
     assert url.startswith("postgresql://") and "@postgres:5432/" in url
     assert f"/{postgres['environment']['POSTGRES_DB']}" in url
     assert "/healthz" in " ".join(bot["healthcheck"]["test"])
+
+
+def test_compose_scales_delivery_workers_beside_the_bot() -> None:
+    """`docker compose up -d --scale worker=3`: the same image and database as the bot, running
+    `feedbot worker`, and nothing that would keep two replicas from running side by side."""
+    services = compose()["services"]
+    bot, worker = services["bot"], services["worker"]
+    assert worker["build"] == bot["build"]
+    assert worker["command"] == ["feedbot", "worker", "--config", "/app/config.yaml"]
+    assert worker["environment"][DATABASE_URL_ENV] == bot["environment"][DATABASE_URL_ENV]
+    assert worker["env_file"] == bot["env_file"] and worker["restart"] == bot["restart"]
+    assert "./config.yaml:/app/config.yaml:ro" in worker["volumes"]
+    assert worker["depends_on"]["postgres"] == {"condition": "service_healthy"}
+    assert "bot" in worker["depends_on"]  # the bot upgrades the schema; workers wait for it
+    # Replicas need no fixed name or host port, and time to hand their claims back on stop.
+    assert not {"container_name", "ports", "hostname"} & set(worker)
+    assert worker["stop_grace_period"] == bot["stop_grace_period"]
+    assert worker["deploy"]["replicas"] == 0  # none unless asked for
+    assert "--scale worker=" in (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def test_env_example_names_every_secret_and_is_kept_out_of_git_and_the_image() -> None:

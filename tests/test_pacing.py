@@ -190,3 +190,29 @@ def test_a_slowdown_shrinks_the_window_too() -> None:
     for n in range(int(10 * SLOWDOWN_FACTOR)):
         pacer.record_answer(pacer.record_send(100 + n, 0.0), 0.0)
     assert pacer.window_wait(0.0) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    ("slowed", "share", "rate", "window"),
+    [
+        (False, 1000 / 3, 1000 / 3, 333),  # a third of the cap, in slots and in the window
+        (False, 1000, 1000, 1000),  # back to the whole cap when the others are gone
+        (True, 500, 500 * SLOWDOWN_FACTOR, int(500 * SLOWDOWN_FACTOR)),  # a slowdown stays
+    ],
+)
+def test_a_share_of_a_cap_shared_by_several_workers(
+    slowed: bool, share: float, rate: float, window: int
+) -> None:
+    pacer = Pacer(cap=1000)
+    if slowed:
+        for chat in range(3):
+            pacer.retry_after(chat, 1, 0.0)
+    pacer.share(share)
+    assert pacer.cap == share and pacer.rate == pytest.approx(rate)
+    # (Within RECOVERY_AFTER of the slowdown: the pace does not creep back up yet.)
+    assert pacer.take_slot(1.0) == 1.0
+    assert pacer.take_slot(1.0) == pytest.approx(1.0 + 1 / rate)
+    ticket_time = 2.0
+    for n in range(window):
+        pacer.record_send(10_000 + n, ticket_time)
+    assert pacer.window_wait(ticket_time, priority=True) is None  # the window is full

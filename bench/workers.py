@@ -1,0 +1,160 @@
+"""Delivery workers: the real `feedbot run` alone, then with one and two `feedbot worker`
+processes beside it, on one PostgreSQL database, draining 20k deliveries (2 articles × 10k
+private chats) at the paid cap (1000/s) against the fake Bot API in its own process, which
+enforces Telegram's limits.
+
+    .venv/bin/python -m bench.workers
+    .venv/bin/python -m bench.workers --chats 2000 --workers 1 3
+
+Reports, per number of delivery processes: the rate (and ÷ cap), 429 answers, duplicates,
+per-chat violations (two messages to one chat closer than half its interval: two workers at
+once), the busiest rolling second ÷ cap (the shared cap held?), and CPU-seconds per 1000
+messages of the bot processes together and of the fake."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import yaml
+from sqlalchemy import text
+
+from bench.fake_server import TOKEN, FakeServer
+from bench.ingest import _drop_postgres_db, _postgres_db
+from storage.database import create_engine, create_sessionmaker, upgrade_to_head
+from storage.records import ArticleData
+from storage.unit_of_work import UnitOfWork
+from tests.bot_process import BotProcess
+
+CHANNEL_ID = -1001234567890
+FIRST_CHAT = 1_000_000
+CAP = 1000.0
+VERBOSE = bool(os.environ.get("BENCH_VERBOSE"))  # BENCH_VERBOSE=1: show the bots' logs
+ADMIN = os.environ.get("FEEDBOT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+async def _seed(url: str, chats: range, articles: int) -> None:
+    now = datetime.now(UTC)
+    engine = create_engine(url)
+    try:
+        async with UnitOfWork(create_sessionmaker(engine)) as tx:
+            # One statement for the chats: ensure_chat per chat would be most of the seeding.
+            await tx.chats.session.execute(
+                text(
+                    "INSERT INTO chats (id, kind, active, created_at, updated_at) "
+                    "SELECT g, 'private', true, now(), now() FROM generate_series(:a, :b) g"
+                ),
+                {"a": chats.start, "b": chats.stop - 1},
+            )
+            for n in range(articles):
+                link = f"https://example.com/bench-{n}"
+                article = await tx.articles.add_article(
+                    ArticleData(url=link, link=link, title=f"Bench {n}", heat=50, published_at=now),
+                    source_path=f"/bench-{n}.md",
+                    source_mtime_ns=1,
+                    now=now,
+                )
+                await tx.outbox.enqueue(article, chats, now)
+    finally:
+        await engine.dispose()
+
+
+def _cpu(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _config(folder: Path, fake: FakeServer, url: str) -> Path:
+    config = folder / "config.yaml"
+    (folder / "articles").mkdir()
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "telegram": {"api_base_url": fake.base_url, "channel": "@my_ai_news"},
+                "database": {"url": url},
+                "sources": [{"path": "articles"}],
+                "schedule": {"interval_seconds": 3600},
+                "publish": {"min_heat": 100},
+                "delivery": {"max_messages_per_second": CAP, "paid_broadcast": True},
+                "logging": {"level": "INFO"},
+            }
+        ),
+        encoding="utf-8",
+    )
+    return config
+
+
+def measure(processes: int, chats: int, articles: int) -> dict[str, float]:
+    total = chats * articles
+    url, name = _postgres_db(ADMIN)
+    fake = FakeServer(global_rate=30)
+    started: list[BotProcess] = []
+    try:
+        fake.add_chat(CHANNEL_ID, "channel", "my_ai_news")
+        upgrade_to_head(url)
+        asyncio.run(_seed(url, range(FIRST_CHAT, FIRST_CHAT + chats), articles))
+        with tempfile.TemporaryDirectory(prefix="feedbot-bench-") as tmp:
+            config = str(_config(Path(tmp), fake, url))
+            env = {"TELEGRAM_BOT_TOKEN": TOKEN}
+            fake_cpu0 = _cpu(fake.proc.pid)
+            started.append(BotProcess("run", "--config", config, env=env))
+            started.extend(
+                BotProcess("worker", "--config", config, env=env) for _ in range(processes - 1)
+            )
+            deadline = time.monotonic() + 60 + total / 100
+            while fake.stats()["sent"] < total:
+                if time.monotonic() > deadline or any(p.proc.poll() is not None for p in started):
+                    raise RuntimeError(f"fan-out incomplete: {fake.stats()['sent']} of {total}")
+                time.sleep(0.5)
+            cpu = sum(_cpu(p.proc.pid) for p in started)
+            fake_cpu = _cpu(fake.proc.pid) - fake_cpu0
+            for process in started:
+                process.terminate()
+                if VERBOSE:
+                    print(process.log[-4000:])
+            started.clear()
+        report = fake.report(FIRST_CHAT)
+        rate = (report["sent"] - 1) / (report["last"] - report["first"])
+        return {
+            "rate": rate,
+            "rate_over_cap": rate / CAP,
+            "count_429": report["count_429"],
+            "duplicates": report["duplicates"],
+            "chat_violations": report["chat_violations"],
+            "busiest_second_over_cap": report["busiest_second"] / CAP,
+            "cpu_per_1000": cpu / (report["sent"] / 1000),
+            "fake_cpu_per_1000": fake_cpu / (report["sent"] / 1000),
+            "undelivered": total - report["sent"] + report["duplicates"],
+        }
+    finally:
+        for process in started:
+            process.kill()
+        fake.stop()
+        _drop_postgres_db(ADMIN, name)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--chats", type=int, default=10_000)
+    parser.add_argument("--articles", type=int, default=2)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 3])
+    args = parser.parse_args()
+    print(
+        f"{args.chats * args.articles} deliveries ({args.articles} articles × {args.chats} chats)"
+        f" at the paid cap ({CAP:.0f}/s), PostgreSQL"
+    )
+    for processes in args.workers:
+        print(f"{processes} delivery process(es): feedbot run + {processes - 1} feedbot worker")
+        for key, value in measure(processes, args.chats, args.articles).items():
+            print(f"  {key}: {value:.3f}")
+
+
+if __name__ == "__main__":
+    main()
