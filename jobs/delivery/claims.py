@@ -172,6 +172,10 @@ class SharedClaims:
                 await self._beat()
             except DB_UNAVAILABLE as exc:
                 log.warning("heartbeat failed (%s); trying again", type(exc).__name__)
+            except Exception:
+                # A heartbeat that stopped for good would get this live worker taken for dead
+                # and its claims sent twice: log it and keep beating.
+                log.exception("heartbeat failed; trying again")
 
     async def _beat(self) -> None:
         async with self._uow() as tx:
