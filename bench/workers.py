@@ -26,6 +26,7 @@ from sqlalchemy import text
 
 from bench.fake_server import TOKEN, FakeServer
 from bench.ingest import _drop_postgres_db, _postgres_db
+from jobs.pacing import FREE_CAP
 from storage.database import create_engine, create_sessionmaker, upgrade_to_head
 from storage.records import ArticleData
 from storage.unit_of_work import UnitOfWork
@@ -69,7 +70,7 @@ def _cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _config(folder: Path, fake: FakeServer, url: str) -> Path:
+def _config(folder: Path, fake: FakeServer, url: str, cap: float, paid: bool) -> Path:
     config = folder / "config.yaml"
     (folder / "articles").mkdir()
     config.write_text(
@@ -80,7 +81,7 @@ def _config(folder: Path, fake: FakeServer, url: str) -> Path:
                 "sources": [{"path": "articles"}],
                 "schedule": {"interval_seconds": 3600},
                 "publish": {"min_heat": 100},
-                "delivery": {"max_messages_per_second": CAP, "paid_broadcast": True},
+                "delivery": {"max_messages_per_second": cap, "paid_broadcast": paid},
                 "logging": {"level": "INFO"},
             }
         ),
@@ -89,28 +90,50 @@ def _config(folder: Path, fake: FakeServer, url: str) -> Path:
     return config
 
 
-def measure(processes: int, chats: int, articles: int) -> dict[str, float]:
+def measure(
+    processes: int,
+    chats: int,
+    articles: int,
+    *,
+    cap: float = CAP,
+    join_after: float | None = None,
+) -> dict[str, float]:
+    """`join_after`: the last worker starts that many seconds after the first send arrived
+    (a worker joining mid-fan-out: the moment shares change)."""
     total = chats * articles
     url, name = _postgres_db(ADMIN)
-    fake = FakeServer(global_rate=30)
+    paid = cap > FREE_CAP  # the paid cap, or a free-mode cap the fake enforces as Telegram's
+    fake = FakeServer(global_rate=30 if paid else cap)
     started: list[BotProcess] = []
     try:
         fake.add_chat(CHANNEL_ID, "channel", "my_ai_news")
         upgrade_to_head(url)
         asyncio.run(_seed(url, range(FIRST_CHAT, FIRST_CHAT + chats), articles))
         with tempfile.TemporaryDirectory(prefix="feedbot-bench-") as tmp:
-            config = str(_config(Path(tmp), fake, url))
+            config = str(_config(Path(tmp), fake, url, cap, paid))
             env = {"TELEGRAM_BOT_TOKEN": TOKEN}
             fake_cpu0 = _cpu(fake.proc.pid)
             started.append(BotProcess("run", "--config", config, env=env))
+            late = 1 if join_after is not None else 0
             started.extend(
-                BotProcess("worker", "--config", config, env=env) for _ in range(processes - 1)
+                BotProcess("worker", "--config", config, env=env)
+                for _ in range(processes - 1 - late)
             )
             deadline = time.monotonic() + 60 + total / 100
-            while fake.stats()["sent"] < total:
+            first_send: float | None = None
+            while (sent := fake.stats()["sent"]) < total:
+                if late and first_send is None and sent:
+                    first_send = time.monotonic()
+                if (
+                    late
+                    and first_send is not None
+                    and time.monotonic() - first_send >= (join_after or 0)
+                ):
+                    started.append(BotProcess("worker", "--config", config, env=env))
+                    late = 0
                 if time.monotonic() > deadline or any(p.proc.poll() is not None for p in started):
                     raise RuntimeError(f"fan-out incomplete: {fake.stats()['sent']} of {total}")
-                time.sleep(0.5)
+                time.sleep(0.2)
             cpu = sum(_cpu(p.proc.pid) for p in started)
             fake_cpu = _cpu(fake.proc.pid) - fake_cpu0
             for process in started:
@@ -122,11 +145,11 @@ def measure(processes: int, chats: int, articles: int) -> dict[str, float]:
         rate = (report["sent"] - 1) / (report["last"] - report["first"])
         return {
             "rate": rate,
-            "rate_over_cap": rate / CAP,
+            "rate_over_cap": rate / cap,
             "count_429": report["count_429"],
             "duplicates": report["duplicates"],
             "chat_violations": report["chat_violations"],
-            "busiest_second_over_cap": report["busiest_second"] / CAP,
+            "busiest_second_over_cap": report["busiest_second"] / cap,
             "cpu_per_1000": cpu / (report["sent"] / 1000),
             "fake_cpu_per_1000": fake_cpu / (report["sent"] / 1000),
             "undelivered": total - report["sent"] + report["duplicates"],
@@ -145,15 +168,32 @@ def main() -> None:
     parser.add_argument("--chats", type=int, default=10_000)
     parser.add_argument("--articles", type=int, default=2)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 3])
+    parser.add_argument(
+        "--cap-check",
+        type=float,
+        default=150.0,
+        metavar="CAP",
+        help="then 3 processes at this free-mode cap (which they can exceed: the fake answers"
+        " 429 above it), the last joining mid-way, 3000 deliveries (0: skip)",
+    )
     args = parser.parse_args()
     print(
         f"{args.chats * args.articles} deliveries ({args.articles} articles × {args.chats} chats)"
         f" at the paid cap ({CAP:.0f}/s), PostgreSQL"
     )
-    for processes in args.workers:
-        print(f"{processes} delivery process(es): feedbot run + {processes - 1} feedbot worker")
-        for key, value in measure(processes, args.chats, args.articles).items():
-            print(f"  {key}: {value:.3f}")
+    for n in args.workers:
+        title = f"{n} delivery process(es): feedbot run + {n - 1} feedbot worker"
+        print(title, flush=True)
+        _print(measure(n, args.chats, args.articles))
+    if args.cap_check:
+        cap = args.cap_check
+        print(f"the shared cap: 3 processes at {cap:g}/s, the third joining 5 s in", flush=True)
+        _print(measure(3, 1500, 2, cap=cap, join_after=5.0))
+
+
+def _print(result: dict[str, float]) -> None:
+    for key, value in result.items():
+        print(f"  {key}: {value:.3f}", flush=True)
 
 
 if __name__ == "__main__":
