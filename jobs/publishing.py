@@ -183,7 +183,9 @@ async def _queue_edits(tx: Transaction, channel_id: int, now: datetime, window: 
         post = await tx.outbox.delivery(lead.id, channel_id)
         if post is None or post.status not in _POSTED:
             continue  # nothing in the channel to edit
-        revision = story.revision + 1
+        # the outbox has the last word: an edit queued some other way must not swallow this one
+        last = await tx.outbox.last_revision(lead.id, channel_id)
+        revision = max(story.revision, last) + 1
         queued += await tx.outbox.enqueue_edit(lead.id, channel_id, revision, now)
         await tx.stories.set_version(story.id, version, revision)
     return queued

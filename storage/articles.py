@@ -214,6 +214,19 @@ class ArticleRepository(SessionRepository):
                 found.setdefault(article.story_id, []).append(article)
         return found
 
+    async def stories_of(self, article_ids: Iterable[int]) -> dict[int, list[Article]]:
+        """The stories these articles are in, with all their articles (story id -> articles)."""
+        story_ids: set[int] = set()
+        for chunk in in_chunks(sorted(set(article_ids))):
+            story_ids.update(
+                await self.session.scalars(
+                    select(ArticleRow.story_id).where(
+                        ArticleRow.id.in_(chunk), ArticleRow.story_id.is_not(None)
+                    )
+                )
+            )
+        return await self.story_articles(story_ids) if story_ids else {}
+
     async def _articles(self, stmt: Select[ArticleRow]) -> list[Article]:
         rows = list((await self.session.scalars(stmt)).all())
         topics = await self._topics_of([r.id for r in rows])

@@ -58,6 +58,15 @@ class OutboxRepository(SessionRepository):
         )
         return len((await self.session.execute(stmt)).all())
 
+    async def last_revision(self, article_id: int, chat_id: int) -> int:
+        """The highest revision queued for the article's post in the chat (0: the post only)."""
+        found = await self.session.scalar(
+            select(func.max(DeliveryRow.revision)).where(
+                DeliveryRow.article_id == article_id, DeliveryRow.chat_id == chat_id
+            )
+        )
+        return int(found or 0)
+
     async def chats_with_story(self, story_id: int, chat_ids: Sequence[int]) -> set[int]:
         """Those of the chats that have (or are owed) a post of any article of the story."""
         found: set[int] = set()

@@ -22,6 +22,7 @@ def article_text(
     topics: tuple[str, ...] = ("AI", "Natural Language Processing"),
     image: str | None = "https://img.example.com/a.jpg",
     provider: str = "Example News",
+    domain: str = "example.com",
     **extra: Any,
 ) -> str:
     if title is None:
@@ -43,7 +44,7 @@ def article_text(
         front["published"] = published
     front["provider"] = {
         "name": provider,
-        "domain": "example.com",
+        "domain": domain,
         "images": [{"url": "https://example.com/logo-50x50.jpg", "width": 50, "height": 50}],
     }
     front["topics"] = list(topics)

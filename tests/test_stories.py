@@ -62,9 +62,7 @@ PAIRS = [
     ),
     (
         "leak: figures abbreviated",
-        _article(
-            "Low-code portal misconfiguration exposes 41M records", domain="itnews.example"
-        ),
+        _article("Low-code portal misconfiguration exposes 41M records", domain="itnews.example"),
         _article(
             "Low-code portal misconfigurations expose 41 million records",
             domain="computerweek.example",

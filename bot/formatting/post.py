@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from bot.formatting.also import also_line
 from bot.formatting.cleaning import clean_excerpt, clean_text, hashtag
 from bot.formatting.limits import CAPTION_LIMIT, TEXT_LIMIT, utf16_len
 from bot.formatting.shortening import ELLIPSIS, shorten
@@ -48,17 +50,18 @@ class Post:
     button_text: str = "Read"
 
 
-def render_post(article: Article) -> Post:
-    """The photo form when the article has a usable image, else the text form."""
+def render_post(article: Article, also: Sequence[Article] = ()) -> Post:
+    """The photo form when the article has a usable image, else the text form. `also`: the
+    story's other articles, named on an "Also:" line (bot.formatting.also)."""
     photo_url = _usable_image(article.image_url)
     if photo_url is None:
-        return render_text_post(article)
-    return _render(article, photo_url, CAPTION_LIMIT)
+        return render_text_post(article, also)
+    return _render(article, photo_url, CAPTION_LIMIT, also)
 
 
-def render_text_post(article: Article) -> Post:
+def render_text_post(article: Article, also: Sequence[Article] = ()) -> Post:
     """The text form, also the fallback when Telegram refuses to fetch the photo."""
-    return _render(article, None, TEXT_LIMIT)
+    return _render(article, None, TEXT_LIMIT, also)
 
 
 def _usable_image(url: str | None) -> str | None:
@@ -139,7 +142,9 @@ def _tags_line(topics: tuple[str, ...]) -> str:
     return " ".join(tags)
 
 
-def _render(article: Article, photo_url: str | None, limit: int) -> Post:
+def _render(
+    article: Article, photo_url: str | None, limit: int, also: Sequence[Article] = ()
+) -> Post:
     link = article.link.strip()
     title = _title_text(article)
     footer = "\n".join(line for line in (_meta_line(article), _tags_line(article.topics)) if line)
@@ -151,6 +156,9 @@ def _render(article: Article, photo_url: str | None, limit: int) -> Post:
         title = shorten(title, limit)
 
     fixed = utf16_len(title) + (2 + utf16_len(footer) if footer else 0)
+    # the story's other outlets come before the excerpt's room is measured: it gives way first
+    others = also_line(also, limit - fixed - 2)
+    fixed += 2 + others.length if others.html else 0
     excerpt = _excerpt_text(article, title)
     room = limit - fixed - 2
     if excerpt and utf16_len(excerpt) > room:
@@ -162,7 +170,7 @@ def _render(article: Article, photo_url: str | None, limit: int) -> Post:
         if link
         else f"<b>{_escape(title)}</b>"
     )
-    blocks = [title_html, _escape(excerpt), _escape(footer)]
+    blocks = [title_html, _escape(excerpt), others.html, _escape(footer)]
     text = "\n\n".join(block for block in blocks if block)
     return Post(html=text, photo_url=photo_url, link=link)
 
