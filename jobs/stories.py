@@ -17,9 +17,9 @@ excerpt's first 300 characters are enough (the lede), and keep long excerpts che
 matching stories the one with the best title score wins.
 
 Tuned on the corpus (../shared/corpus, 1892 article pairs published within 48 h of each other,
-365 of them labelled same-story by hand): precision 0.98, recall 0.61 per pair; recall per story
-is higher, as a new article needs to match only one member of a story (README, "Stories").
-"""
+365 of them labelled same-story by hand): precision 0.98, recall 0.61 per pair. Per story it
+does better, as a new article needs to match only one member: the 80 articles of the 23
+labelled stories make 31 posts (README, "Stories")."""
 
 from __future__ import annotations
 
