@@ -25,10 +25,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeAlias
 
-from jobs.article_urls import normalise_url
 from jobs.fanout import recipients
-from jobs.ingest import ingest
-from jobs.json_feed import FeedSpec, ingest_feeds
+from jobs.ingest.feeds import FeedSpec
+from jobs.ingest.sources import ingest_sources
+from jobs.ingest.urls import normalise_url
 from jobs.selection import PublishRules, select_new
 from jobs.stories import (
     DEFAULT_WINDOW,
@@ -85,8 +85,7 @@ async def publish_run(
     feeds: Sequence[FeedSpec] = (),
     story_window: timedelta = DEFAULT_WINDOW,
 ) -> RunReport:
-    report = await ingest(uow, folders, clock=clock)
-    await ingest_feeds(uow, feeds, report, clock=clock)
+    report = await ingest_sources(uow, folders, feeds, clock=clock)
     now = clock()
     enqueued = fanned_out = merged = edits = 0
     async with uow() as tx:
