@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -175,8 +175,9 @@ async def _publish(svc: Services, changed: list[str] | None = None) -> IngestRep
             svc.channel_id,
             feeds=feed_specs(svc.config),
             changed=changed,
+            story_window=timedelta(hours=svc.config.publish.story_window_hours),
         )
-    if report.enqueued or report.fanned_out:
+    if report.enqueued or report.fanned_out or report.edits:
         svc.worker.wake()
     return report.ingest
 

@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import logging
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -158,7 +158,13 @@ async def _dry_run(config: Config) -> int:
         # Without a token the channel's id cannot be asked for; before the first real run
         # nothing has been posted anyway, and after it the id is remembered.
         channel_id = int(known) if known else 0
-        selected = await select_articles(uow, publish_rules(config), channel_id, datetime.now(UTC))
+        selected = await select_articles(
+            uow,
+            publish_rules(config),
+            channel_id,
+            datetime.now(UTC),
+            story_window=timedelta(hours=config.publish.story_window_hours),
+        )
     finally:
         await engine.dispose()
     _print_report(report)

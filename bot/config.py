@@ -213,6 +213,8 @@ class PublishConfig(_Section):
     # None: no age window (the bundled sample uses it so it posts something on any date).
     max_age_hours: Annotated[Float, Field(gt=0, le=TEN_YEARS_HOURS)] | None = 24
     max_per_run: Annotated[Int, Field(ge=1, le=1000)] = 5
+    # A story takes other outlets' versions and source edits for this long after its first post.
+    story_window_hours: Annotated[Float, Field(gt=0, le=WEEK_SECONDS / 3600)] = 48
 
 
 class DeliveryConfig(_Section):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from collections.abc import Sequence
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message
 from telegram.constants import ParseMode
@@ -40,14 +41,14 @@ class TelegramSender:
     def __init__(self, bot: Bot, *, paid_broadcast: bool = False) -> None:
         self._bot = bot
         self._paid = paid_broadcast
-        self._posts: OrderedDict[tuple[int, object], tuple[Post, Post]] = OrderedDict()
+        self._posts: OrderedDict[tuple[object, ...], tuple[Post, Post]] = OrderedDict()
 
-    def _render(self, article: Article) -> tuple[Post, Post]:
+    def _render(self, article: Article, also: Sequence[Article] = ()) -> tuple[Post, Post]:
         # A fan-out sends one article to many chats: render it once.
-        key = (article.id, article.updated_at)
+        key = (article.id, article.updated_at, *((a.id, a.updated_at) for a in also))
         posts = self._posts.get(key)
         if posts is None:
-            posts = (render_post(article), render_text_post(article))
+            posts = (render_post(article, also), render_text_post(article, also))
             self._posts[key] = posts
             if len(self._posts) > 256:
                 self._posts.popitem(last=False)
@@ -76,12 +77,16 @@ class TelegramSender:
             allow_paid_broadcast=paid,
         )
 
-    async def send(self, chat_id: int, article: Article) -> delivery.SendOutcome:
+    async def send(
+        self, chat_id: int, article: Article, also: Sequence[Article] = ()
+    ) -> delivery.SendOutcome:
         with broadcast_send():
-            return await self._send(chat_id, article)
+            return await self._send(chat_id, article, also)
 
-    async def _send(self, chat_id: int, article: Article) -> delivery.SendOutcome:
-        post, text_post = self._render(article)
+    async def _send(
+        self, chat_id: int, article: Article, also: Sequence[Article]
+    ) -> delivery.SendOutcome:
+        post, text_post = self._render(article, also)
         try:
             try:
                 message = await self.send_post(chat_id, post)
@@ -95,24 +100,92 @@ class TelegramSender:
                 return delivery.Sent(
                     message.message_id, f"photo refused ({exc.message}), sent as text"
                 )
-        except RetryAfter as exc:
-            return delivery.RetryAfter(retry_seconds(exc))
-        except ChatMigrated as exc:
-            return delivery.ChatMoved(exc.new_chat_id)
-        except Forbidden as exc:
-            return delivery.ChatGone(exc.message)
-        except BadRequest as exc:  # before NetworkError: BadRequest is one of its subclasses
-            if _is_chat_gone(exc):
-                return delivery.ChatGone(exc.message)
-            return delivery.Rejected(exc.message)
-        except TimedOut as exc:
-            return delivery.Transient(f"timed out: {exc.message}", maybe_delivered=True)
-        except NetworkError as exc:
-            return delivery.Transient(f"network error: {exc.message}")
         except TelegramError as exc:
-            return delivery.Transient(f"Telegram error: {exc.message}")
+            return _outcome_of(exc)
+
+    async def edit(
+        self, chat_id: int, message_id: int, article: Article, also: Sequence[Article]
+    ) -> delivery.EditOutcome:
+        """Make the post show the article and its story's outlets as they are now: the caption
+        of a photo post, the text of a text post. The form is the one the post was rendered
+        in; a post that went out as text because Telegram refused its photo is edited as text
+        (Telegram says so: "there is no caption in the message to edit")."""
+        post, text_post = self._render(article, also)
+        with broadcast_send():
+            try:
+                try:
+                    await self.edit_post(chat_id, message_id, post)
+                except BadRequest as exc:
+                    if post.photo_url is None or not _matches(exc, _NO_CAPTION):
+                        raise
+                    await self.edit_post(chat_id, message_id, text_post)
+                return delivery.Sent(message_id)
+            except TelegramError as exc:
+                return _edit_outcome_of(exc)
+
+    async def edit_post(self, chat_id: int | str, message_id: int, post: Post) -> None:
+        """Edit a post sent by send_post to show `post` (same form: photo caption or text).
+        Edits take no allow_paid_broadcast: the worker paces them as messages."""
+        if post.photo_url:
+            await self._bot.edit_message_caption(
+                chat_id,
+                message_id,
+                caption=post.html,
+                parse_mode=ParseMode.HTML,
+                reply_markup=_keyboard(post),
+            )
+            return
+        await self._bot.edit_message_text(
+            post.html,
+            chat_id,
+            message_id,
+            parse_mode=ParseMode.HTML,
+            reply_markup=_keyboard(post),
+            link_preview_options=LinkPreviewOptions(
+                url=post.preview_url or post.link, prefer_large_media=True
+            ),
+        )
+
+
+_NOT_MODIFIED = ("message is not modified",)
+_MESSAGE_GONE = ("message to edit not found", "message_id_invalid")
+_NO_CAPTION = ("there is no caption in the message to edit",)
+
+
+def _outcome_of(exc: TelegramError) -> delivery.SendOutcome:
+    """Telegram's refusal of a send as an outcome (jobs.delivery.outcomes)."""
+    if isinstance(exc, RetryAfter):
+        return delivery.RetryAfter(retry_seconds(exc))
+    if isinstance(exc, ChatMigrated):
+        return delivery.ChatMoved(exc.new_chat_id)
+    if isinstance(exc, Forbidden):
+        return delivery.ChatGone(exc.message)
+    if isinstance(exc, BadRequest):  # before NetworkError: BadRequest is one of its subclasses
+        if _is_chat_gone(exc):
+            return delivery.ChatGone(exc.message)
+        return delivery.Rejected(exc.message)
+    if isinstance(exc, TimedOut):
+        return delivery.Transient(f"timed out: {exc.message}", maybe_delivered=True)
+    if isinstance(exc, NetworkError):
+        return delivery.Transient(f"network error: {exc.message}")
+    return delivery.Transient(f"Telegram error: {exc.message}")
+
+
+def _edit_outcome_of(exc: TelegramError) -> delivery.EditOutcome:
+    """As _outcome_of, with the refusals only an edit gets."""
+    if isinstance(exc, BadRequest):
+        if _matches(exc, _NOT_MODIFIED):
+            return delivery.NotModified()
+        if _matches(exc, _MESSAGE_GONE):
+            return delivery.MessageGone(exc.message)
+    return _outcome_of(exc)
+
+
+def _matches(exc: TelegramError, markers: tuple[str, ...]) -> bool:
+    # PTB drops "Bad Request: " and capitalises the first letter: compare case-insensitively
+    text = exc.message.casefold()
+    return any(marker in text for marker in markers)
 
 
 def _is_chat_gone(exc: TelegramError) -> bool:
-    text = exc.message.casefold()
-    return any(marker in text for marker in _CHAT_GONE)
+    return _matches(exc, _CHAT_GONE)

@@ -197,11 +197,35 @@ class ArticleRepository(SessionRepository):
         first (storage.candidates narrows; jobs.selection has the final word)."""
         stmt = (
             select(ArticleRow)
-            .where(*candidate_conditions(rules, channel_id))
+            # not in a story yet: once in one, it was posted or merged into another's post
+            .where(*candidate_conditions(rules, channel_id), ArticleRow.story_id.is_(None))
             .order_by(ArticleRow.heat.desc(), ArticleRow.published_at.desc(), ArticleRow.id)
             .limit(rules.limit)
         )
         return await self._articles(stmt)
+
+    async def story_articles(self, story_ids: Iterable[int]) -> dict[int, list[Article]]:
+        """The articles of these stories, each story's in the order they were stored."""
+        found: dict[int, list[Article]] = {}
+        for chunk in in_chunks(sorted(set(story_ids))):
+            stmt = select(ArticleRow).where(ArticleRow.story_id.in_(chunk)).order_by(ArticleRow.id)
+            for article in await self._articles(stmt):
+                assert article.story_id is not None
+                found.setdefault(article.story_id, []).append(article)
+        return found
+
+    async def stories_of(self, article_ids: Iterable[int]) -> dict[int, list[Article]]:
+        """The stories these articles are in, with all their articles (story id -> articles)."""
+        story_ids: set[int] = set()
+        for chunk in in_chunks(sorted(set(article_ids))):
+            story_ids.update(
+                await self.session.scalars(
+                    select(ArticleRow.story_id).where(
+                        ArticleRow.id.in_(chunk), ArticleRow.story_id.is_not(None)
+                    )
+                )
+            )
+        return await self.story_articles(story_ids) if story_ids else {}
 
     async def _articles(self, stmt: Select[ArticleRow]) -> list[Article]:
         rows = list((await self.session.scalars(stmt)).all())

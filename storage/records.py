@@ -66,6 +66,7 @@ class Article:
     topics: tuple[str, ...]
     first_seen_at: datetime
     updated_at: datetime
+    story_id: int | None = None  # set once a run posted it or merged it into a story
 
 
 class ChatKind(enum.StrEnum):
@@ -109,6 +110,11 @@ class DeliveryStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class DeliveryKind(enum.StrEnum):
+    POST = "post"  # a message to send
+    EDIT = "edit"  # a change to the channel post of the row's article (its story's lead)
+
+
 @dataclass(frozen=True, slots=True)
 class Delivery:
     id: int
@@ -121,6 +127,19 @@ class Delivery:
     message_id: int | None
     created_at: datetime
     sent_at: datetime | None
+    kind: DeliveryKind = DeliveryKind.POST
+    revision: int = 0  # 0 for a post; the story's edit number for an edit
+
+
+@dataclass(frozen=True, slots=True)
+class OpenStory:
+    """A story still taking new outlets and source edits (opened within the story window)."""
+
+    id: int
+    lead_article_id: int
+    opened_at: datetime
+    version: str  # what its channel post was last queued to show
+    revision: int  # edits queued so far
 
 
 @dataclass(slots=True)

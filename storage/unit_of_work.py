@@ -19,6 +19,7 @@ from storage.records import ChatKind
 from storage.sources import SourceFileRepository
 from storage.state import StateRepository
 from storage.stats import StatsQueries
+from storage.stories import StoryRepository
 from storage.subscriptions import SubscriptionRepository
 from storage.topics import TopicRepository
 
@@ -34,6 +35,7 @@ class Transaction:
         self.chats = ChatRepository(session)
         self.subscriptions = SubscriptionRepository(session)
         self.outbox = OutboxRepository(session)
+        self.stories = StoryRepository(session)
         self.feeds = FeedRepository(session)
         self.state = StateRepository(session)
         self.stats = StatsQueries(session)

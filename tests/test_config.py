@@ -103,6 +103,7 @@ def test_env_overrides_token_and_database() -> None:
             "of at most 604800, got 1000000000000.0",
         ),
         (MINIMAL + "publish: {max_per_run: 100000000000000000000}", "publish.max_per_run: expec"),
+        (MINIMAL + "publish: {story_window_hours: 0}", "publish.story_window_hours: expected"),
         (MINIMAL + "sources: [{url: 'https://x/a.json', timeout_seconds: 1.0e+30}]", "timeout_s"),
         # a key given twice is named with both lines, wherever it is
         (
@@ -207,6 +208,7 @@ def test_the_walk_finds_every_numeric_key() -> None:
         "publish.min_heat",
         "publish.max_age_hours",
         "publish.max_per_run",
+        "publish.story_window_hours",
         "delivery.max_messages_per_second",
         "health.port",
     }

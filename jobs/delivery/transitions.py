@@ -11,6 +11,10 @@ from jobs.backoff import Backoff
 from jobs.delivery.outcomes import (
     ChatGone,
     ChatMoved,
+    EditOutcome,
+    MessageGone,
+    NotModified,
+    PostPending,
     Rejected,
     RetryAfter,
     SendOutcome,
@@ -24,6 +28,8 @@ class RetryPolicy:
     max_attempts: int = 5
     # A timed-out send may have arrived; retrying it may duplicate, so it is retried less.
     max_attempts_after_timeout: int = 2
+    # An edit waits this long for its post to be sent (the post is ahead of it in the outbox).
+    post_pending_wait: float = 30.0
     # frozen, so sharing the default is safe
     backoff: Backoff[float] = Backoff(base=2.0, cap=600.0)  # noqa: RUF009
 
@@ -80,7 +86,15 @@ class Fail:
     attempts: int | None = None  # set when the retries ran out
 
 
-Step = MarkSent | DeferChat | DeactivateChat | Migrate | Retry | Fail
+@dataclass(frozen=True, slots=True)
+class Postpone:
+    """Back to pending, due again after `delay`, without spending an attempt."""
+
+    delay: float
+    error: str
+
+
+Step = MarkSent | DeferChat | DeactivateChat | Migrate | Retry | Fail | Postpone
 
 
 def transition(outcome: SendOutcome, attempts: int, policy: RetryPolicy, draw: float) -> Step:
@@ -118,5 +132,34 @@ def transition(outcome: SendOutcome, attempts: int, policy: RetryPolicy, draw: f
             if attempts >= limit:
                 return Fail(reason, attempts)
             return Retry(policy.backoff.delay(attempts, draw), reason)
+        case _:
+            assert_never(outcome)
+
+
+def edit_transition(outcome: EditOutcome, attempts: int, policy: RetryPolicy, draw: float) -> Step:
+    """The step for one edit's outcome (an edit row: a change to the channel post of a story).
+
+    - Sent: the row is done.
+    - NotModified ("message is not modified"): the post already shows it: the row is done.
+    - MessageGone ("message to edit not found": deleted from the channel): the row fails; there
+      is nothing left to edit, trying again would get the same answer.
+    - PostPending: the post itself is still in the outbox: the edit waits for it
+      (policy.post_pending_wait), spending no attempt.
+    - ChatMoved: the post stays in the old chat, where it can no longer be edited: fails.
+    - RetryAfter, ChatGone, Rejected: as for a send. Transient: retried as for a send, but a
+      timed-out edit counts like any other: repeating an edit cannot duplicate a post."""
+    match outcome:
+        case NotModified():
+            return MarkSent(None, "not modified: the post already shows this")
+        case MessageGone(reason):
+            return Fail(f"the post is gone ({reason})")
+        case PostPending():
+            return Postpone(policy.post_pending_wait, "waiting for the post to be sent")
+        case ChatMoved(new_chat_id):
+            return Fail(f"the chat moved to {new_chat_id}; its old post cannot be edited")
+        case Transient(reason, _):
+            return transition(Transient(reason), attempts, policy, draw)
+        case Sent() | RetryAfter() | ChatGone() | Rejected():
+            return transition(outcome, attempts, policy, draw)
         case _:
             assert_never(outcome)
