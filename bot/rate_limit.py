@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
+import itertools
 import time
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -53,11 +56,87 @@ def broadcast_send() -> Iterator[None]:
 
 JSONResult = bool | dict[str, Any] | list[dict[str, Any]]
 
+# A chat may get this many replies at once, then one per its interval (jobs.pacing): Telegram
+# tolerates short bursts to one chat, and a user who sends three commands in a row gets three
+# answers at once, while a flooding chat's answers are paced in its own lane (bot.update_lanes).
+REPLY_BURST = 3
+REMEMBERED_CHATS = 10_000  # budgets kept at most; a full budget carries no information
+
+
+@dataclass
+class ReplyBudget:
+    """Per-chat token buckets for replies. Pure: the caller passes the clock value."""
+
+    burst: float = REPLY_BURST
+    _tokens: dict[int, tuple[float, float]] = field(default_factory=dict)  # chat -> (n, at)
+
+    def _level(self, chat_id: int, now: float, interval: float) -> float:
+        tokens, at = self._tokens.get(chat_id, (self.burst, now))
+        return min(self.burst, tokens + (now - at) / interval)
+
+    def ready_at(self, chat_id: int, now: float, interval: float) -> float:
+        """When the next reply to the chat may go (`now` or later)."""
+        level = self._level(chat_id, now, interval)
+        return now if level >= 1 else now + (1 - level) * interval
+
+    def spend(self, chat_id: int, now: float, interval: float) -> None:
+        self._tokens[chat_id] = (self._level(chat_id, now, interval) - 1, now)
+        if len(self._tokens) > REMEMBERED_CHATS:
+            self._tokens = {
+                c: (n, at)
+                for c, (n, at) in self._tokens.items()
+                if n + (now - at) / interval < self.burst
+            }
+
+
+class ReplyTurns:
+    """Replies waiting for room under the overall cap take turns, the chat answered longest
+    ago first: a user who asks once is answered before the hundredth reply to a flooding chat.
+    Only the reply whose turn it is waits at the gate; the others wait here, each on its own
+    future, so room appearing wakes one task."""
+
+    def __init__(self) -> None:
+        self._queue: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._busy = False
+        self._order = itertools.count()
+        self._last_turn: dict[int, float] = {}
+
+    @contextlib.asynccontextmanager
+    async def turn(self, chat_id: int, now: float) -> AsyncIterator[None]:
+        if self._busy:
+            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            rank = self._last_turn.get(chat_id, 0.0)
+            heapq.heappush(self._queue, (rank, next(self._order), waiter))
+            try:
+                await waiter
+            except asyncio.CancelledError:
+                if waiter.done() and not waiter.cancelled():
+                    self._hand_on()  # the turn was given to us: pass it on
+                raise
+        self._busy = True
+        try:
+            yield
+        finally:
+            self._last_turn[chat_id] = now
+            if len(self._last_turn) > REMEMBERED_CHATS:
+                self._last_turn.clear()  # ranks only order current waiters
+            self._hand_on()
+
+    def _hand_on(self) -> None:
+        while self._queue:
+            _, _, waiter = heapq.heappop(self._queue)
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self._busy = False
+
 
 class PacedRateLimiter(BaseRateLimiter[None]):
     def __init__(self, gate: SendGate, *, monotonic: Callable[[], float] = time.monotonic) -> None:
         self._gate = gate
         self._monotonic = monotonic
+        self._budget = ReplyBudget()
+        self._turns = ReplyTurns()
 
     async def initialize(self) -> None:
         pass
@@ -80,13 +159,19 @@ class PacedRateLimiter(BaseRateLimiter[None]):
         chat_id = chat if isinstance(chat, int) else 0  # an @username: no per-chat state
         free = data.get("allow_paid_broadcast") is not True
         pacer = self._gate.pacer
-        # Only a 429's wait holds a reply back: a user who just got a broadcast message and sends
-        # a command is answered at once (Telegram tolerates short bursts).
-        blocked = pacer.blocked_until(chat_id) - self._monotonic()
-        if blocked > 0:
-            await asyncio.sleep(blocked)
-        await self._gate.wait_for_room(free=free, priority=True)
-        ticket = self._gate.sending(chat_id, free=free)
+        interval = pacer.interval(chat_id)
+        # The chat's own limits (a 429's wait, its reply budget): the handler waits here, in
+        # its chat's lane (bot.update_lanes), and no other chat waits with it.
+        while True:
+            now = self._monotonic()
+            ready = max(pacer.blocked_until(chat_id), self._budget.ready_at(chat_id, now, interval))
+            if ready <= now:
+                break
+            await asyncio.sleep(ready - now)
+        async with self._turns.turn(chat_id, now):
+            await self._gate.wait_for_room(free=free, priority=True)
+            ticket = self._gate.sending(chat_id, free=free)
+        self._budget.spend(chat_id, self._monotonic(), interval)
         try:
             return await callback(*args, **kwargs)
         except RetryAfter as exc:

@@ -12,6 +12,7 @@ from telegram.error import (
     BadRequest,
     ChatMigrated,
     Forbidden,
+    InvalidToken,
     NetworkError,
     RetryAfter,
     TelegramError,
@@ -107,6 +108,8 @@ class TelegramSender:
             return delivery.Transient(f"timed out: {exc.message}", maybe_delivered=True)
         except NetworkError as exc:
             return delivery.Transient(f"network error: {exc.message}")
+        except InvalidToken:
+            return delivery.TokenRejected()
         except TelegramError as exc:
             return delivery.Transient(f"Telegram error: {exc.message}")
 

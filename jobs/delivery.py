@@ -28,17 +28,12 @@ from storage.repository import Repository, UowFactory
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# Database errors the engine waits out (a server restart, a dropped connection) instead of
-# giving up: the outbox is the only record of what is owed.
+# Database errors waited out (a restart, a dropped connection): the outbox is all that is owed.
 DB_UNAVAILABLE = (OperationalError, InterfaceError, OSError)
 DB_RETRY_CAP = 30.0  # seconds between two tries while the database is away
 WRITES_AFTER_STOP = 3  # tries left for an outcome write once a stop came
-# Claimed deliveries waiting for their turn, at most: each is a task in memory, and at the paid
-# rate two seconds of work would be 2000 of them (~8 MB) for no gain in pace.
+# Claimed deliveries at most: each is a task in memory (2 s at the paid rate: 2000, ~8 MB).
 MAX_CLAIMED = 500
-
-
-# -- what a send can come to ------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +68,12 @@ class Transient:
     maybe_delivered: bool = False  # a timeout: Telegram may have posted it anyway
 
 
-SendOutcome = Sent | RetryAfter | ChatGone | ChatMoved | Rejected | Transient
+@dataclass(frozen=True, slots=True)
+class TokenRejected:
+    """Telegram refuses the token: no delivery failed; hand back what is held, and stop."""
+
+
+SendOutcome = Sent | RetryAfter | ChatGone | ChatMoved | Rejected | Transient | TokenRejected
 
 
 class Sender(Protocol):
@@ -88,9 +88,6 @@ class RetryPolicy:
     # A timed-out send may have arrived; retrying it may duplicate, so it is retried less.
     max_attempts_after_timeout: int = 2
     backoff: Backoff = Backoff()  # noqa: RUF009 - frozen, so sharing the default is safe
-
-
-# -- the worker -------------------------------------------------------------------------------
 
 
 class DeliveryWorker:
@@ -334,6 +331,9 @@ class DeliveryWorker:
                 )
                 self._dropped[delivery.chat_id] = self._claims
                 self.wake()
+            case TokenRejected():
+                await self._release(delivery)
+                await self.stop()
             case Rejected(reason):
                 self.failed += 1
                 log.error("delivery of %s failed: %s", where, reason)
