@@ -35,6 +35,10 @@ def parse_update(data: object, bot: ExtBot[Any]) -> Update | None:
         update = Update.de_json(data, bot)
         if update is None:
             raise TypeError("empty")
+        message = update.effective_message
+        if message is not None and getattr(message, "chat", None) is None:
+            # Telegram always sends one; the library lets it pass, every handler would trip
+            raise TypeError("a message without a chat")
     except RecursionError:
         log.warning("skipped update %s: nested too deeply to read", update_id)
         return None
