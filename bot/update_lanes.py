@@ -110,21 +110,19 @@ class ChatLanes(BaseUpdateProcessor):
     def _drop(self, key: Hashable, lane: _Lane | None, coroutine: Awaitable[Any]) -> None:
         _close(coroutine)
         self.dropped += 1
-        if lane is None:
-            log.warning(
-                "dropped an update of %s: %d updates are waiting in all chats (the limit)",
-                _describe(key),
-                self.queued,
-            )
-            return
-        lane.dropped += 1
-        if lane.dropped == 1:
-            log.warning(
-                "%s is sending faster than it can be answered: dropping its updates beyond %d "
-                "waiting",
-                _describe(key),
-                self.per_chat,
-            )
+        if lane is not None:
+            lane.dropped += 1
+            if lane.dropped > 1:
+                return  # one line when a chat starts overflowing, the count when it is done
+        log.warning(
+            "%s is sending faster than it can be answered: dropping updates (%d waiting for it, "
+            "%d in all; the limits are %d and %d)",
+            _describe(key),
+            len(lane.waiting) if lane is not None else 0,
+            self.queued,
+            self.per_chat,
+            self.total,
+        )
 
     async def _run(self, key: Hashable, lane: _Lane) -> None:
         try:

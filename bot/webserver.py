@@ -82,7 +82,6 @@ class _WebhookHandler(tornado.web.RequestHandler):
     def initialize(self, route: WebhookRoute) -> None:
         self.route = route
         self._chunks: list[bytes] = []
-        self._size = 0
 
     def prepare(self) -> None:
         if self.request.method != "POST":
@@ -96,15 +95,10 @@ class _WebhookHandler(tornado.web.RequestHandler):
             raise tornado.web.HTTPError(413)
 
     def data_received(self, chunk: bytes) -> None:
-        # A chunked body has no declared size; the server's max_body_size stops it at the cap.
-        self._size += len(chunk)
-        if self._size <= MAX_BODY_BYTES:
-            self._chunks.append(chunk)
+        # A chunked body declares no size: the server's max_body_size closes it at the cap.
+        self._chunks.append(chunk)
 
     async def post(self) -> None:
-        if self._size > MAX_BODY_BYTES:
-            log.warning("webhook: refused a body over %d bytes", MAX_BODY_BYTES)
-            raise tornado.web.HTTPError(413)
         body, self._chunks = b"".join(self._chunks), []
         try:
             data = json.loads(body)

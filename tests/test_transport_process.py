@@ -66,7 +66,9 @@ def test_a_token_revoked_mid_fan_out_stops_the_process_and_fails_no_delivery(
     assert sum(statuses.values()) == len(SUBSCRIBERS)
 
 
-def test_a_revoked_token_at_start_is_one_line_and_exit_2(fake: FakeTelegram, tmp_path: Path) -> None:
+def test_a_revoked_token_at_start_is_one_line_and_exit_2(
+    fake: FakeTelegram, tmp_path: Path
+) -> None:
     fake.revoke_token()
     config = write_config(tmp_path, fake, logging={"level": "INFO"})
     result = run_cli("run", "--config", str(config), env={"TELEGRAM_BOT_TOKEN": fake.token})
@@ -84,6 +86,8 @@ def test_an_unreachable_bot_api_at_start_is_one_line_naming_the_server(tmp_path:
     assert result.returncode == 1, result.stderr[-3000:]
     assert "Traceback" not in result.stderr, result.stderr[-3000:]
     assert token not in result.stderr + result.stdout
-    lines = [line for line in result.stderr.splitlines() if "cannot reach the Telegram Bot API" in line]
+    lines = [
+        line for line in result.stderr.splitlines() if "cannot reach the Telegram Bot API" in line
+    ]
     assert len(lines) == 1, result.stderr[-3000:]
     assert "http://127.0.0.1:9/bot" in lines[0]

@@ -118,13 +118,15 @@ async def test_editing_a_vanished_message_is_one_log_line(
     await bot.ask(USER, USER, "/topics")
     (menu,) = bot.replies(USER)
     # The user deleted the list before the edit arrived: Telegram's answer to the edit.
-    bot.fake.fail("editMessageText", USER, status=400, description="Bad Request: message to edit not found")
+    bot.fake.fail(
+        "editMessageText", USER, status=400, description="Bad Request: message to edit not found"
+    )
     query = callback_query_update(USER, USER, menu.result["message_id"], "p:0")
     bot.fake.push_update(query)
     await bot.fake.wait_for_async(lambda f: f.calls_of("editMessageText"), what="the edit")
     await bot.settle()
-    gone = [r for r in caplog.records if "is gone; not edited" in r.getMessage()]
-    assert len(gone) == 1
+    logged = [r for r in caplog.records if "is gone; not edited" in r.getMessage()]
+    assert len(logged) == 1
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
     # live_bot's exit asserts that no handler raised
 
