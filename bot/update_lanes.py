@@ -80,6 +80,7 @@ class ChatLanes(BaseUpdateProcessor):
         self._tasks: set[asyncio.Task[None]] = set()
         self.queued = 0  # updates waiting or running, over all lanes
         self.dropped = 0
+        self._full_told = False
 
     async def initialize(self) -> None:
         pass
@@ -99,6 +100,7 @@ class ChatLanes(BaseUpdateProcessor):
             self._drop(key, lane, coroutine)
             return
         self.queued += 1
+        self._full_told = False
         if lane is not None:
             lane.waiting.append(coroutine)
             return
@@ -114,6 +116,10 @@ class ChatLanes(BaseUpdateProcessor):
             lane.dropped += 1
             if lane.dropped > 1:
                 return  # one line when a chat starts overflowing, the count when it is done
+        elif self._full_told:
+            return  # new chats while every lane is full: one line until there is room again
+        else:
+            self._full_told = True
         log.warning(
             "%s is sending faster than it can be answered: dropping updates (%d waiting for it, "
             "%d in all; the limits are %d and %d)",

@@ -77,7 +77,8 @@ async def test_a_flood_is_bounded_per_chat_and_in_total(caplog: pytest.LogCaptur
     for number in range(3):
         await lanes.process_update(update(2), rec.handle(2, number))
     await lanes.process_update(update(3), rec.handle(3, 0))  # over the total
-    assert lanes.queued == 6 and lanes.dropped == 8
+    await lanes.process_update(update(4), rec.handle(4, 0))
+    assert lanes.queued == 6 and lanes.dropped == 9
     rec.gates[1].set()
     rec.gates[2].set()
     await lanes.wait_idle()
@@ -86,7 +87,7 @@ async def test_a_flood_is_bounded_per_chat_and_in_total(caplog: pytest.LogCaptur
     flood_lines = [
         r.getMessage() for r in caplog.records if "faster than it can be" in r.getMessage()
     ]
-    assert len(flood_lines) == 2  # one per overflowing chat, not one per update
+    assert len(flood_lines) == 3  # chats 1, 2, and one for new chats: not one per update
     assert "chat 1: 6 updates dropped in its flood" in caplog.text
 
 
