@@ -59,7 +59,7 @@ def cpu_seconds() -> float:
 async def _child(url: str, folder: Path) -> dict[str, float]:
     from jobs.ingest import ingest
     from storage.database import create_engine, create_sessionmaker, upgrade_to_head
-    from storage.repository import UnitOfWork
+    from storage.unit_of_work import UnitOfWork
 
     upgrade_to_head(url)
     engine = create_engine(url)

@@ -199,7 +199,7 @@ async def _child(url: str, explain: bool) -> dict[str, Any]:
     from jobs.publishing import publish_run
     from jobs.selection import PublishRules
     from storage.database import create_engine, create_sessionmaker
-    from storage.repository import UnitOfWork
+    from storage.unit_of_work import UnitOfWork
 
     engine = create_engine(url)
     sessions = create_sessionmaker(engine)

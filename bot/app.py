@@ -19,7 +19,7 @@ from telegram.request import HTTPXRequest
 
 from bot.config import Config, ConfigError
 from bot.handlers import register_handlers
-from bot.handlers.menus import set_command_menus
+from bot.handlers.commands import set_command_menus
 from bot.rate_limit import PacedRateLimiter
 from bot.sender import TelegramSender
 from bot.services import SERVICES, Services, feed_specs, publish_rules, services
@@ -32,15 +32,12 @@ from jobs.send_gate import SendGate
 from jobs.subscriptions import add_topics
 from storage.database import create_engine, create_sessionmaker
 from storage.records import ChatKind
-from storage.repository import UnitOfWork, UowFactory
+from storage.state_keys import channel_state_key
+from storage.unit_of_work import UnitOfWork, UowFactory
 
 log = logging.getLogger(__name__)
 
 DATABASE_AWAY = "I can't reach my database right now; please try again in a minute."
-
-
-def channel_state_key(channel: str | int) -> str:
-    return f"channel_id:{channel}"
 
 
 def make_uow(engine: AsyncEngine) -> UowFactory:
@@ -108,16 +105,16 @@ async def _resolve_channel(application: Application[Any, Any, Any, Any, Any, Any
             log.warning("getChat(%s) failed (%s); retrying", target, exc.message)
             await asyncio.sleep(2.0**attempt)
     now = datetime.now(UTC)
-    async with svc.uow() as repo:
-        await repo.ensure_chat(chat.id, ChatKind(chat.type), chat.title or chat.username, now)
-        await repo.set_state(channel_state_key(target), str(chat.id))
+    async with svc.uow() as tx:
+        await tx.chats.ensure_chat(chat.id, ChatKind(chat.type), chat.title or chat.username, now)
+        await tx.state.set(channel_state_key(target), str(chat.id))
     return int(chat.id)
 
 
 async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     svc = services(application)
-    async with svc.uow() as repo:
-        released = await repo.release_in_flight()
+    async with svc.uow() as tx:
+        released = await tx.outbox.release_in_flight()
     if released:
         log.warning(
             "%d deliveries were in flight when the last process stopped; sending them again "

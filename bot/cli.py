@@ -20,6 +20,7 @@ from jobs.publishing import select_articles
 from storage.database import create_engine, upgrade_to_head
 from storage.lease import Lease, LeaseError, LeaseHeldError, describe, take_lease
 from storage.records import IngestReport
+from storage.state_keys import channel_state_key
 
 log = logging.getLogger("feedbot")
 
@@ -157,7 +158,7 @@ async def _ingest_once(config: Config) -> int:
 
 
 async def _dry_run(config: Config) -> int:
-    from bot.app import channel_state_key, make_uow
+    from bot.app import make_uow
     from bot.progress import ingest_progress
     from bot.services import feed_specs, publish_rules
 
@@ -166,8 +167,8 @@ async def _dry_run(config: Config) -> int:
         uow = make_uow(engine)
         report = await ingest(uow, config.folders, progress=ingest_progress())
         await ingest_feeds(uow, feed_specs(config), report)
-        async with uow() as repo:
-            known = await repo.get_state(channel_state_key(config.telegram.channel))
+        async with uow() as tx:
+            known = await tx.state.get(channel_state_key(config.telegram.channel))
         # Without a token the channel's id cannot be asked for; before the first real run
         # nothing has been posted anyway, and after it the id is remembered.
         channel_id = int(known) if known else 0

@@ -17,7 +17,7 @@ from bot.sender import TelegramSender
 from jobs.delivery import DeliveryWorker
 from jobs.json_feed import FeedSpec
 from jobs.selection import PublishRules
-from storage.repository import UowFactory
+from storage.unit_of_work import UowFactory
 
 SERVICES = "feedbot"
 

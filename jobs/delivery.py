@@ -3,7 +3,7 @@ can give into the right change of the delivery's row.
 
 Crash safety comes from the row states: a delivery is `sending` from the moment it is claimed
 until its outcome is written. A process killed in between leaves it `sending`; the next start
-puts it back to `pending` (Repository.release_in_flight), so nothing is lost, and only the sends
+puts it back to `pending` (tx.outbox.release_in_flight), so nothing is lost, and only the sends
 that had reached Telegram without their outcome being written can repeat."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from jobs.pacing import Backoff
 from jobs.send_gate import SendGate
 from storage.records import Article, Delivery
-from storage.repository import Repository, UowFactory
+from storage.unit_of_work import Transaction, UowFactory
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -192,8 +192,8 @@ class DeliveryWorker:
         """How long the worker may sleep when the outbox has nothing due."""
         if self._tasks:
             return 0.5  # sends are scheduled; look again soon for newly due work
-        async with self._uow() as repo:
-            due = await repo.next_due_at(self._pacer.blocked_chats(self._monotonic()))
+        async with self._uow() as tx:
+            due = await tx.outbox.next_due_at(self._pacer.blocked_chats(self._monotonic()))
         if due is None:
             return self._idle_poll
         return min(self._idle_poll, max((due - self._wall()).total_seconds(), 0.05))
@@ -204,11 +204,11 @@ class DeliveryWorker:
         blocked = self._pacer.blocked_chats(now)
         if len(self._articles) > 1000:
             self._articles.clear()  # a cache, not an archive: memory stays flat
-        async with self._uow() as repo:
-            batch = await repo.claim_due(self._wall(), room, blocked)
+        async with self._uow() as tx:
+            batch = await tx.outbox.claim_due(self._wall(), room, blocked)
             missing = {d.article_id for d in batch} - self._articles.keys()
             if missing:
-                self._articles.update(await repo.articles(missing))
+                self._articles.update(await tx.articles.articles(missing))
         self._claims += 1
         for delivery in batch:
             task = asyncio.create_task(self._deliver(delivery, self._claims))
@@ -260,9 +260,9 @@ class DeliveryWorker:
     async def _send(self, delivery: Delivery) -> None:
         article = self._articles.get(delivery.article_id)
         if article is None:
-            article = await self._write(lambda repo: repo.article(delivery.article_id))
+            article = await self._write(lambda tx: tx.articles.article(delivery.article_id))
             if article is None:
-                await self._write(lambda repo: repo.mark_failed(delivery.id, "article deleted"))
+                await self._write(lambda tx: tx.outbox.mark_failed(delivery.id, "article deleted"))
                 return
         # The gate checks the in-flight limit and the rolling window at the moment of sending,
         # so that sends queued behind a slow server do not leave in one bunch.
@@ -281,7 +281,7 @@ class DeliveryWorker:
 
     async def _release(self, delivery: Delivery) -> None:
         """A stop came before this claimed delivery was sent: hand it back, unsent."""
-        await self._write(lambda repo: repo.mark_released([delivery.id]))
+        await self._write(lambda tx: tx.outbox.mark_released([delivery.id]))
 
     async def _record(self, delivery: Delivery, article: Article, outcome: SendOutcome) -> None:
         now = self._wall()
@@ -304,9 +304,9 @@ class DeliveryWorker:
                 )
                 at = now + timedelta(seconds=wait)
 
-                async def defer(repo: Repository) -> None:
-                    await repo.postpone(delivery.id, at, f"429: retry after {seconds:g} s")
-                    await repo.defer_chat(delivery.chat_id, at)
+                async def defer(tx: Transaction) -> None:
+                    await tx.outbox.postpone(delivery.id, at, f"429: retry after {seconds:g} s")
+                    await tx.outbox.defer_chat(delivery.chat_id, at)
 
                 await self._write(defer)
             case ChatGone(reason):
@@ -316,7 +316,7 @@ class DeliveryWorker:
                     reason,
                 )
                 self._dropped[delivery.chat_id] = self._claims
-                await self._write(lambda repo: repo.deactivate_chat(delivery.chat_id, reason, now))
+                await self._write(lambda tx: tx.deactivate_chat(delivery.chat_id, reason, now))
                 # Rows claimed while that write ran were cancelled by it too.
                 self._dropped[delivery.chat_id] = self._claims
             case ChatMoved(new_chat_id):
@@ -326,9 +326,7 @@ class DeliveryWorker:
                     new_chat_id,
                 )
                 self._dropped[delivery.chat_id] = self._claims
-                await self._write(
-                    lambda repo: repo.migrate_chat(delivery.chat_id, new_chat_id, now)
-                )
+                await self._write(lambda tx: tx.migrate_chat(delivery.chat_id, new_chat_id, now))
                 self._dropped[delivery.chat_id] = self._claims
                 self.wake()
             case TokenRejected():
@@ -337,7 +335,7 @@ class DeliveryWorker:
             case Rejected(reason):
                 self.failed += 1
                 log.error("delivery of %s failed: %s", where, reason)
-                await self._write(lambda repo: repo.mark_failed(delivery.id, reason))
+                await self._write(lambda tx: tx.outbox.mark_failed(delivery.id, reason))
             case Transient(reason, maybe_delivered):
                 limit = (
                     self._retry.max_attempts_after_timeout
@@ -352,14 +350,14 @@ class DeliveryWorker:
                         delivery.attempts,
                         reason,
                     )
-                    await self._write(lambda repo: repo.mark_failed(delivery.id, reason))
+                    await self._write(lambda tx: tx.outbox.mark_failed(delivery.id, reason))
                 else:
                     delay = self._retry.backoff.delay(delivery.attempts, self._jitter())
                     log.warning("delivery of %s: %s; retrying in %.0f s", where, reason, delay)
                     at = now + timedelta(seconds=delay)
-                    await self._write(lambda repo: repo.mark_retry(delivery.id, at, reason))
+                    await self._write(lambda tx: tx.outbox.mark_retry(delivery.id, at, reason))
 
-    async def _write(self, change: Callable[[Repository], Awaitable[T]]) -> T:
+    async def _write(self, change: Callable[[Transaction], Awaitable[T]]) -> T:
         """One small transaction per outcome, retried for as long as the database is away: an
         outcome not written is a message sent again after a restart. Once a stop came, a few
         tries only; what is still unwritten then stays `sending` and is sent again at the next
@@ -368,8 +366,8 @@ class DeliveryWorker:
         while True:
             attempt += 1
             try:
-                async with self._write_lock, self._uow() as repo:
-                    return await change(repo)
+                async with self._write_lock, self._uow() as tx:
+                    return await change(tx)
             except DB_UNAVAILABLE as exc:
                 if self._stopping.is_set():
                     after_stop += 1
@@ -383,7 +381,7 @@ class DeliveryWorker:
     async def _flush_sent(self) -> None:
         batch, self._sent_buffer = self._sent_buffer, []
         if batch:
-            await self._write(lambda repo: repo.mark_sent_many(batch))
+            await self._write(lambda tx: tx.outbox.mark_sent_many(batch))
 
     async def _flush_periodically(self) -> None:
         # Ends by itself after a stop (never cancelled: a cancelled flush would lose its batch).

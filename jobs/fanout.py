@@ -1,5 +1,5 @@
 """Who receives an article besides the channel: the one place that decides it. Pure; the
-database prefilters the candidates (Repository.subscribers) so only followers are ever loaded.
+database prefilters the candidates (tx.subscriptions.subscribers) so only followers are ever loaded.
 
 A chat gets the article when it is active, is not the channel, follows at least one of the
 article's topics, and — for scheduled posts — the article's heat reaches the chat's own minimum

@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from jobs.article_files import ArticleFileError, read_article_file
-from storage.records import ArticleData, IngestReport
-from storage.repository import SourcedArticle, UowFactory
+from storage.records import ArticleData, IngestReport, SourcedArticle
+from storage.unit_of_work import UowFactory
 
 log = logging.getLogger(__name__)
 
@@ -139,15 +139,15 @@ async def _ingest_folder(
         log.warning("source folder %s does not exist or is not a folder; nothing ingested", folder)
         return
     prefix = str(folder).rstrip(os.sep) + os.sep
-    async with uow() as repo:
-        known = await repo.source_file_stats(prefix)
+    async with uow() as tx:
+        known = await tx.sources.source_file_stats(prefix)
     changed = [s for s in on_disk if known.pop(s.path, None) != (s.size, s.mtime_ns)]
     report.unchanged += len(on_disk) - len(changed)
     del on_disk
     vanished = known.keys()  # what is left of `known` after the walk claimed its files
     if vanished:
-        async with uow() as repo:
-            await repo.forget_source_files(vanished)
+        async with uow() as tx:
+            await tx.sources.forget_source_files(vanished)
     del known
     total = len(changed)
     if total:
@@ -194,8 +194,8 @@ async def _store(
             seen = latest.get(item.article.url)
             if seen is None or item.stat.mtime_ns >= seen.stat.mtime_ns:
                 latest[item.article.url] = item
-    async with uow() as repo:
-        stored = await repo.stored_versions(latest)
+    async with uow() as tx:
+        stored = await tx.articles.stored_versions(latest)
         new: list[SourcedArticle] = []
         replaced: list[tuple[int, SourcedArticle]] = []
         for url, item in latest.items():
@@ -214,11 +214,11 @@ async def _store(
                     "%s: older copy of %s (kept %s)", item.stat.path, url, version.source_path
                 )
                 report.unchanged += 1
-        await repo.add_articles(new, now)
-        await repo.replace_articles(replaced, now)
+        await tx.articles.add_articles(new, now)
+        await tx.articles.replace_articles(replaced, now)
         report.new += len(new)
         report.updated += len(replaced)
-        await repo.record_source_files(
+        await tx.sources.record_source_files(
             [
                 (
                     i.stat.path,

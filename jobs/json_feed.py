@@ -23,9 +23,8 @@ from datetime import UTC, datetime
 import httpx
 
 from jobs.feed_pages import MAX_PAGE_BYTES, FeedPage, FeedPageError, backoff_delay, parse_page
-from storage.feed_state import FeedStateStore
 from storage.records import ArticleData, FeedHealth, IngestReport, PageValidators
-from storage.repository import UowFactory
+from storage.unit_of_work import UowFactory
 
 log = logging.getLogger(__name__)
 
@@ -91,8 +90,8 @@ async def _ingest_feed(
     clock: Callable[[], datetime],
     rand: Callable[[], float],
 ) -> None:
-    async with uow() as repo:
-        health = await FeedStateStore(repo.session).health(feed.url)
+    async with uow() as tx:
+        health = await tx.feeds.health(feed.url)
     now = clock()
     if health.next_attempt_at is not None and health.next_attempt_at > now:
         log.info(
@@ -133,8 +132,8 @@ async def _ingest_feed(
         if new == 0 and not thorough:
             break
         url = page.next_url
-    async with uow() as repo:
-        await FeedStateStore(repo.session).record_success(feed.url, clock())
+    async with uow() as tx:
+        await tx.feeds.record_success(feed.url, clock())
     if health.consecutive_failures:
         log.info("feed %s: back after %d failure(s)", feed.url, health.consecutive_failures)
 
@@ -145,8 +144,8 @@ async def _fetch(
     """The page's body and validators, or None for 304 Not Modified."""
     headers: dict[str, str] = {}
     if conditional:
-        async with uow() as repo:
-            known = await FeedStateStore(repo.session).validators(url)
+        async with uow() as tx:
+            known = await tx.feeds.validators(url)
         if known is not None and known.etag:
             headers["If-None-Match"] = known.etag
         if known is not None and known.last_modified:
@@ -201,28 +200,27 @@ async def _store_page(
     # the version read last wins, as between two files.
     version_ns = int(now.timestamp() * 1_000_000_000)
     new = 0
-    async with uow() as repo:
-        store = FeedStateStore(repo.session)
-        stored = await repo.stored_versions([a.url for a in items])
+    async with uow() as tx:
+        stored = await tx.articles.stored_versions([a.url for a in items])
         undated = [a.url for a in items if a.published_at is None and a.url in stored]
-        dates = await store.stored_dates(undated) if undated else {}
+        dates = await tx.articles.stored_dates(undated) if undated else {}
         for article in items:
             article = _dated(article, dates.get(article.url, now))
             version = stored.get(article.url)
             if version is None:
-                await repo.add_article(
+                await tx.articles.add_article(
                     article, source_path=feed.url, source_mtime_ns=version_ns, now=now
                 )
                 report.new += 1
                 new += 1
             elif version_ns >= version.source_mtime_ns:
-                await repo.replace_article(
+                await tx.articles.replace_article(
                     version.id, article, source_path=feed.url, source_mtime_ns=version_ns, now=now
                 )
                 report.updated += 1
             else:  # a file changed after this fetch holds a newer version
                 report.unchanged += 1
-        await store.save_validators(page.url, validators, now)
+        await tx.feeds.save_validators(page.url, validators, now)
     return new
 
 
@@ -246,8 +244,8 @@ async def _record_failure(
     rand: Callable[[], float],
 ) -> None:
     delay = backoff_delay(before.consecutive_failures + 1, rand())
-    async with uow() as repo:
-        health = await FeedStateStore(repo.session).record_failure(
+    async with uow() as tx:
+        health = await tx.feeds.record_failure(
             feed.url, reason, now=now, next_attempt_at=now + delay
         )
     log.warning(

@@ -23,15 +23,10 @@ from jobs.ingest import ingest
 from jobs.json_feed import FeedSpec, ingest_feeds
 from jobs.selection import PublishRules, select_new
 from storage.records import Article, DeliveryStatus, IngestReport
-from storage.repository import Repository, UowFactory
+from storage.state_keys import LAST_INGEST_KEY, LAST_RUN_KEY, PAUSED_KEY
+from storage.unit_of_work import Transaction, UowFactory
 
 log = logging.getLogger(__name__)
-
-LAST_RUN_KEY = "last_run_at"
-LAST_INGEST_KEY = "last_ingest"  # JSON counts of the last run's ingest, for /stats
-# "1": scheduled runs ingest but select nothing (/pause), so /publish and /preview still find
-# the articles that arrive meanwhile.
-PAUSED_KEY = "paused"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +42,8 @@ async def select_articles(
     uow: UowFactory, rules: PublishRules, channel_id: int, now: datetime
 ) -> list[Article]:
     """What a run would post now (no side effects): the dry run uses it."""
-    async with uow() as repo:
-        candidates = await repo.selection_candidates(rules.prefilter(now), channel_id)
+    async with uow() as tx:
+        candidates = await tx.articles.selection_candidates(rules.prefilter(now), channel_id)
     return select_new(candidates, now, rules)
 
 
@@ -65,9 +60,9 @@ async def publish_run(
     await ingest_feeds(uow, feeds, report, clock=clock)
     now = clock()
     enqueued = fanned_out = 0
-    async with uow() as repo:
-        channel = await repo.chat(channel_id)
-        paused = await repo.get_state(PAUSED_KEY) == "1"
+    async with uow() as tx:
+        channel = await tx.chats.chat(channel_id)
+        paused = await tx.state.get(PAUSED_KEY) == "1"
         selected = []
         if paused:
             log.info("publishing is paused (/resume to restart it): nothing selected")
@@ -78,13 +73,13 @@ async def publish_run(
                 channel.title or channel_id,
             )
         else:
-            candidates = await repo.selection_candidates(rules.prefilter(now), channel_id)
+            candidates = await tx.articles.selection_candidates(rules.prefilter(now), channel_id)
             selected = select_new(candidates, now, rules)
         for article in selected:
-            enqueued += await repo.enqueue(article.id, [channel_id], now)
-            fanned_out += await _fan_out(repo, article, channel_id, rules.min_heat, now)
-        await repo.set_state(LAST_RUN_KEY, now.isoformat())
-        await repo.set_state(LAST_INGEST_KEY, json.dumps(_ingest_counts(report)))
+            enqueued += await tx.outbox.enqueue(article.id, [channel_id], now)
+            fanned_out += await _fan_out(tx, article, channel_id, rules.min_heat, now)
+        await tx.state.set(LAST_RUN_KEY, now.isoformat())
+        await tx.state.set(LAST_INGEST_KEY, json.dumps(_ingest_counts(report)))
     log.info(
         "run: %d new, %d updated, %d unchanged, %d skipped files or feed items; %d selected, "
         "%d deliveries to subscribers",
@@ -99,14 +94,14 @@ async def publish_run(
 
 
 async def _fan_out(
-    repo: Repository, article: Article, channel_id: int, min_heat: float | None, now: datetime
+    tx: Transaction, article: Article, channel_id: int, min_heat: float | None, now: datetime
 ) -> int:
     """Queue the article for the chats jobs.fanout picks; returns how many were queued. A page
     of followers at a time: a fan-out to 100k chats stays a few MB."""
     added = 0
-    async for page in repo.subscriber_pages(article.topics):
+    async for page in tx.subscriptions.subscriber_pages(article.topics):
         chats = recipients(article, page, channel_id=channel_id, min_heat=min_heat)
-        added += await repo.enqueue(article.id, chats, now)
+        added += await tx.outbox.enqueue(article.id, chats, now)
     return added
 
 
@@ -124,9 +119,9 @@ def _ingest_counts(report: IngestReport) -> dict[str, int]:
 
 async def set_paused(uow: UowFactory, paused: bool) -> bool:
     """Pause or resume scheduled selection; False when it already was so."""
-    async with uow() as repo:
-        was = await repo.get_state(PAUSED_KEY) == "1"
-        await repo.set_state(PAUSED_KEY, "1" if paused else "0")
+    async with uow() as tx:
+        was = await tx.state.get(PAUSED_KEY) == "1"
+        await tx.state.set(PAUSED_KEY, "1" if paused else "0")
     return was != paused
 
 
@@ -173,23 +168,23 @@ async def publish_now(
     heat and age (the admin's call). Once posted, only `force` posts it to the channel again;
     subscribers who already had it never get it twice."""
     key = normalise_url(url)
-    async with uow() as repo:
-        article = await repo.article_by_url(key) if key else None
+    async with uow() as tx:
+        article = await tx.articles.article_by_url(key) if key else None
         if article is None:
             return UnknownArticle(url)
-        channel = await repo.chat(channel_id)
+        channel = await tx.chats.chat(channel_id)
         if channel is not None and not channel.active:
             return ChannelUnavailable(article)
-        existing = await repo.delivery(article.id, channel_id)
+        existing = await tx.outbox.delivery(article.id, channel_id)
         if existing is not None and existing.status in _POSTED and not force:
             return AlreadyPosted(article, existing.status, existing.sent_at)
         to_channel = again = False
         if existing is None:
-            to_channel = await repo.enqueue(article.id, [channel_id], now) > 0
+            to_channel = await tx.outbox.enqueue(article.id, [channel_id], now) > 0
         elif existing.status not in _ON_ITS_WAY:
-            await repo.requeue(existing.id, now)
+            await tx.outbox.requeue(existing.id, now)
             to_channel = again = True
-        added = await _fan_out(repo, article, channel_id, None, now)
+        added = await _fan_out(tx, article, channel_id, None, now)
     log.info(
         "manual publish of article %d: channel %s, %d subscriber deliveries",
         article.id,

@@ -1,7 +1,7 @@
 """What gets posted: the one place that decides whether an article is eligible and in what order.
 
 Pure functions with an injectable clock; the database prefilters with the same rules
-(storage.repository.Repository.selection_candidates) so a large archive is never loaded."""
+(storage.articles.ArticleRepository.selection_candidates) so a large archive is never loaded."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from storage.candidates import SelectionRules
 from storage.records import Article
-from storage.repository import SelectionRules
 
 # Sources stamp articles with their own clocks; a few minutes ahead of ours is skew, hours
 # ahead is a wrong date that must not pin an article to the top of the channel.

@@ -8,11 +8,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from jobs.publishing import LAST_INGEST_KEY, LAST_RUN_KEY, PAUSED_KEY
 from jobs.selection import PublishRules
-from storage.feed_state import FeedStateStore
 from storage.records import DeliveryStatus, FeedHealth
-from storage.repository import UowFactory
+from storage.state_keys import LAST_INGEST_KEY, LAST_RUN_KEY, PAUSED_KEY
+from storage.unit_of_work import UowFactory
 
 CHART_DAYS = 14
 
@@ -52,18 +51,18 @@ async def gather_stats(
 ) -> Stats:
     today = now.astimezone(UTC).date()
     first_day = today - timedelta(days=CHART_DAYS - 1)
-    async with uow() as repo:
-        articles = await repo.count_articles()
-        eligible = await repo.count_selection_candidates(rules.prefilter(now), channel_id)
-        sent = await repo.sent_times(channel_id, datetime.combine(first_day, time(), UTC))
-        last_run = await repo.get_state(LAST_RUN_KEY)
-        last_ingest = await repo.get_state(LAST_INGEST_KEY)
-        paused = await repo.get_state(PAUSED_KEY) == "1"
-        skipped = await repo.skipped_source_files()
-        subscribers = await repo.subscriber_counts()
-        active, inactive = await repo.chat_activity(exclude=[channel_id])
-        deliveries = await repo.delivery_counts()
-        feeds = await FeedStateStore(repo.session).healths(feed_urls) if feed_urls else []
+    async with uow() as tx:
+        articles = await tx.stats.count_articles()
+        eligible = await tx.stats.count_selection_candidates(rules.prefilter(now), channel_id)
+        sent = await tx.stats.sent_times(channel_id, datetime.combine(first_day, time(), UTC))
+        last_run = await tx.state.get(LAST_RUN_KEY)
+        last_ingest = await tx.state.get(LAST_INGEST_KEY)
+        paused = await tx.state.get(PAUSED_KEY) == "1"
+        skipped = await tx.sources.skipped_source_files()
+        subscribers = await tx.stats.subscriber_counts()
+        active, inactive = await tx.stats.chat_activity(exclude=[channel_id])
+        deliveries = await tx.stats.delivery_counts()
+        feeds = await tx.feeds.healths(feed_urls) if feed_urls else []
     per_day = daily_counts(sent, today, CHART_DAYS)
     return Stats(
         now=now,

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from jobs.topic_matching import Ambiguous, Match, NoMatch, resolve_topics, topic_from_slug
 from storage.records import ChatKind, TopicSummary
-from storage.repository import UowFactory
+from storage.unit_of_work import UowFactory
 
 UNFOLLOWED = "unsubscribed"
 STOPPED = "stopped with /stop"
@@ -29,27 +29,27 @@ async def remember_chat(
     uow: UowFactory, chat_id: int, kind: ChatKind, title: str | None, now: datetime
 ) -> None:
     """A message from the chat: it is known, and reachable again if it had blocked the bot."""
-    async with uow() as repo:
-        await repo.ensure_chat(chat_id, kind, title, now)
+    async with uow() as tx:
+        await tx.chats.ensure_chat(chat_id, kind, title, now)
 
 
 async def forget_chat(uow: UowFactory, chat_id: int, reason: str, now: datetime) -> None:
     """The bot was blocked or removed: nothing more goes there until the chat comes back."""
-    async with uow() as repo:
-        await repo.deactivate_chat(chat_id, reason, now)
+    async with uow() as tx:
+        await tx.deactivate_chat(chat_id, reason, now)
 
 
 async def add_topics(uow: UowFactory, names: Sequence[str]) -> None:
     """Topics offered before any article carries them (the config's `topics:`)."""
     if names:
-        async with uow() as repo:
-            await repo.ensure_topics(names)
+        async with uow() as tx:
+            await tx.topics.ensure_topics(names)
 
 
 async def catalogue(uow: UowFactory, chat_id: int) -> tuple[list[TopicSummary], set[int]]:
     """Every topic with its article count, and the ids of those the chat follows."""
-    async with uow() as repo:
-        return await repo.topic_summaries(), await repo.followed_topic_ids(chat_id)
+    async with uow() as tx:
+        return await tx.topics.topic_summaries(), await tx.subscriptions.followed_topic_ids(chat_id)
 
 
 async def followed_topics(uow: UowFactory, chat_id: int) -> list[TopicSummary]:
@@ -59,10 +59,10 @@ async def followed_topics(uow: UowFactory, chat_id: int) -> list[TopicSummary]:
 
 async def follow(uow: UowFactory, chat_id: int, text: str, now: datetime) -> TopicChanges:
     """Follow the topics named in `text` (comma-separated queries)."""
-    async with uow() as repo:
-        topics = await repo.topic_summaries()
+    async with uow() as tx:
+        topics = await tx.topics.topic_summaries()
         matched, unresolved = _resolve(text, topics)
-        added = await repo.subscribe(chat_id, matched.values(), now)
+        added = await tx.subscriptions.subscribe(chat_id, matched.values(), now)
     return _changes(matched, added, unresolved)
 
 
@@ -70,25 +70,25 @@ async def follow_slug(
     uow: UowFactory, chat_id: int, slug: str, now: datetime
 ) -> TopicChanges | None:
     """Follow the topic a deep link names; None when no topic has that slug."""
-    async with uow() as repo:
-        topics = await repo.topic_summaries()
+    async with uow() as tx:
+        topics = await tx.topics.topic_summaries()
         name = topic_from_slug(slug, [t.name for t in topics])
         if name is None:
             return None
         matched = {name: next(t.id for t in topics if t.name == name)}
-        added = await repo.subscribe(chat_id, matched.values(), now)
+        added = await tx.subscriptions.subscribe(chat_id, matched.values(), now)
     return _changes(matched, added, [])
 
 
 async def unfollow(uow: UowFactory, chat_id: int, text: str, now: datetime) -> TopicChanges:
     """Stop following the topics named in `text`, matched among the chat's own topics (so "ai"
     means the one AI topic it follows, not every topic starting with "ai")."""
-    async with uow() as repo:
-        followed = await repo.followed_topic_ids(chat_id)
-        topics = [t for t in await repo.topic_summaries() if t.id in followed]
+    async with uow() as tx:
+        followed = await tx.subscriptions.followed_topic_ids(chat_id)
+        topics = [t for t in await tx.topics.topic_summaries() if t.id in followed]
         matched, unresolved = _resolve(text, topics)
-        dropped = await repo.unsubscribe(chat_id, matched.values())
-        await repo.cancel_unfollowed(chat_id, UNFOLLOWED)
+        dropped = await tx.subscriptions.unsubscribe(chat_id, matched.values())
+        await tx.outbox.cancel_unfollowed(chat_id, UNFOLLOWED)
     return _changes(matched, dropped, unresolved)
 
 
@@ -97,29 +97,29 @@ async def toggle(
 ) -> tuple[str, bool] | None:
     """Follow the topic if the chat does not, else stop; (name, following now), or None when
     the topic no longer exists."""
-    async with uow() as repo:
-        name = next((t.name for t in await repo.topic_summaries() if t.id == topic_id), None)
+    async with uow() as tx:
+        name = next((t.name for t in await tx.topics.topic_summaries() if t.id == topic_id), None)
         if name is None:
             return None
-        if await repo.unsubscribe(chat_id, [topic_id]):
-            await repo.cancel_unfollowed(chat_id, UNFOLLOWED)
+        if await tx.subscriptions.unsubscribe(chat_id, [topic_id]):
+            await tx.outbox.cancel_unfollowed(chat_id, UNFOLLOWED)
             return name, False
-        await repo.subscribe(chat_id, [topic_id], now)
+        await tx.subscriptions.subscribe(chat_id, [topic_id], now)
         return name, True
 
 
 async def stop(uow: UowFactory, chat_id: int, now: datetime) -> int:
     """Unfollow everything and cancel what was queued; the chat stays known (inactive) and any
     later command brings it back. Returns how many topics it followed."""
-    async with uow() as repo:
-        dropped = await repo.unsubscribe(chat_id)
-        await repo.deactivate_chat(chat_id, STOPPED, now)
+    async with uow() as tx:
+        dropped = await tx.subscriptions.unsubscribe(chat_id)
+        await tx.deactivate_chat(chat_id, STOPPED, now)
     return len(dropped)
 
 
 async def chat_min_heat(uow: UowFactory, chat_id: int) -> int | None:
-    async with uow() as repo:
-        chat = await repo.chat(chat_id)
+    async with uow() as tx:
+        chat = await tx.chats.chat(chat_id)
     return None if chat is None else chat.min_heat
 
 
@@ -128,8 +128,8 @@ async def set_chat_min_heat(
 ) -> int | None:
     """The chat's own minimum heat; a value at or below the global one clears it (None)."""
     stored = value if value > global_min else None
-    async with uow() as repo:
-        await repo.set_min_heat(chat_id, stored, now)
+    async with uow() as tx:
+        await tx.chats.set_min_heat(chat_id, stored, now)
     return stored
 
 

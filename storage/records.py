@@ -31,6 +31,24 @@ class ArticleData:
 
 
 @dataclass(frozen=True, slots=True)
+class SourcedArticle:
+    """An article as read from a file, with the file that holds it (what a bulk write takes)."""
+
+    data: ArticleData
+    source_path: str
+    source_mtime_ns: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoredVersion:
+    """Enough of a stored article to decide whether a file's version replaces it."""
+
+    id: int
+    source_path: str
+    source_mtime_ns: int
+
+
+@dataclass(frozen=True, slots=True)
 class Article:
     """A stored article."""
 

@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.database import create_engine, create_sessionmaker, upgrade_to_head
-from storage.repository import UnitOfWork, UowFactory
+from storage.unit_of_work import UnitOfWork, UowFactory
 from tests.fake_telegram.fixtures import fake_telegram  # noqa: F401 - a fixture for every test
 
 POSTGRES_ADMIN_URL = os.environ.get(

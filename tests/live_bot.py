@@ -89,17 +89,17 @@ class LiveBot:
             raise AssertionError(f"still not so after 10 s: {what}") from None
 
     async def followed(self, chat_id: int) -> set[str]:
-        async with self.svc.uow() as repo:
-            ids = await repo.followed_topic_ids(chat_id)
-            return {t.name for t in await repo.topic_summaries() if t.id in ids}
+        async with self.svc.uow() as tx:
+            ids = await tx.subscriptions.followed_topic_ids(chat_id)
+            return {t.name for t in await tx.topics.topic_summaries() if t.id in ids}
 
     async def chat(self, chat_id: int) -> Chat | None:
-        async with self.svc.uow() as repo:
-            return await repo.chat(chat_id)
+        async with self.svc.uow() as tx:
+            return await tx.chats.chat(chat_id)
 
     async def deliveries(self, chat_id: int) -> list[Delivery]:
-        async with self.svc.uow() as repo:
-            return await repo.deliveries_for(chat_id)
+        async with self.svc.uow() as tx:
+            return await tx.outbox.deliveries_for(chat_id)
 
 
 def bot_config(folder: Path, fake: FakeTelegram, **sections: Any) -> Config:

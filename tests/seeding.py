@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from storage.database import create_engine, create_sessionmaker
 from storage.records import ArticleData, ChatKind, DeliveryStatus
-from storage.repository import UnitOfWork, UowFactory
+from storage.unit_of_work import UnitOfWork, UowFactory
 
 BIG_NEWS = ArticleData(
     url="https://example.com/big",
@@ -25,16 +25,16 @@ BIG_NEWS = ArticleData(
 async def seed_fan_out(uow: UowFactory, chats: Sequence[int], *, heat: int = 200) -> int:
     """Queue BIG_NEWS (with this heat, published now) for `chats`; returns the article id."""
     now = datetime.now(UTC)
-    async with uow() as repo:
-        article_id = await repo.add_article(
+    async with uow() as tx:
+        article_id = await tx.articles.add_article(
             replace(BIG_NEWS, heat=heat, published_at=now),
             source_path="/seed.md",
             source_mtime_ns=1,
             now=now,
         )
         for chat in chats:
-            await repo.ensure_chat(chat, ChatKind.PRIVATE, None, now)
-        await repo.enqueue(article_id, chats, now)
+            await tx.chats.ensure_chat(chat, ChatKind.PRIVATE, None, now)
+        await tx.outbox.enqueue(article_id, chats, now)
     return article_id
 
 
@@ -51,7 +51,7 @@ async def seed_fan_out_at(url: str, chats: Sequence[int], *, heat: int = 200) ->
 async def delivery_statuses(url: str) -> Counter[DeliveryStatus]:
     engine = create_engine(url)
     try:
-        async with UnitOfWork(create_sessionmaker(engine)) as repo:
-            return Counter(await repo.delivery_counts())
+        async with UnitOfWork(create_sessionmaker(engine)) as tx:
+            return Counter(await tx.stats.delivery_counts())
     finally:
         await engine.dispose()

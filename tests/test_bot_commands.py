@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from jobs.publishing import PAUSED_KEY
 from storage.records import DeliveryStatus
+from storage.state_keys import PAUSED_KEY
 from tests.article_factory import write_article
 from tests.bot_process import CHANNEL_ID
 from tests.conftest import on_both_databases
@@ -165,8 +165,8 @@ async def test_topic_name_matching(bot: LiveBot) -> None:
         assert answer in await bot.ask(chat_id, chat_id, command), command
         expected = {"Natural Language Processing" if n == "NLP" else n for n in followed}
         assert await bot.followed(chat_id) == expected, command
-    async with bot.svc.uow() as repo:  # nothing typed ever creates a topic
-        assert len(await repo.topic_summaries()) == len(TOPICS)
+    async with bot.svc.uow() as tx:  # nothing typed ever creates a topic
+        assert len(await tx.topics.topic_summaries()) == len(TOPICS)
 
 
 @on_both_databases
@@ -328,8 +328,8 @@ async def test_admin_commands_are_refused_to_everyone_else(
     bot.fake.push_update(anonymous)
     await bot.fake.wait_for_async(lambda f: len(bot.replies(GROUP)) > before)
     assert "only for the admins" in (bot.replies(GROUP)[-1].text or "")
-    async with bot.svc.uow() as repo:
-        assert await repo.get_state(PAUSED_KEY) is None
+    async with bot.svc.uow() as tx:
+        assert await tx.state.get(PAUSED_KEY) is None
     assert await bot.deliveries(CHANNEL_ID) == []
     assert bot.posts(USER) == []
 
@@ -398,8 +398,8 @@ async def test_preview_goes_to_the_admin_only(bot: LiveBot, tmp_path: Path) -> N
     assert post.text is not None and post.text.startswith("Robots & readers")
     assert post.params["reply_markup"]["inline_keyboard"][0][0]["url"] == URL
     assert bot.fake.sent(CHANNEL_ID) == []
-    async with bot.svc.uow() as repo:
-        assert sum((await repo.delivery_counts()).values()) == 0
+    async with bot.svc.uow() as tx:
+        assert sum((await tx.stats.delivery_counts()).values()) == 0
     assert "No stored article" in await bot.ask(ADMIN, ADMIN, "/preview https://example.com/x")
 
 
@@ -491,8 +491,8 @@ async def test_fan_out_once_per_chat_stops_on_unsubscribe_and_never_replays(
     )
     assert bot.posts(NEWCOMER)[0].text is not None
     assert (bot.posts(NEWCOMER)[0].text or "").startswith("Second")
-    async with bot.svc.uow() as repo:
-        second = await repo.article_by_url("https://example.com/second")
+    async with bot.svc.uow() as tx:
+        second = await tx.articles.article_by_url("https://example.com/second")
         assert second is not None
-        assert await repo.delivery(second.id, USER) is None
+        assert await tx.outbox.delivery(second.id, USER) is None
     assert len(bot.posts(USER)) == 1

@@ -33,11 +33,11 @@ class Rig:
     async def enqueue(
         self, chats: list[int], *, image: str | None = None, url: str = "https://example.com/a"
     ) -> int:
-        async with self.db.uow() as repo:
+        async with self.db.uow() as tx:
             for chat in chats:
                 kind = ChatKind.PRIVATE if chat > 0 else ChatKind.SUPERGROUP
-                await repo.ensure_chat(chat, kind, None, NOW)
-            article_id = await repo.add_article(
+                await tx.chats.ensure_chat(chat, kind, None, NOW)
+            article_id = await tx.articles.add_article(
                 ArticleData(
                     url=url,
                     link=url,
@@ -52,15 +52,15 @@ class Rig:
                 source_mtime_ns=1,
                 now=NOW,
             )
-            await repo.enqueue(article_id, chats, NOW)
+            await tx.outbox.enqueue(article_id, chats, NOW)
         self.worker.wake()
         return article_id
 
     async def settled(self, chat: int, count: int = 1) -> list[tuple[DeliveryStatus, str | None]]:
         async with asyncio.timeout(15):
             while True:
-                async with self.db.uow() as repo:
-                    rows = await repo.deliveries_for(chat)
+                async with self.db.uow() as tx:
+                    rows = await tx.outbox.deliveries_for(chat)
                 if len(rows) == count and all(d.status in FINAL for d in rows):
                     return [(d.status, d.last_error) for d in rows]
                 await asyncio.sleep(0.02)  # a database row has no event to wait on
@@ -124,8 +124,8 @@ async def test_403_deactivates_the_chat_and_cancels_its_deliveries(
     statuses = await rig.settled(chat, 2)
     assert [s for s, _ in statuses] == [DeliveryStatus.CANCELLED] * 2
     assert len([c for c in rig.fake.calls if c.chat_id == chat]) == 1  # never tried again
-    async with rig.db.uow() as repo:
-        found = await repo.chat(chat)
+    async with rig.db.uow() as tx:
+        found = await tx.chats.chat(chat)
     assert found is not None and not found.active
 
 

@@ -59,8 +59,8 @@ class Engine:
     worker: DeliveryWorker
 
     async def statuses(self, chat_id: int) -> list[DeliveryStatus]:
-        async with self.db.uow() as repo:
-            return [d.status for d in await repo.deliveries_for(chat_id)]
+        async with self.db.uow() as tx:
+            return [d.status for d in await tx.outbox.deliveries_for(chat_id)]
 
     async def settled(self, chat_id: int, count: int) -> list[DeliveryStatus]:
         """Wait until the chat's deliveries reach final states (row writes follow the send)."""
@@ -94,19 +94,19 @@ async def engine(db: Db) -> AsyncIterator[Engine]:
 
 async def _enqueue(db: Db, chats: list[int], articles: int = 1) -> list[int]:
     ids = []
-    async with db.uow() as repo:
+    async with db.uow() as tx:
         for chat in chats:
             kind = ChatKind.PRIVATE if chat > 0 else ChatKind.GROUP
-            await repo.ensure_chat(chat, kind, None, NOW)
+            await tx.chats.ensure_chat(chat, kind, None, NOW)
         for n in range(articles):
             url = f"https://example.com/{n}"
-            article_id = await repo.add_article(
+            article_id = await tx.articles.add_article(
                 ArticleData(url=url, link=url, title=f"T{n}", heat=150, published_at=NOW),
                 source_path="/x",
                 source_mtime_ns=1,
                 now=NOW,
             )
-            await repo.enqueue(article_id, chats, NOW)
+            await tx.outbox.enqueue(article_id, chats, NOW)
             ids.append(article_id)
     return ids
 
@@ -117,8 +117,8 @@ async def test_sends_everything_once(engine: Engine) -> None:
     for chat in (1, 2, 3):
         assert await engine.settled(chat, 2) == [DeliveryStatus.SENT] * 2
     assert sorted(engine.sender.attempts) == sorted((c, a) for c in (1, 2, 3) for a in (1, 2))
-    async with engine.db.uow() as repo:
-        assert all(d.message_id for d in await repo.deliveries_for(1))
+    async with engine.db.uow() as tx:
+        assert all(d.message_id for d in await tx.outbox.deliveries_for(1))
 
 
 async def test_retry_after_waits_then_sends(engine: Engine) -> None:
@@ -127,8 +127,8 @@ async def test_retry_after_waits_then_sends(engine: Engine) -> None:
     engine.worker.wake()
     assert await engine.settled(5, 1) == [DeliveryStatus.SENT]
     assert engine.sender.attempts == [(5, 1), (5, 1)]
-    async with engine.db.uow() as repo:
-        (delivery,) = await repo.deliveries_for(5)
+    async with engine.db.uow() as tx:
+        (delivery,) = await tx.outbox.deliveries_for(5)
     assert delivery.attempts == 1  # a 429 is not a failed attempt
 
 
@@ -140,8 +140,8 @@ async def test_gone_chat_is_deactivated_and_its_other_deliveries_cancelled(engin
     statuses = await engine.settled(6, 3)
     assert statuses.count(DeliveryStatus.CANCELLED) == 3
     assert [c for c, _ in engine.sender.attempts].count(6) == 1
-    async with engine.db.uow() as repo:
-        chat = await repo.chat(6)
+    async with engine.db.uow() as tx:
+        chat = await tx.chats.chat(6)
     assert chat is not None and not chat.active
 
 
@@ -161,8 +161,8 @@ async def test_transient_errors_retry_with_backoff_then_fail(engine: Engine) -> 
     assert await engine.settled(10, 1) == [DeliveryStatus.SENT]
     assert await engine.settled(9, 1) == [DeliveryStatus.FAILED]
     assert [c for c, _ in engine.sender.attempts].count(9) == 3  # max_attempts
-    async with engine.db.uow() as repo:
-        (failed,) = await repo.deliveries_for(9)
+    async with engine.db.uow() as tx:
+        (failed,) = await tx.outbox.deliveries_for(9)
     assert failed.last_error == "502"
 
 
@@ -191,8 +191,8 @@ async def test_stop_hands_back_unsent_work(db: Db) -> None:
     await sender.wait_for(lambda: len(sender.attempts) == 1)
     await worker.stop()
     await task
-    async with db.uow() as repo:
-        statuses = sorted(d.status for d in await repo.deliveries_for(-20))
-        counts = await repo.delivery_counts()
+    async with db.uow() as tx:
+        statuses = sorted(d.status for d in await tx.outbox.deliveries_for(-20))
+        counts = await tx.stats.delivery_counts()
     assert statuses == [DeliveryStatus.PENDING, DeliveryStatus.PENDING, DeliveryStatus.SENT]
     assert DeliveryStatus.SENDING not in counts

@@ -27,6 +27,8 @@ from bot.formatting import (
     hashtag,
     render_post,
     render_text_post,
+    shorten,
+    strip_bidi_controls,
     utf16_len,
     visible_length,
 )
@@ -273,6 +275,27 @@ def test_utf16_len(text: str, expected: int) -> None:
     assert utf16_len(text) == expected
 
 
+# (text, limit in UTF-16 units, what shorten keeps)
+_SHORTENED = [
+    pytest.param("Robots learn fast", 17, "Robots learn fast", id="fits"),
+    pytest.param("Robots learn to fold laundry", 15, "Robots learn…", id="at-a-word"),
+    pytest.param("abc", 0, "", id="no-room"),
+    pytest.param("人工智能很强", 4, "人工智…", id="cjk-needs-no-space"),
+    pytest.param(_FAMILY * 3, 10, _FAMILY + "…", id="zwj-family-whole"),
+    pytest.param("🇺🇸🇯🇵🇩🇪", 10, "🇺🇸🇯🇵…", id="flags-whole"),
+    pytest.param("e\u0301" * 9, 5, "e\u0301" * 2 + "…", id="accent-stays-on-its-letter"),
+    # a conjunct (consonant + virama + consonant) is one cluster: "क्" alone is another letter
+    pytest.param("क्ष" * 10, 6, "क्ष…", id="devanagari-conjunct"),
+    pytest.param("क्षत्रिय" * 5, 7, "क्ष…", id="devanagari-conjunct-and-sign"),
+]
+
+
+@pytest.mark.parametrize(("text", "limit", "expected"), _SHORTENED)
+def test_shorten(text: str, limit: int, expected: str) -> None:
+    assert shorten(text, limit) == expected
+    assert utf16_len(shorten(text, limit)) <= limit
+
+
 @pytest.mark.parametrize(
     ("html", "expected"),
     [
@@ -470,6 +493,7 @@ _LONG_EXCERPTS = [
     pytest.param("❤️" * (_MEGABYTE // 6), ["❤️"], id="variation-selectors"),
     pytest.param("1️⃣" * (_MEGABYTE // 7), ["1️⃣"], id="keycaps"),
     pytest.param("e\u0301" * (_MEGABYTE // 3), ["e\u0301"], id="combining-accents"),
+    pytest.param("क्ष" * (_MEGABYTE // 3), ["क्ष"], id="devanagari-conjuncts"),
     pytest.param("x" * _MEGABYTE, ["x"], id="one-giant-word"),
     pytest.param("&amp;&#8217;&nbsp;" * (_MEGABYTE // 18), ["&", "’", " "], id="entities"),
     pytest.param("Models keep improving. " * (_MEGABYTE // 23), None, id="words"),
@@ -578,3 +602,57 @@ def test_random_hostile_articles_render_valid_html(seed: int) -> None:
     post = render_post(article)
     _checked(post, CAPTION_LIMIT if post.photo_url else TEXT_LIMIT)
     _checked(render_text_post(article), TEXT_LIMIT)
+
+
+# --- bidi controls (issue 10 item 8) ---------------------------------------------------------
+
+# the embeddings, overrides and isolates; the marks (U+200E, U+200F, U+061C) are kept
+_BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_SPOOF = "Invoice \u202egpj.exe"  # shows as "Invoice exe.jpg"
+
+
+def _carries_none(text: str) -> bool:
+    return not set(text) & set(_BIDI_CONTROLS)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(_SPOOF, id="override"),
+        pytest.param("\u2067שלום\u2069 world", id="isolate"),
+        pytest.param("a\u202ab\u202bc\u202cd\u202de\u2066f\u2068g\u2069", id="every-control"),
+    ],
+)
+def test_strip_bidi_controls(text: str) -> None:
+    stripped = strip_bidi_controls(text)
+    assert _carries_none(stripped)
+    assert [ch for ch in text if ch not in _BIDI_CONTROLS] == list(stripped)
+
+
+def test_strip_bidi_controls_keeps_the_marks() -> None:
+    # no extent, and right-to-left text needs them for its punctuation
+    text = "\u05e9\u05dc\u05d5\u05dd!\u200f GPT-4\u200e \u0627\u061c"
+    assert strip_bidi_controls(text) == text
+
+
+@pytest.mark.parametrize(
+    ("changes", "shown"),
+    [
+        pytest.param({"title": _SPOOF}, "Invoice gpj.exe", id="title"),
+        pytest.param({"title": "Invoice &#x202E;gpj.exe"}, "Invoice gpj.exe", id="title-entity"),
+        pytest.param(
+            {"excerpt": f"Open the attachment {_SPOOF} now, says the mail."},
+            "attachment Invoice gpj.exe now",
+            id="excerpt",
+        ),
+        pytest.param({"source_name": f"\u2067{_SPOOF}"}, "Invoice gpj.exe ·", id="source"),
+        pytest.param({"topics": (_SPOOF, "\u202bAI\u202c")}, "#InvoiceGpjExe #AI", id="hashtags"),
+    ],
+)
+@pytest.mark.parametrize("render", [render_post, render_text_post])
+def test_a_post_carries_no_bidi_control(
+    changes: dict[str, object], shown: str, render: Callable[[Article], Post]
+) -> None:
+    post = render(_article(**changes))
+    assert _carries_none(post.html), post.html
+    assert shown in post.html

@@ -46,8 +46,8 @@ async def test_new_then_unchanged_then_updated(db: Db, tmp_path: Path) -> None:
     )
     third = await ingest(db.uow, [tmp_path])
     assert (third.new, third.updated, third.unchanged) == (0, 1, 1)
-    async with db.uow() as repo:
-        stored = await repo.article_by_url("https://example.com/a")
+    async with db.uow() as tx:
+        stored = await tx.articles.article_by_url("https://example.com/a")
     assert stored is not None and stored.heat == 130
 
 
@@ -65,9 +65,9 @@ async def test_same_url_in_two_files_is_one_article_and_the_newer_file_wins(
     write_article(tmp_path, "old.md", url="https://example.com/x/", title="Old", mtime_ns=base)
     report = await ingest(db.uow, [tmp_path])
     assert report.new == 1
-    async with db.uow() as repo:
-        assert await repo.count_articles() == 1
-        stored = await repo.article_by_url("https://example.com/x")
+    async with db.uow() as tx:
+        assert await tx.stats.count_articles() == 1
+        stored = await tx.articles.article_by_url("https://example.com/x")
     assert stored is not None and stored.title == "New"
 
     # Touching the older file makes it the one changed last: it wins now.
@@ -79,8 +79,8 @@ async def test_same_url_in_two_files_is_one_article_and_the_newer_file_wins(
         mtime_ns=base + 5 * 10**9,
     )
     await ingest(db.uow, [tmp_path])
-    async with db.uow() as repo:
-        stored = await repo.article_by_url("https://example.com/x")
+    async with db.uow() as tx:
+        stored = await tx.articles.article_by_url("https://example.com/x")
     assert stored is not None and stored.title == "Old, edited"
 
 
@@ -113,8 +113,8 @@ async def test_missing_folder_is_logged_not_fatal(db: Db, tmp_path: Path) -> Non
 async def test_heat_rising_over_threshold_makes_article_eligible_later(
     db: Db, tmp_path: Path
 ) -> None:
-    async with db.uow() as repo:
-        await repo.ensure_chat(CHANNEL, ChatKind.CHANNEL, "news", NOW)
+    async with db.uow() as tx:
+        await tx.chats.ensure_chat(CHANNEL, ChatKind.CHANNEL, "news", NOW)
     path = write_article(tmp_path, "a.md", url="https://example.com/warming", heat=90)
     first = await publish_run(db.uow, [tmp_path], RULES, CHANNEL)
     assert first.selected == []
@@ -133,8 +133,8 @@ async def test_heat_rising_over_threshold_makes_article_eligible_later(
 
 
 async def test_selection_respects_age_window_and_cap(db: Db, tmp_path: Path) -> None:
-    async with db.uow() as repo:
-        await repo.ensure_chat(CHANNEL, ChatKind.CHANNEL, "news", NOW)
+    async with db.uow() as tx:
+        await tx.chats.ensure_chat(CHANNEL, ChatKind.CHANNEL, "news", NOW)
     for i in range(8):
         write_article(tmp_path, f"{i}.md", url=f"https://example.com/{i}", heat=100 + i)
     write_article(
@@ -180,9 +180,9 @@ async def test_bulk_batches_keep_newest_wins_and_forget_vanished_files(
         )
     report = await ingest(db.uow, [tmp_path])
     assert report.new == 1  # how many later copies count as updates depends on the walk order
-    async with db.uow() as repo:
-        stored = await repo.article_by_url("https://example.com/same")
-        assert await repo.count_articles() == 1
+    async with db.uow() as tx:
+        stored = await tx.articles.article_by_url("https://example.com/same")
+        assert await tx.stats.count_articles() == 1
     assert (
         stored is not None
         and stored.heat == 4

@@ -23,9 +23,8 @@ from jobs.publishing import publish_run
 from jobs.selection import PublishRules
 from jobs.stats import gather_stats
 from storage.database import create_engine, create_sessionmaker
-from storage.feed_state import FeedStateStore
 from storage.records import ChatKind, FeedHealth, IngestReport
-from storage.repository import UnitOfWork
+from storage.unit_of_work import UnitOfWork
 from tests.bot_process import CHANNEL_ID
 from tests.conftest import Db
 from tests.fake_telegram.server import FakeTelegram
@@ -164,8 +163,8 @@ async def _pass_after_restart(db: Db, feed: FeedSpec, at: datetime) -> None:
 
 
 async def _health(db: Db, url: str) -> FeedHealth:
-    async with db.uow() as repo:
-        return await FeedStateStore(repo.session).health(url)
+    async with db.uow() as tx:
+        return await tx.feeds.health(url)
 
 
 async def test_first_pass_reads_every_page_and_keeps_odd_items(
@@ -185,10 +184,10 @@ async def test_first_pass_reads_every_page_and_keeps_odd_items(
         assert any(
             server.url(P1) in r.getMessage() and reason in r.getMessage() for r in caplog.records
         )
-    async with db.uow() as repo:
-        quiet = await repo.article_by_url("https://example.org/quiet-model")
-        undated = await repo.article_by_url("https://example.org/undated-chip")
-        hot = await repo.article_by_url("https://example.org/hot-robot-hands")
+    async with db.uow() as tx:
+        quiet = await tx.articles.article_by_url("https://example.org/quiet-model")
+        undated = await tx.articles.article_by_url("https://example.org/undated-chip")
+        hot = await tx.articles.article_by_url("https://example.org/hot-robot-hands")
     assert quiet is not None and (quiet.heat, quiet.image_url) == (None, None)
     assert hot is not None and hot.published_at == datetime(2026, 11, 26, 9, tzinfo=UTC)
     # No publishedDateTime: dated when first seen, so the age window means "new to us".
@@ -212,8 +211,8 @@ async def test_second_pass_sends_validators_and_a_304_parses_nothing(
     assert first.if_none_match is not None and first.if_none_match.startswith('"')
     assert first.if_modified_since is not None
     assert (report.new, report.updated, report.unchanged, report.skipped) == (0, 0, 0, [])
-    async with db.uow() as repo:
-        undated = await repo.article_by_url("https://example.org/undated-chip")
+    async with db.uow() as tx:
+        undated = await tx.articles.article_by_url("https://example.org/undated-chip")
     assert undated is not None and undated.published_at == NOW  # not re-dated
 
 
@@ -234,8 +233,8 @@ async def test_pages_are_followed_only_while_they_bring_new_articles(
     report = await _pass(db, [feed])
     assert [(r.path, r.status) for r in server.requests] == [(P1, 200), (P2, 200)]
     assert (report.new, report.updated) == (1, 3 + 3)
-    async with db.uow() as repo:
-        warmer = await repo.article_by_url("https://example.org/older-vision")
+    async with db.uow() as tx:
+        warmer = await tx.articles.article_by_url("https://example.org/older-vision")
     assert warmer is not None and warmer.heat == 95
 
 
@@ -316,8 +315,8 @@ async def test_a_failing_page_keeps_the_pages_before_it_and_other_feeds_run(
 
 
 async def test_a_hot_feed_item_is_queued_for_the_channel(db: Db, server: FeedServer) -> None:
-    async with db.uow() as repo:
-        await repo.ensure_chat(CHANNEL, ChatKind.CHANNEL, "news", NOW)
+    async with db.uow() as tx:
+        await tx.chats.ensure_chat(CHANNEL, ChatKind.CHANNEL, "news", NOW)
     run = await publish_run(
         db.uow, [], RULES, CHANNEL, clock=lambda: NOW, feeds=[FeedSpec(server.url())]
     )
@@ -328,10 +327,10 @@ async def test_a_hot_feed_item_is_queued_for_the_channel(db: Db, server: FeedSer
         "https://example.org/undated-chip",
     ]
     assert run.enqueued == 2
-    async with db.uow() as repo:
-        hot = await repo.article_by_url("https://example.org/hot-robot-hands")
+    async with db.uow() as tx:
+        hot = await tx.articles.article_by_url("https://example.org/hot-robot-hands")
         assert hot is not None
-        delivery = await repo.delivery(hot.id, CHANNEL)
+        delivery = await tx.outbox.delivery(hot.id, CHANNEL)
     assert delivery is not None
 
 
@@ -367,8 +366,8 @@ async def test_items_with_nul_and_lone_surrogates_are_stored(db: Db, server: Fee
     server.set_page(P1, {"page": 1, "value": [odd], "nextPage": None})
     report = await _pass(db, [FeedSpec(server.url())])
     assert report.new == 1
-    async with db.uow() as repo:
-        stored = await repo.article_by_url("https://example.org/odd")
+    async with db.uow() as tx:
+        stored = await tx.articles.article_by_url("https://example.org/odd")
     assert stored is not None and (stored.title, stored.excerpt) == ("Nul title", "x \ufffd y")
 
 

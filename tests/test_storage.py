@@ -9,10 +9,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, text
 
-from storage import repository
+from storage import outbox, subscriptions
 from storage.database import HEAD_REVISION, MIGRATIONS_DIR, sync_url, upgrade_to_head
-from storage.records import ArticleData, ChatKind, DeliveryStatus
-from storage.repository import SourcedArticle
+from storage.records import ArticleData, ChatKind, DeliveryStatus, SourcedArticle
 from storage.tables import Base
 from tests.conftest import Db
 
@@ -58,8 +57,8 @@ def test_migrations_and_models_agree(db: Db) -> None:
 
 
 async def _article(db: Db, url: str = "https://example.com/a", topics: tuple[str, ...] = ()) -> int:
-    async with db.uow() as repo:
-        return await repo.add_article(
+    async with db.uow() as tx:
+        return await tx.articles.add_article(
             ArticleData(url=url, link=url, title="T", heat=150, published_at=NOW, topics=topics),
             source_path="/x.md",
             source_mtime_ns=1,
@@ -69,8 +68,8 @@ async def _article(db: Db, url: str = "https://example.com/a", topics: tuple[str
 
 async def test_datetimes_round_trip_as_aware_utc(db: Db) -> None:
     article_id = await _article(db)
-    async with db.uow() as repo:
-        article = await repo.article(article_id)
+    async with db.uow() as tx:
+        article = await tx.articles.article(article_id)
     assert article is not None
     assert article.published_at == NOW and article.published_at.tzinfo is not None
 
@@ -78,88 +77,88 @@ async def test_datetimes_round_trip_as_aware_utc(db: Db) -> None:
 async def test_topics_are_one_per_spelling_family(db: Db) -> None:
     first = await _article(db, "https://example.com/1", ("Computer Vision", "AI"))
     second = await _article(db, "https://example.com/2", ("computer  vision", "#AI"))
-    async with db.uow() as repo:
-        a = await repo.article(first)
-        b = await repo.article(second)
+    async with db.uow() as tx:
+        a = await tx.articles.article(first)
+        b = await tx.articles.article(second)
     assert a is not None and b is not None
     assert set(a.topics) == set(b.topics) == {"Computer Vision", "AI"}
 
 
 async def test_enqueue_is_idempotent_per_article_and_chat(db: Db) -> None:
     article_id = await _article(db)
-    async with db.uow() as repo:
-        await repo.ensure_chat(-100, ChatKind.CHANNEL, "c", NOW)
-        await repo.ensure_chat(7, ChatKind.PRIVATE, "u", NOW)
-        assert await repo.enqueue(article_id, [-100, 7], NOW) == 2
-    async with db.uow() as repo:
-        assert await repo.enqueue(article_id, [-100, 7], NOW) == 0
-        assert (await repo.delivery_counts())[DeliveryStatus.PENDING] == 2
+    async with db.uow() as tx:
+        await tx.chats.ensure_chat(-100, ChatKind.CHANNEL, "c", NOW)
+        await tx.chats.ensure_chat(7, ChatKind.PRIVATE, "u", NOW)
+        assert await tx.outbox.enqueue(article_id, [-100, 7], NOW) == 2
+    async with db.uow() as tx:
+        assert await tx.outbox.enqueue(article_id, [-100, 7], NOW) == 0
+        assert (await tx.stats.delivery_counts())[DeliveryStatus.PENDING] == 2
 
 
 async def test_claim_release_and_crash_recovery(db: Db) -> None:
     article_id = await _article(db)
-    async with db.uow() as repo:
+    async with db.uow() as tx:
         for chat in (1, 2, 3):
-            await repo.ensure_chat(chat, ChatKind.PRIVATE, None, NOW)
-        await repo.enqueue(article_id, [1, 2, 3], NOW)
-    async with db.uow() as repo:
-        claimed = await repo.claim_due(NOW, 2)
+            await tx.chats.ensure_chat(chat, ChatKind.PRIVATE, None, NOW)
+        await tx.outbox.enqueue(article_id, [1, 2, 3], NOW)
+    async with db.uow() as tx:
+        claimed = await tx.outbox.claim_due(NOW, 2)
     assert [d.chat_id for d in claimed] == [1, 2]
     assert all(d.status is DeliveryStatus.SENDING and d.attempts == 1 for d in claimed)
-    async with db.uow() as repo:
+    async with db.uow() as tx:
         # Claimed rows are not handed out twice; future rows are not due.
-        assert [d.chat_id for d in await repo.claim_due(NOW, 10)] == [3]
-    async with db.uow() as repo:
-        assert await repo.claim_due(NOW, 10) == []
+        assert [d.chat_id for d in await tx.outbox.claim_due(NOW, 10)] == [3]
+    async with db.uow() as tx:
+        assert await tx.outbox.claim_due(NOW, 10) == []
         # What a killed process left in `sending` goes back to pending at the next start.
-        assert await repo.release_in_flight() == 3
-        assert len(await repo.claim_due(NOW, 10)) == 3
+        assert await tx.outbox.release_in_flight() == 3
+        assert len(await tx.outbox.claim_due(NOW, 10)) == 3
 
 
 async def test_retry_time_is_respected(db: Db) -> None:
     article_id = await _article(db)
-    async with db.uow() as repo:
-        await repo.ensure_chat(1, ChatKind.PRIVATE, None, NOW)
-        await repo.enqueue(article_id, [1], NOW)
-    async with db.uow() as repo:
-        (delivery,) = await repo.claim_due(NOW, 1)
-        await repo.mark_retry(delivery.id, NOW + timedelta(seconds=30), "502")
-    async with db.uow() as repo:
-        assert await repo.claim_due(NOW + timedelta(seconds=29), 1) == []
-        assert await repo.next_due_at() == NOW + timedelta(seconds=30)
-        assert len(await repo.claim_due(NOW + timedelta(seconds=30), 1)) == 1
+    async with db.uow() as tx:
+        await tx.chats.ensure_chat(1, ChatKind.PRIVATE, None, NOW)
+        await tx.outbox.enqueue(article_id, [1], NOW)
+    async with db.uow() as tx:
+        (delivery,) = await tx.outbox.claim_due(NOW, 1)
+        await tx.outbox.mark_retry(delivery.id, NOW + timedelta(seconds=30), "502")
+    async with db.uow() as tx:
+        assert await tx.outbox.claim_due(NOW + timedelta(seconds=29), 1) == []
+        assert await tx.outbox.next_due_at() == NOW + timedelta(seconds=30)
+        assert len(await tx.outbox.claim_due(NOW + timedelta(seconds=30), 1)) == 1
 
 
 async def test_deactivating_a_chat_cancels_its_pending_deliveries(db: Db) -> None:
     first = await _article(db, "https://example.com/1")
     second = await _article(db, "https://example.com/2")
-    async with db.uow() as repo:
-        await repo.ensure_chat(5, ChatKind.PRIVATE, None, NOW)
-        await repo.enqueue(first, [5], NOW)
-        await repo.enqueue(second, [5], NOW)
-    async with db.uow() as repo:
-        assert await repo.deactivate_chat(5, "Forbidden: bot was blocked by the user", NOW) == 2
-        chat = await repo.chat(5)
+    async with db.uow() as tx:
+        await tx.chats.ensure_chat(5, ChatKind.PRIVATE, None, NOW)
+        await tx.outbox.enqueue(first, [5], NOW)
+        await tx.outbox.enqueue(second, [5], NOW)
+    async with db.uow() as tx:
+        assert await tx.deactivate_chat(5, "Forbidden: bot was blocked by the user", NOW) == 2
+        chat = await tx.chats.chat(5)
         assert chat is not None and not chat.active
-        assert await repo.claim_due(NOW, 10) == []
-    async with db.uow() as repo:
+        assert await tx.outbox.claim_due(NOW, 10) == []
+    async with db.uow() as tx:
         # Coming back (/start) makes it active again.
-        await repo.ensure_chat(5, ChatKind.PRIVATE, None, NOW)
-        chat = await repo.chat(5)
+        await tx.chats.ensure_chat(5, ChatKind.PRIVATE, None, NOW)
+        chat = await tx.chats.chat(5)
         assert chat is not None and chat.active
 
 
 async def test_migrated_group_keeps_its_deliveries(db: Db) -> None:
     article_id = await _article(db, topics=("AI",))
-    async with db.uow() as repo:
-        await repo.ensure_chat(-5, ChatKind.GROUP, "g", NOW)
-        await repo.enqueue(article_id, [-5], NOW)
-        (delivery,) = await repo.claim_due(NOW, 1)
-        await repo.migrate_chat(-5, -1005, NOW)
-    async with db.uow() as repo:
-        old = await repo.chat(-5)
-        new = await repo.chat(-1005)
-        moved = await repo.deliveries_for(-1005)
+    async with db.uow() as tx:
+        await tx.chats.ensure_chat(-5, ChatKind.GROUP, "g", NOW)
+        await tx.outbox.enqueue(article_id, [-5], NOW)
+        (delivery,) = await tx.outbox.claim_due(NOW, 1)
+        await tx.migrate_chat(-5, -1005, NOW)
+    async with db.uow() as tx:
+        old = await tx.chats.chat(-5)
+        new = await tx.chats.chat(-1005)
+        moved = await tx.outbox.deliveries_for(-1005)
     assert old is not None and not old.active
     assert new is not None and new.active and new.kind is ChatKind.SUPERGROUP
     assert [(d.id, d.status) for d in moved] == [(delivery.id, DeliveryStatus.PENDING)]
@@ -168,29 +167,29 @@ async def test_migrated_group_keeps_its_deliveries(db: Db) -> None:
 async def test_postpone_does_not_count_the_attempt_and_defers_the_chat(db: Db) -> None:
     first = await _article(db, "https://example.com/1")
     second = await _article(db, "https://example.com/2")
-    async with db.uow() as repo:
-        await repo.ensure_chat(9, ChatKind.PRIVATE, None, NOW)
-        await repo.enqueue(first, [9], NOW)
-        await repo.enqueue(second, [9], NOW)
+    async with db.uow() as tx:
+        await tx.chats.ensure_chat(9, ChatKind.PRIVATE, None, NOW)
+        await tx.outbox.enqueue(first, [9], NOW)
+        await tx.outbox.enqueue(second, [9], NOW)
     later = NOW + timedelta(seconds=12)
-    async with db.uow() as repo:
-        (delivery,) = await repo.claim_due(NOW, 1)
-        await repo.postpone(delivery.id, later, "429")
-        await repo.defer_chat(9, later)
-    async with db.uow() as repo:
-        assert await repo.claim_due(NOW + timedelta(seconds=11), 10) == []
-        again = await repo.claim_due(later, 10)
+    async with db.uow() as tx:
+        (delivery,) = await tx.outbox.claim_due(NOW, 1)
+        await tx.outbox.postpone(delivery.id, later, "429")
+        await tx.outbox.defer_chat(9, later)
+    async with db.uow() as tx:
+        assert await tx.outbox.claim_due(NOW + timedelta(seconds=11), 10) == []
+        again = await tx.outbox.claim_due(later, 10)
     assert {d.article_id for d in again} == {first, second}
     assert next(d for d in again if d.id == delivery.id).attempts == 1
 
 
 async def test_state_survives(db: Db) -> None:
-    async with db.uow() as repo:
-        await repo.set_state("paused", "1")
-        await repo.set_state("paused", "0")
-    async with db.uow() as repo:
-        assert await repo.get_state("paused") == "0"
-        assert await repo.get_state("missing") is None
+    async with db.uow() as tx:
+        await tx.state.set("paused", "1")
+        await tx.state.set("paused", "0")
+    async with db.uow() as tx:
+        assert await tx.state.get("paused") == "0"
+        assert await tx.state.get("missing") is None
 
 
 # --- bulk writes and large reads --------------------------------------------------------------
@@ -202,8 +201,8 @@ def _sourced(url: str, topics: tuple[str, ...], heat: int = 150) -> SourcedArtic
 
 
 async def test_bulk_add_and_replace_articles_with_their_topics(db: Db) -> None:
-    async with db.uow() as repo:
-        ids = await repo.add_articles(
+    async with db.uow() as tx:
+        ids = await tx.articles.add_articles(
             [
                 _sourced("https://example.com/a", ("Computer Vision", "AI")),
                 _sourced("https://example.com/b", ("computer  vision", "#AI", "AI")),
@@ -213,14 +212,14 @@ async def test_bulk_add_and_replace_articles_with_their_topics(db: Db) -> None:
         )
     assert set(ids) == {"https://example.com/a", "https://example.com/b", "https://example.com/c"}
     later = NOW + timedelta(hours=1)
-    async with db.uow() as repo:
-        await repo.replace_articles(
+    async with db.uow() as tx:
+        await tx.articles.replace_articles(
             [(ids["https://example.com/a"], _sourced("https://example.com/a", ("Robots",), 99))],
             later,
         )
-    async with db.uow() as repo:
-        stored = await repo.articles(ids.values())
-        summaries = {t.name: t.articles for t in await repo.topic_summaries()}
+    async with db.uow() as tx:
+        stored = await tx.articles.articles(ids.values())
+        summaries = {t.name: t.articles for t in await tx.topics.topic_summaries()}
     a, b, c = (stored[ids[f"https://example.com/{x}"]] for x in "abc")
     assert (a.topics, a.heat, a.updated_at, a.first_seen_at) == (("Robots",), 99, later, NOW)
     assert set(b.topics) == {"Computer Vision", "AI"} and c.topics == ()
@@ -231,33 +230,33 @@ async def test_bulk_add_and_replace_articles_with_their_topics(db: Db) -> None:
 async def test_enqueue_in_chunks_counts_only_new_rows(
     db: Db, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(repository, "_ENQUEUE_CHUNK", 2)
+    monkeypatch.setattr(outbox, "ARRAY_CHUNK", 2)
     article_id = await _article(db)
-    async with db.uow() as repo:
+    async with db.uow() as tx:
         for chat in range(1, 8):
-            await repo.ensure_chat(chat, ChatKind.PRIVATE, None, NOW)
-        assert await repo.enqueue(article_id, iter([1, 2, 3]), NOW) == 3
-    async with db.uow() as repo:
-        assert await repo.enqueue(article_id, range(1, 8), NOW) == 4
-        assert (await repo.delivery_counts())[DeliveryStatus.PENDING] == 7
+            await tx.chats.ensure_chat(chat, ChatKind.PRIVATE, None, NOW)
+        assert await tx.outbox.enqueue(article_id, iter([1, 2, 3]), NOW) == 3
+    async with db.uow() as tx:
+        assert await tx.outbox.enqueue(article_id, range(1, 8), NOW) == 4
+        assert (await tx.stats.delivery_counts())[DeliveryStatus.PENDING] == 7
 
 
 async def test_subscribers_are_streamed_once_per_chat_with_shared_topic_sets(
     db: Db, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(repository, "_PAGE_ROWS", 2)  # several pages, a chat split across two
-    async with db.uow() as repo:
-        await repo.ensure_topics(["AI", "ML", "Other"])
-        ids = {t.name: t.id for t in await repo.topic_summaries()}
+    monkeypatch.setattr(subscriptions, "_PAGE_ROWS", 2)  # several pages, a chat split across two
+    async with db.uow() as tx:
+        await tx.topics.ensure_topics(["AI", "ML", "Other"])
+        ids = {t.name: t.id for t in await tx.topics.topic_summaries()}
         for chat in (5, 3, 4, 1, 2):
-            await repo.ensure_chat(chat, ChatKind.PRIVATE, None, NOW, min_heat=chat * 10)
-        await repo.subscribe(1, [ids["AI"], ids["ML"]], NOW)
-        await repo.subscribe(2, [ids["AI"], ids["ML"], ids["Other"]], NOW)
-        await repo.subscribe(3, [ids["ML"]], NOW)
-        await repo.subscribe(4, [ids["Other"]], NOW)
-        await repo.subscribe(5, [ids["AI"]], NOW)
-        await repo.deactivate_chat(5, "blocked", NOW)
-        found = await repo.subscribers(["ai", "ML"])
+            await tx.chats.ensure_chat(chat, ChatKind.PRIVATE, None, NOW, min_heat=chat * 10)
+        await tx.subscriptions.subscribe(1, [ids["AI"], ids["ML"]], NOW)
+        await tx.subscriptions.subscribe(2, [ids["AI"], ids["ML"], ids["Other"]], NOW)
+        await tx.subscriptions.subscribe(3, [ids["ML"]], NOW)
+        await tx.subscriptions.subscribe(4, [ids["Other"]], NOW)
+        await tx.subscriptions.subscribe(5, [ids["AI"]], NOW)
+        await tx.deactivate_chat(5, "blocked", NOW)
+        found = await tx.subscriptions.subscribers(["ai", "ML"])
     assert [(s.chat_id, s.min_heat, s.topic_keys) for s in found] == [
         (1, 10, {"ai", "ml"}),
         (2, 20, {"ai", "ml"}),
@@ -268,10 +267,10 @@ async def test_subscribers_are_streamed_once_per_chat_with_shared_topic_sets(
 
 async def test_subscribers_of_more_topics_than_one_query_takes(db: Db) -> None:
     names = [f"topic {n}" for n in range(520)]
-    async with db.uow() as repo:
-        await repo.ensure_topics(names)
-        ids = {t.name: t.id for t in await repo.topic_summaries()}
-        await repo.ensure_chat(1, ChatKind.PRIVATE, None, NOW)
-        await repo.subscribe(1, [ids["topic 0"], ids["topic 519"]], NOW)
-        found = await repo.subscribers(names)
+    async with db.uow() as tx:
+        await tx.topics.ensure_topics(names)
+        ids = {t.name: t.id for t in await tx.topics.topic_summaries()}
+        await tx.chats.ensure_chat(1, ChatKind.PRIVATE, None, NOW)
+        await tx.subscriptions.subscribe(1, [ids["topic 0"], ids["topic 519"]], NOW)
+        found = await tx.subscriptions.subscribers(names)
     assert [(s.chat_id, len(s.topic_keys)) for s in found] == [(1, 2)]

@@ -31,23 +31,23 @@ GROUP = -2001
 
 
 async def _chats(db: Db) -> None:
-    async with db.uow() as repo:
-        await repo.ensure_chat(CHANNEL, ChatKind.CHANNEL, "news", NOW)
+    async with db.uow() as tx:
+        await tx.chats.ensure_chat(CHANNEL, ChatKind.CHANNEL, "news", NOW)
         for user in (ALICE, BOB, CAROL):
-            await repo.ensure_chat(user, ChatKind.PRIVATE, None, NOW)
-        await repo.ensure_chat(GROUP, ChatKind.GROUP, "group", NOW)
-        await repo.ensure_topics(
+            await tx.chats.ensure_chat(user, ChatKind.PRIVATE, None, NOW)
+        await tx.chats.ensure_chat(GROUP, ChatKind.GROUP, "group", NOW)
+        await tx.topics.ensure_topics(
             ["AI", "Natural Language Processing", "Computer Vision", "Machine Learning", "Robotics"]
         )
 
 
 async def _recipients(db: Db, url: str) -> dict[int, DeliveryStatus]:
-    async with db.uow() as repo:
-        article = await repo.article_by_url(url)
+    async with db.uow() as tx:
+        article = await tx.articles.article_by_url(url)
         assert article is not None
         found = {}
         for chat in (CHANNEL, ALICE, BOB, CAROL, GROUP):
-            delivery = await repo.delivery(article.id, chat)
+            delivery = await tx.outbox.delivery(article.id, chat)
             if delivery is not None:
                 found[chat] = delivery.status
         return found
@@ -69,22 +69,22 @@ async def test_follow_resolves_names_and_reports_what_changed(db: Db) -> None:
 
 async def test_ambiguous_and_unknown_names_create_nothing(db: Db) -> None:
     await _chats(db)
-    async with db.uow() as repo:
-        await repo.ensure_topics(["Machine Vision"])
-        before = len(await repo.topic_summaries())
+    async with db.uow() as tx:
+        await tx.topics.ensure_topics(["Machine Vision"])
+        before = len(await tx.topics.topic_summaries())
     changes = await subscriptions.follow(db.uow, ALICE, "mach, quantum", NOW)
     assert changes.changed == ()
     assert isinstance(changes.unresolved[0], Ambiguous)
     assert changes.unresolved[0].candidates == ("Machine Learning", "Machine Vision")
-    async with db.uow() as repo:
-        assert len(await repo.topic_summaries()) == before
-        assert await repo.followed_topic_ids(ALICE) == set()
+    async with db.uow() as tx:
+        assert len(await tx.topics.topic_summaries()) == before
+        assert await tx.subscriptions.followed_topic_ids(ALICE) == set()
 
 
 async def test_unfollow_matches_among_the_chats_own_topics(db: Db) -> None:
     await _chats(db)
-    async with db.uow() as repo:
-        await repo.ensure_topics(["Machine Vision"])
+    async with db.uow() as tx:
+        await tx.topics.ensure_topics(["Machine Vision"])
     await subscriptions.follow(db.uow, ALICE, "machine learning, ai", NOW)
     # "mach" is ambiguous among all topics, but ALICE follows only one of them
     changes = await subscriptions.unfollow(db.uow, ALICE, "mach, robotics", NOW)
@@ -109,13 +109,13 @@ async def test_slug_toggle_stop_and_heat(db: Db) -> None:
     assert await subscriptions.set_chat_min_heat(db.uow, ALICE, 80, 100, NOW) is None
 
     assert await subscriptions.stop(db.uow, ALICE, NOW) == 1
-    async with db.uow() as repo:
-        chat = await repo.chat(ALICE)
+    async with db.uow() as tx:
+        chat = await tx.chats.chat(ALICE)
         assert chat is not None and not chat.active
-        assert await repo.followed_topic_ids(ALICE) == set()
+        assert await tx.subscriptions.followed_topic_ids(ALICE) == set()
     await subscriptions.remember_chat(db.uow, ALICE, ChatKind.PRIVATE, None, NOW)
-    async with db.uow() as repo:
-        chat = await repo.chat(ALICE)
+    async with db.uow() as tx:
+        chat = await tx.chats.chat(ALICE)
         assert chat is not None and chat.active
 
 
@@ -126,8 +126,10 @@ async def test_run_fans_out_once_per_chat_to_active_followers(db: Db, tmp_path: 
     await subscriptions.follow(db.uow, CAROL, "ai", NOW)
     await subscriptions.follow(db.uow, GROUP, "nlp", NOW)
     await subscriptions.forget_chat(db.uow, CAROL, "bot was blocked by the user", NOW)
-    async with db.uow() as repo:  # the channel's row is never a subscriber, whatever it follows
-        await repo.subscribe(CHANNEL, [t.id for t in await repo.topic_summaries()], NOW)
+    async with db.uow() as tx:  # the channel's row is never a subscriber, whatever it follows
+        await tx.subscriptions.subscribe(
+            CHANNEL, [t.id for t in await tx.topics.topic_summaries()], NOW
+        )
     write_article(tmp_path, "a.md", url="https://example.com/a", heat=150)
 
     report = await publish_run(db.uow, [tmp_path], RULES, CHANNEL)
@@ -200,9 +202,9 @@ async def test_publish_now(db: Db, tmp_path: Path) -> None:
     pending = await publish_now(db.uow, "https://example.com/cold", CHANNEL, NOW)
     assert isinstance(pending, AlreadyPosted) and pending.status == DeliveryStatus.PENDING
 
-    async with db.uow() as repo:
-        (delivery,) = await repo.claim_due(NOW + timedelta(seconds=1), 1, [ALICE])
-        await repo.mark_sent(delivery.id, 42, NOW)
+    async with db.uow() as tx:
+        (delivery,) = await tx.outbox.claim_due(NOW + timedelta(seconds=1), 1, [ALICE])
+        await tx.outbox.mark_sent(delivery.id, 42, NOW)
     posted = await publish_now(db.uow, "https://example.com/cold", CHANNEL, NOW)
     assert isinstance(posted, AlreadyPosted) and posted.sent_at == NOW
 
@@ -216,15 +218,15 @@ async def test_publish_now(db: Db, tmp_path: Path) -> None:
         ALICE: DeliveryStatus.PENDING,
         BOB: DeliveryStatus.PENDING,
     }
-    async with db.uow() as repo:
-        article = await repo.article_by_url("https://example.com/cold")
+    async with db.uow() as tx:
+        article = await tx.articles.article_by_url("https://example.com/cold")
         assert article is not None
-        channel_row = await repo.delivery(article.id, CHANNEL)
+        channel_row = await tx.outbox.delivery(article.id, CHANNEL)
         assert channel_row is not None and channel_row.sent_at is None
         assert channel_row.attempts == 0
 
-    async with db.uow() as repo:
-        await repo.deactivate_chat(CHANNEL, "bot was kicked", NOW)
+    async with db.uow() as tx:
+        await tx.deactivate_chat(CHANNEL, "bot was kicked", NOW)
     gone = await publish_now(db.uow, "https://example.com/cold", CHANNEL, NOW, force=True)
     assert isinstance(gone, ChannelUnavailable)
 
@@ -240,10 +242,10 @@ async def test_stats_figures(db: Db, tmp_path: Path) -> None:
     rules = PublishRules(min_heat=100, max_age=timedelta(hours=24), max_per_run=1)
     await publish_run(db.uow, [tmp_path], rules, CHANNEL)
     await set_paused(db.uow, True)
-    async with db.uow() as repo:
+    async with db.uow() as tx:
         soon = datetime.now(UTC) + timedelta(seconds=5)
-        for delivery in await repo.claim_due(soon, 10, [ALICE, BOB]):
-            await repo.mark_sent(delivery.id, 1, NOW)
+        for delivery in await tx.outbox.claim_due(soon, 10, [ALICE, BOB]):
+            await tx.outbox.mark_sent(delivery.id, 1, NOW)
 
     stats = await gather_stats(db.uow, rules, CHANNEL, NOW)
 

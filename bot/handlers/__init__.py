@@ -1,4 +1,5 @@
-"""The Telegram side of the bot: command, button and membership handlers, registered here.
+"""The Telegram side of the bot: command, button and membership handlers, registered here (the
+commands from their table, bot.handlers.commands).
 
 Commands fire only on new messages: an edited message never runs a command again (PTB's
 CommandHandler would otherwise also take edits), and a forwarded command is someone else's
@@ -20,26 +21,12 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers import admin, stats, subscriptions, topic_menu
+from bot.handlers import topic_menu
 from bot.handlers.access import Handler
-from bot.handlers.commands import ADMIN_COMMANDS, USER_COMMANDS
+from bot.handlers.commands import COMMANDS
 from bot.handlers.membership import on_my_chat_member
 
-CALLBACKS: dict[str, Handler] = {
-    "start": subscriptions.start,
-    "help": subscriptions.help_command,
-    "topics": topic_menu.topics,
-    "topic": subscriptions.topic,
-    "untopic": subscriptions.untopic,
-    "mytopics": subscriptions.mytopics,
-    "heat": subscriptions.heat,
-    "stop": subscriptions.stop,
-    "publish": admin.publish,
-    "preview": admin.preview,
-    "stats": stats.stats,
-    "pause": admin.pause,
-    "resume": admin.resume,
-}
+CALLBACKS: dict[str, Handler] = {c.name: c.handler for c in COMMANDS}
 
 NEW_MESSAGES_ONLY = filters.UpdateType.MESSAGE & ~filters.FORWARDED
 STALE_BUTTON = "This button is no longer valid."
@@ -60,11 +47,10 @@ async def on_stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 
 def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    listed = {c.name for c in (*USER_COMMANDS, *ADMIN_COMMANDS)}
-    if listed != CALLBACKS.keys():
-        raise RuntimeError(f"command table and handlers disagree: {listed ^ CALLBACKS.keys()}")
-    for name, callback in CALLBACKS.items():
-        application.add_handler(CommandHandler(name, callback, filters=NEW_MESSAGES_ONLY))
+    for command in COMMANDS:
+        application.add_handler(
+            CommandHandler(command.name, command.handler, filters=NEW_MESSAGES_ONLY)
+        )
     application.add_handler(
         CallbackQueryHandler(topic_menu.on_topic_button, pattern=topic_menu.BUTTON_PATTERN)
     )

@@ -1,5 +1,6 @@
-"""The checks handlers start with: remember the chat, and decide (bot.permissions) whether the
-sender may change the chat's topics or use an admin command."""
+"""What handlers start with: the command's message and argument text, remembering the chat, and
+deciding (bot.permissions) whether the sender may change the chat's topics or use an admin
+command."""
 
 from __future__ import annotations
 
@@ -37,6 +38,15 @@ def command_message(update: Update) -> Message:
     message = update.effective_message
     assert message is not None
     return message
+
+
+def argument_text(text: str | None) -> str:
+    """What follows the command word ("/topic@bot  ai,\\nnlp" -> "ai,\\nnlp"), line breaks kept:
+    jobs.topic_matching treats them as separators."""
+    if not text:
+        return ""
+    parts = text.split(maxsplit=1)
+    return parts[1].strip() if len(parts) == 2 else ""
 
 
 async def remember(context: ContextTypes.DEFAULT_TYPE, chat: Chat) -> None:

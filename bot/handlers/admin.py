@@ -9,8 +9,7 @@ from datetime import datetime
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.handlers.access import admin_command, command_message, now
-from bot.handlers.commands import argument_text
+from bot.handlers.access import admin_command, argument_text, command_message, now
 from bot.handlers.replies import escape, reply
 from bot.services import services
 from jobs import delivery
@@ -82,8 +81,8 @@ async def preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     svc = services(context.application)
     key = normalise_url(url[0])
-    async with svc.uow() as repo:
-        article = await repo.article_by_url(key) if key else None
+    async with svc.uow() as tx:
+        article = await tx.articles.article_by_url(key) if key else None
     if article is None:
         await reply(message, f"No stored article has the address {escape(url[0])}.")
         return

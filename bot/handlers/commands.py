@@ -1,36 +1,53 @@
-"""The commands the bot answers: one table for the Telegram menu (setMyCommands), /help and the
-README, and how a command's argument text is read."""
+"""The commands the bot answers, in one table: bot.handlers registers a handler for each row,
+the menus (setMyCommands) and /help list the rows their reader may use.
+
+Rule: everyone's menu and /help list the commands for everyone; a bot admin (telegram.admins)
+also gets the admin commands, in the menu of their private chat and in /help sent there. Rows
+are in menu order. Who may run a command is checked by its handler (bot.handlers.access).
+"""
 
 from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from enum import Enum
+
+from telegram import Bot, Update
+from telegram.ext import ContextTypes
+
+from bot.handlers import admin, menus, stats, subscriptions, topic_menu
+from bot.handlers.access import (
+    Handler,
+    argument_text,
+    chat_command,
+    command_message,
+    sender_is_bot_admin,
+)
+from bot.handlers.replies import reply
+
+__all__ = ["ADMIN_COMMANDS", "COMMANDS", "USER_COMMANDS", "Command", "argument_text"]
+
+
+class Audience(Enum):
+    EVERYONE = "everyone"
+    BOT_ADMINS = "bot admins"
 
 
 @dataclass(frozen=True, slots=True)
 class Command:
     name: str
+    audience: Audience
     usage: str  # as /help shows it
     description: str  # the menu's line: 1-256 characters
+    handler: Handler
 
 
-USER_COMMANDS = (
-    Command("start", "/start", "what this bot does and how to follow topics"),
-    Command("help", "/help", "every command, one line each"),
-    Command("topics", "/topics", "browse the topics; tap one to follow or unfollow it"),
-    Command("topic", "/topic <name>", "follow a topic (several: separate with commas)"),
-    Command("untopic", "/untopic <name>", "stop following a topic"),
-    Command("mytopics", "/mytopics", "the topics this chat follows, with links to share"),
-    Command("heat", "/heat [n]", "show this chat's minimum heat, or raise it to n"),
-    Command("stop", "/stop", "stop following every topic"),
-)
-ADMIN_COMMANDS = (
-    Command("publish", "/publish <url> [force]", "post a stored article now"),
-    Command("preview", "/preview <url>", "show me a post exactly as it would go out"),
-    Command("stats", "/stats", "figures: articles, posts, subscribers, deliveries"),
-    Command("pause", "/pause", "pause scheduled publishing"),
-    Command("resume", "/resume", "resume scheduled publishing"),
-)
+def commands_for(*, admin: bool) -> tuple[Command, ...]:
+    return tuple(c for c in COMMANDS if admin or c.audience is Audience.EVERYONE)
+
+
+def menu(*, admin: bool) -> list[tuple[str, str]]:
+    return [(c.name, c.description) for c in commands_for(admin=admin)]
 
 
 def help_text(*, admin: bool) -> str:
@@ -54,10 +71,87 @@ def _line(command: Command) -> str:
     return f"{html.escape(command.usage)} — {html.escape(command.description)}"
 
 
-def argument_text(text: str | None) -> str:
-    """What follows the command word ("/topic@bot  ai,\\nnlp" -> "ai,\\nnlp"), line breaks kept:
-    jobs.topic_matching treats them as separators."""
-    if not text:
-        return ""
-    parts = text.split(maxsplit=1)
-    return parts[1].strip() if len(parts) == 2 else ""
+async def set_command_menus(bot: Bot, admins: tuple[int, ...]) -> None:
+    await menus.set_menus(bot, menu(admin=False), menu(admin=True), admins)
+
+
+@chat_command
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = command_message(update)
+    admin = sender_is_bot_admin(update, context) and message.chat.type == "private"
+    await reply(message, help_text(admin=admin))
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/start as bot.handlers.subscriptions answers it; a plain /start from a bot admin in
+    private also sets their menu, which Telegram refuses at start-up until they have written
+    to the bot once."""
+    await subscriptions.start(update, context)
+    message = update.effective_message
+    if (
+        message is not None
+        and message.chat.type == "private"
+        and not argument_text(message.text)
+        and sender_is_bot_admin(update, context)
+    ):
+        await menus.set_admin_menu(context.bot, message.chat_id, menu(admin=True))
+
+
+_EVERYONE, _ADMINS = Audience.EVERYONE, Audience.BOT_ADMINS
+COMMANDS = (
+    Command("start", _EVERYONE, "/start", "what this bot does and how to follow topics", start),
+    Command("help", _EVERYONE, "/help", "every command, one line each", help_command),
+    Command(
+        "topics",
+        _EVERYONE,
+        "/topics",
+        "browse the topics; tap one to follow or unfollow it",
+        topic_menu.topics,
+    ),
+    Command(
+        "topic",
+        _EVERYONE,
+        "/topic <name>",
+        "follow a topic (several: separate with commas)",
+        subscriptions.topic,
+    ),
+    Command(
+        "untopic", _EVERYONE, "/untopic <name>", "stop following a topic", subscriptions.untopic
+    ),
+    Command(
+        "mytopics",
+        _EVERYONE,
+        "/mytopics",
+        "the topics this chat follows, with links to share",
+        subscriptions.mytopics,
+    ),
+    Command(
+        "heat",
+        _EVERYONE,
+        "/heat [n]",
+        "show this chat's minimum heat, or raise it to n",
+        subscriptions.heat,
+    ),
+    Command("stop", _EVERYONE, "/stop", "stop following every topic", subscriptions.stop),
+    Command(
+        "publish", _ADMINS, "/publish <url> [force]", "post a stored article now", admin.publish
+    ),
+    Command(
+        "preview",
+        _ADMINS,
+        "/preview <url>",
+        "show me a post exactly as it would go out",
+        admin.preview,
+    ),
+    Command(
+        "stats",
+        _ADMINS,
+        "/stats",
+        "figures: articles, posts, subscribers, deliveries",
+        stats.stats,
+    ),
+    Command("pause", _ADMINS, "/pause", "pause scheduled publishing", admin.pause),
+    Command("resume", _ADMINS, "/resume", "resume scheduled publishing", admin.resume),
+)
+USER_COMMANDS = tuple(c for c in COMMANDS if c.audience is Audience.EVERYONE)
+ADMIN_COMMANDS = tuple(c for c in COMMANDS if c.audience is Audience.BOT_ADMINS)

@@ -1,5 +1,6 @@
 """How the bot answers a command: straight away with the Bot API (never through the outbox,
-where it would queue behind a fan-out), as Telegram HTML, without link previews."""
+where it would queue behind a fan-out), as Telegram HTML, without link previews, and without
+the bidi controls a quoted name may carry (bot.formatting.cleaning)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, RetryAfter
 
+from bot.formatting import strip_bidi_controls
 from bot.rate_limit import retry_seconds
 
 log = logging.getLogger(__name__)
@@ -24,6 +26,7 @@ MAX_REPLY_WAIT = 5.0
 async def reply(
     message: Message, text: str, *, markup: InlineKeyboardMarkup | None = None
 ) -> Message | None:
+    text = strip_bidi_controls(text)
     for attempt in (1, 2):
         try:
             return await message.reply_text(
@@ -47,7 +50,10 @@ async def edit(message: Message, text: str, markup: InlineKeyboardMarkup | None)
     """Edit a message of the bot's in place; an edit that changes nothing is not an error."""
     try:
         await message.edit_text(
-            text, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW, reply_markup=markup
+            strip_bidi_controls(text),
+            parse_mode=ParseMode.HTML,
+            link_preview_options=NO_PREVIEW,
+            reply_markup=markup,
         )
     except BadRequest as exc:
         text = exc.message.casefold()

@@ -1,4 +1,4 @@
-"""What a chat follows: /start (with a deep link), /help, /topic, /untopic, /mytopics, /heat and
+"""What a chat follows: /start (with a deep link), /topic, /untopic, /mytopics, /heat and
 /stop. Thin: parse, call jobs.subscriptions, answer."""
 
 from __future__ import annotations
@@ -9,15 +9,7 @@ from collections.abc import Sequence
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.handlers.access import (
-    chat_command,
-    command_message,
-    may_manage,
-    now,
-    sender_is_bot_admin,
-)
-from bot.handlers.commands import argument_text, help_text
-from bot.handlers.menus import set_admin_menu
+from bot.handlers.access import argument_text, chat_command, command_message, may_manage, now
 from bot.handlers.replies import escape, reply
 from bot.services import services
 from jobs import subscriptions
@@ -72,16 +64,6 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         "• /mytopics — what this chat follows\n"
         "• /help — every command",
     )
-    if sender_is_bot_admin(update, context) and message.chat.type == "private":
-        # at start-up Telegram refuses the menu of an admin who never wrote to the bot
-        await set_admin_menu(context.bot, message.chat_id)
-
-
-@chat_command
-async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message = command_message(update)
-    admin = sender_is_bot_admin(update, context) and message.chat.type == "private"
-    await reply(message, help_text(admin=admin))
 
 
 @chat_command

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import ContextTypes
 
+from bot.formatting import strip_bidi_controls
 from bot.handlers.access import chat_command, command_message, may_manage, now, remember
 from bot.handlers.replies import edit, reply
 from bot.services import services
@@ -67,7 +68,8 @@ def topic_page(topics: Sequence[TopicSummary], followed: Collection[int], page: 
 
 
 def _label(topic: TopicSummary, followed: bool) -> str:
-    name = topic.name if len(topic.name) <= LABEL_CHARS else topic.name[: LABEL_CHARS - 1] + "…"
+    name = strip_bidi_controls(topic.name)
+    name = name if len(name) <= LABEL_CHARS else name[: LABEL_CHARS - 1] + "…"
     mark = f"{FOLLOWED_MARK} " if followed else ""
     return f"{mark}{name} · {topic.articles}"
 
@@ -127,4 +129,5 @@ async def on_topic_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 def _short(text: str) -> str:
     # answerCallbackQuery takes at most 200 characters; topic names can be long
+    text = strip_bidi_controls(text)
     return text if len(text) <= 190 else text[:189] + "…"

@@ -1,38 +1,34 @@
-"""The queries of JSON feed sources: health and backoff per source, HTTP validators per page.
+"""JSON feed sources: health and backoff per source, HTTP validators per page.
 
-Reached through the unit of work's session (`FeedStateStore(repo.session)`), so it joins the
-same transaction as the articles a page brings: a page's items and its validators are committed
-together or not at all."""
+On the unit of work's one session like every repository, so a page's items and its validators
+are committed together or not at all."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import select
 
+from storage.mapping import health_record
 from storage.records import FeedHealth, PageValidators
-from storage.repository import in_chunks
-from storage.tables import ArticleRow, FeedPageRow, FeedSourceRow
+from storage.repository import SessionRepository
+from storage.tables import FeedPageRow, FeedSourceRow
 
 _MAX_ERROR_CHARS = 500
 
 
-class FeedStateStore:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class FeedRepository(SessionRepository):
     async def health(self, url: str) -> FeedHealth:
         row = await self.session.get(FeedSourceRow, url)
-        return FeedHealth(url) if row is None else _health(row)
+        return FeedHealth(url) if row is None else health_record(row)
 
     async def healths(self, urls: Sequence[str]) -> list[FeedHealth]:
         """These sources in this order; one never fetched yet is there with zero counts."""
         rows = await self.session.scalars(
             select(FeedSourceRow).where(FeedSourceRow.url.in_(list(urls)))
         )
-        found = {row.url: _health(row) for row in rows}
+        found = {row.url: health_record(row) for row in rows}
         return [found.get(url, FeedHealth(url)) for url in urls]
 
     async def record_success(self, url: str, now: datetime) -> None:
@@ -54,7 +50,7 @@ class FeedStateStore:
         row.last_error_at = now
         row.next_attempt_at = next_attempt_at
         await self.session.flush()
-        return _health(row)
+        return health_record(row)
 
     async def _row(self, url: str) -> FeedSourceRow:
         row = await self.session.get(FeedSourceRow, url)
@@ -79,30 +75,3 @@ class FeedStateStore:
         row.etag = validators.etag
         row.last_modified = validators.last_modified
         row.fetched_at = now
-
-    async def stored_dates(self, urls: Iterable[str]) -> dict[str, datetime]:
-        """The date each of these stored articles (by normalised URL) has: its publication date,
-        else when it was first stored."""
-        batch = list(urls)
-        found: dict[str, datetime] = {}
-        for chunk in in_chunks(batch):
-            rows = await self.session.execute(
-                select(
-                    ArticleRow.url,
-                    func.coalesce(ArticleRow.published_at, ArticleRow.first_seen_at),
-                ).where(ArticleRow.url.in_(chunk))
-            )
-            found.update({url: at for url, at in rows})
-        return found
-
-
-def _health(row: FeedSourceRow) -> FeedHealth:
-    return FeedHealth(
-        url=row.url,
-        consecutive_failures=row.consecutive_failures,
-        total_errors=row.total_errors,
-        last_error=row.last_error,
-        last_error_at=row.last_error_at,
-        last_success_at=row.last_success_at,
-        next_attempt_at=row.next_attempt_at,
-    )

@@ -1,0 +1,176 @@
+"""How a post looks: an article assembled into a caption or message text and its button.
+
+Rule: a post is the title (bold, linked to the article), the excerpt, and a footer (source and
+heat, then the topics as hashtags), separated by blank lines. The photo form (caption, 1024) is
+used when the article has an http(s) image, else the text form (4096). Each part is cleaned
+(bot.formatting.cleaning) and capped (bot.formatting.shortening) as plain text and escaped for
+HTML last. When the parts do not fit, the excerpt gives way first (down to nothing below 40
+units), then the footer, then the title is cut; an excerpt that repeats the title is dropped.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from bot.formatting.cleaning import clean_excerpt, clean_text, hashtag
+from bot.formatting.limits import CAPTION_LIMIT, TEXT_LIMIT, utf16_len
+from bot.formatting.shortening import ELLIPSIS, shorten
+from storage.records import Article
+
+# One cap for both forms so a post looks the same whether it went out as a photo or fell back
+# to text. 600 units is four to six lines on a phone: enough for the lede, short enough that the
+# title and the Read button stay on screen, and it leaves the photo form (1024) room for a long
+# title and the footer without squeezing the excerpt further in normal cases.
+EXCERPT_CAP = 600
+# Corpus titles stay under 150 characters; the caps below only bite on broken data, and they
+# keep title + footer well inside a caption, so the excerpt is the part that gives way.
+TITLE_CAP = 300
+SOURCE_CAP = 64
+TAGS_CAP = 200
+# Below this an excerpt would be a stub of a few words, which reads worse than none.
+_MIN_EXCERPT = 40
+# Enough raw text to fill EXCERPT_CAP many times over even when it is mostly entities and
+# whitespace; scanning a megabyte excerpt in full would only be thrown away.
+_RAW_SCAN = 16 * EXCERPT_CAP
+
+_HEAT_MARK = "🔥"
+_META_SEPARATOR = " · "
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    html: str  # Telegram HTML: the photo caption, or the message text
+    photo_url: str | None  # set: send as photo with caption; None: text with a large link preview
+    link: str  # the article address: the "Read" button and the preview URL
+    button_text: str = "Read"
+
+
+def render_post(article: Article) -> Post:
+    """The photo form when the article has a usable image, else the text form."""
+    photo_url = _usable_image(article.image_url)
+    if photo_url is None:
+        return render_text_post(article)
+    return _render(article, photo_url, CAPTION_LIMIT)
+
+
+def render_text_post(article: Article) -> Post:
+    """The text form, also the fallback when Telegram refuses to fetch the photo."""
+    return _render(article, None, TEXT_LIMIT)
+
+
+def _usable_image(url: str | None) -> str | None:
+    if not url:
+        return None
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unbalanced "[" where an IPv6 host would be
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    return url
+
+
+def _excerpt_text(article: Article, title: str) -> str:
+    raw = article.excerpt or ""
+    sliced = len(raw) > _RAW_SCAN
+    if sliced:
+        raw = raw[:_RAW_SCAN]
+        # the slice may end inside a word or an entity; neither must reach the reader
+        raw = re.sub(r"&#?[0-9A-Za-z]{0,32}$", "", raw)
+        space = raw.rfind(" ")
+        raw = raw[:space] if space > _RAW_SCAN // 2 else raw
+    text = clean_excerpt(raw)
+    if _same_words(text, title):
+        return ""
+    if sliced and text and not text.endswith(ELLIPSIS):
+        text += ELLIPSIS
+    return shorten(text, EXCERPT_CAP)
+
+
+def _same_words(excerpt: str, title: str) -> bool:
+    # Some feeds repeat the title as the excerpt; showing it twice only adds noise.
+    def normalise(text: str) -> str:
+        return text.casefold().rstrip(" .!?…")
+
+    return bool(excerpt) and normalise(excerpt) == normalise(title)
+
+
+def _title_text(article: Article) -> str:
+    title = clean_text(article.title or "")
+    if not title:
+        # never an empty post, never an empty link text
+        fallback = article.source_name or article.source_domain or _host(article.link)
+        title = clean_text(fallback or "") or "Article"
+    return shorten(title, TITLE_CAP)
+
+
+def _host(url: str) -> str | None:
+    try:
+        return urlsplit(url.strip()).hostname
+    except ValueError:
+        return None
+
+
+def _meta_line(article: Article) -> str:
+    source = shorten(clean_text(article.source_name or article.source_domain or ""), SOURCE_CAP)
+    # -1 marks an unpublished item in the source: not a temperature worth showing
+    heat = f"{_HEAT_MARK} {article.heat}" if article.heat is not None and article.heat >= 0 else ""
+    return _META_SEPARATOR.join(part for part in (source, heat) if part)
+
+
+def _tags_line(topics: tuple[str, ...]) -> str:
+    tags: list[str] = []
+    seen: set[str] = set()
+    length = 0
+    for topic in topics:
+        tag = hashtag(topic)
+        if tag is None or tag.casefold() in seen:  # Telegram hashtags ignore case
+            continue
+        added = utf16_len(tag) + (1 if tags else 0)
+        if length + added > TAGS_CAP:
+            break
+        seen.add(tag.casefold())
+        tags.append(tag)
+        length += added
+    return " ".join(tags)
+
+
+def _render(article: Article, photo_url: str | None, limit: int) -> Post:
+    link = article.link.strip()
+    title = _title_text(article)
+    footer = "\n".join(line for line in (_meta_line(article), _tags_line(article.topics)) if line)
+
+    # Only broken data gets here (the caps keep title + footer far below either limit), but the
+    # post must still go out, so give up the footer before the title.
+    if utf16_len(title) + (2 + utf16_len(footer) if footer else 0) > limit:
+        footer = ""
+        title = shorten(title, limit)
+
+    fixed = utf16_len(title) + (2 + utf16_len(footer) if footer else 0)
+    excerpt = _excerpt_text(article, title)
+    room = limit - fixed - 2
+    if excerpt and utf16_len(excerpt) > room:
+        excerpt = shorten(excerpt, room) if room >= _MIN_EXCERPT else ""
+
+    # a link to nothing would make Telegram use the title itself as the address
+    title_html = (
+        f'<b><a href="{_escape_attribute(link)}">{_escape(title)}</a></b>'
+        if link
+        else f"<b>{_escape(title)}</b>"
+    )
+    blocks = [title_html, _escape(excerpt), _escape(footer)]
+    text = "\n\n".join(block for block in blocks if block)
+    return Post(html=text, photo_url=photo_url, link=link)
+
+
+def _escape(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def _escape_attribute(text: str) -> str:
+    # only the entities Telegram knows: html.escape(quote=True) would emit &#x27; as well
+    return _escape(text).replace('"', "&quot;")

@@ -1,0 +1,61 @@
+"""Chats the bot knows: kind, title, whether it can still reach them, their own heat threshold."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import update
+
+from storage.mapping import chat_record
+from storage.records import Chat, ChatKind
+from storage.repository import SessionRepository
+from storage.tables import ChatRow
+
+
+class ChatRepository(SessionRepository):
+    async def ensure_chat(
+        self,
+        chat_id: int,
+        kind: ChatKind,
+        title: str | None,
+        now: datetime,
+        *,
+        activate: bool = True,
+        min_heat: int | None = None,
+    ) -> None:
+        """Create or refresh a chat. `activate`: the chat showed it can be reached again (a
+        message from it, /start, a successful getChat)."""
+        stmt = self._insert(ChatRow).values(
+            id=chat_id,
+            kind=kind.value,
+            title=title,
+            active=True,
+            min_heat=min_heat,
+            created_at=now,
+            updated_at=now,
+        )
+        refresh: dict[str, Any] = {"kind": stmt.excluded.kind, "title": stmt.excluded.title}
+        if activate:
+            refresh.update(active=True, inactive_reason=None, updated_at=now)
+        await self.session.execute(
+            stmt.on_conflict_do_update(index_elements=[ChatRow.id], set_=refresh)
+        )
+
+    async def chat(self, chat_id: int) -> Chat | None:
+        row = await self.session.get(ChatRow, chat_id)
+        return None if row is None else chat_record(row)
+
+    async def mark_inactive(self, chat_id: int, reason: str, now: datetime) -> None:
+        """The chat's row only: what was queued for it is the outbox's (Transaction.deactivate_chat
+        does both)."""
+        await self.session.execute(
+            update(ChatRow)
+            .where(ChatRow.id == chat_id)
+            .values(active=False, inactive_reason=reason, updated_at=now)
+        )
+
+    async def set_min_heat(self, chat_id: int, min_heat: int | None, now: datetime) -> None:
+        await self.session.execute(
+            update(ChatRow).where(ChatRow.id == chat_id).values(min_heat=min_heat, updated_at=now)
+        )

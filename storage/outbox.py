@@ -1,0 +1,291 @@
+"""The outbox: one row per (article, chat) owed, from enqueued through claimed to sent, failed
+or cancelled. The delivery worker claims due rows and records each send's outcome here."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Integer, String, bindparam, func, select, true, update
+from sqlalchemy import literal as sqlalchemy_literal
+from sqlalchemy.dialects import postgresql
+
+from storage.mapping import delivery_record
+from storage.records import Delivery, DeliveryStatus
+from storage.repository import ARRAY_CHUNK, SessionRepository, table_of
+from storage.tables import ArticleTopicRow, DeliveryRow, SubscriptionRow, UtcDateTime
+
+_DELIVERIES = table_of(DeliveryRow)
+
+
+class OutboxRepository(SessionRepository):
+    async def enqueue(self, article_id: int, chat_ids: Iterable[int], now: datetime) -> int:
+        """Add pending deliveries; an (article, chat) pair already in the outbox is left alone,
+        which is what makes a repeated selection harmless."""
+        # In chunks: a fan-out to 100k chats never holds more than a chunk of rows in memory.
+        added = 0
+        chunk: list[int] = []
+        for chat_id in chat_ids:
+            chunk.append(chat_id)
+            if len(chunk) == ARRAY_CHUNK:
+                added += await self._insert_deliveries(article_id, chunk, now)
+                chunk = []
+        if chunk:
+            added += await self._insert_deliveries(article_id, chunk, now)
+        return added
+
+    async def _insert_deliveries(self, article_id: int, chat_ids: list[int], now: datetime) -> int:
+        """One INSERT … SELECT over the chunk's chat ids passed as one parameter (an array on
+        PostgreSQL, a JSON list on SQLite) rather than six parameters per row: psycopg re-parses
+        a long statement text on every execution, which was most of a large fan-out's time.
+
+        Counted with RETURNING: rowcount is -1 for multi-row inserts on some drivers, and rows
+        left alone by ON CONFLICT DO NOTHING return nothing."""
+        if self._postgres:
+            chats = (
+                func.unnest(bindparam("chat_ids", chat_ids, type_=postgresql.ARRAY(BigInteger)))
+                .table_valued("chat_id")
+                .render_derived()
+            )
+            chat_id = chats.c.chat_id
+        else:
+            chats = func.json_each(bindparam("chat_ids", json.dumps(chat_ids))).table_valued(
+                "value"
+            )
+            chat_id = chats.c.value
+        rows = select(
+            sqlalchemy_literal(article_id, Integer),
+            chat_id,
+            sqlalchemy_literal(DeliveryStatus.PENDING.value, String),
+            sqlalchemy_literal(0, Integer),
+            sqlalchemy_literal(now, UtcDateTime()),
+            sqlalchemy_literal(now, UtcDateTime()),
+        ).where(true())  # SQLite: without a WHERE, "ON CONFLICT" would parse as a join's ON
+        stmt = (
+            self._insert(_DELIVERIES)
+            .from_select(
+                ["article_id", "chat_id", "status", "attempts", "next_attempt_at", "created_at"],
+                rows,
+            )
+            .on_conflict_do_nothing()
+            .returning(_DELIVERIES.c.id)
+        )
+        return len((await self.session.execute(stmt)).all())
+
+    async def claim_due(
+        self, now: datetime, limit: int, skip_chats: Iterable[int] = ()
+    ) -> list[Delivery]:
+        """Move up to `limit` due pending deliveries to `sending` and return them, oldest first.
+
+        One worker per database, so select-then-update is enough, provided the update re-checks
+        the status: a chat deactivated between the two statements has its rows cancelled, and
+        they must stay so. A row left in `sending` by a crash is released at the next start."""
+        skip = list(skip_chats)
+        stmt = (
+            select(DeliveryRow.id)
+            .where(
+                DeliveryRow.status == DeliveryStatus.PENDING,
+                DeliveryRow.next_attempt_at <= now,
+            )
+            .order_by(DeliveryRow.next_attempt_at, DeliveryRow.id)
+            .limit(limit)
+        )
+        if skip:
+            stmt = stmt.where(DeliveryRow.chat_id.not_in(skip))
+        ids = list((await self.session.scalars(stmt)).all())
+        if not ids:
+            return []
+        claimed = await self.session.execute(
+            update(DeliveryRow)
+            .where(DeliveryRow.id.in_(ids), DeliveryRow.status == DeliveryStatus.PENDING)
+            .values(status=DeliveryStatus.SENDING, attempts=DeliveryRow.attempts + 1)
+            .returning(DeliveryRow.id)
+        )
+        ids = [id_ for (id_,) in claimed]
+        if not ids:
+            return []
+        rows = await self.session.scalars(
+            select(DeliveryRow)
+            .where(DeliveryRow.id.in_(ids))
+            .order_by(DeliveryRow.next_attempt_at, DeliveryRow.id)
+        )
+        return [delivery_record(r) for r in rows]
+
+    async def next_due_at(self, skip_chats: Iterable[int] = ()) -> datetime | None:
+        stmt = select(func.min(DeliveryRow.next_attempt_at)).where(
+            DeliveryRow.status == DeliveryStatus.PENDING
+        )
+        skip = list(skip_chats)
+        if skip:
+            stmt = stmt.where(DeliveryRow.chat_id.not_in(skip))
+        return await self.session.scalar(stmt)
+
+    async def release_in_flight(self) -> int:
+        """At start: deliveries a dead process had claimed go back to pending. Each may have
+        reached Telegram already; this is the bounded duplicate README speaks of."""
+        result = await self.session.execute(
+            update(DeliveryRow)
+            .where(DeliveryRow.status == DeliveryStatus.SENDING)
+            .values(status=DeliveryStatus.PENDING)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def mark_sent(self, delivery_id: int, message_id: int | None, now: datetime) -> None:
+        await self.session.execute(
+            update(DeliveryRow)
+            .where(DeliveryRow.id == delivery_id, DeliveryRow.status == DeliveryStatus.SENDING)
+            .values(status=DeliveryStatus.SENT, message_id=message_id, sent_at=now, last_error=None)
+        )
+
+    async def mark_sent_many(self, sent: Sequence[tuple[int, int | None, datetime]]) -> None:
+        """Record many successful sends (delivery id, message id, when) in one statement."""
+        stmt = (
+            update(_DELIVERIES)
+            .where(
+                _DELIVERIES.c.id == bindparam("b_id"),
+                _DELIVERIES.c.status == DeliveryStatus.SENDING.value,
+            )
+            .values(
+                status=DeliveryStatus.SENT.value,
+                message_id=bindparam("b_message_id"),
+                sent_at=bindparam("b_sent_at"),
+                last_error=None,
+            )
+        )
+        await self.session.execute(
+            stmt,
+            [{"b_id": i, "b_message_id": m, "b_sent_at": at} for i, m, at in sent],
+        )
+
+    async def mark_retry(self, delivery_id: int, at: datetime, error: str) -> None:
+        await self.session.execute(
+            update(DeliveryRow)
+            .where(DeliveryRow.id == delivery_id, DeliveryRow.status == DeliveryStatus.SENDING)
+            .values(status=DeliveryStatus.PENDING, next_attempt_at=at, last_error=error)
+        )
+
+    async def postpone(self, delivery_id: int, at: datetime, error: str) -> None:
+        """Back to pending until `at` without counting the attempt (a 429 is not a failure)."""
+        await self.session.execute(
+            update(DeliveryRow)
+            .where(DeliveryRow.id == delivery_id, DeliveryRow.status == DeliveryStatus.SENDING)
+            .values(
+                status=DeliveryStatus.PENDING,
+                next_attempt_at=at,
+                last_error=error,
+                attempts=DeliveryRow.attempts - 1,
+            )
+        )
+
+    async def defer_chat(self, chat_id: int, at: datetime) -> None:
+        """Nothing more to this chat before `at` (its retry_after)."""
+        await self.session.execute(
+            update(DeliveryRow)
+            .where(
+                DeliveryRow.chat_id == chat_id,
+                DeliveryRow.status == DeliveryStatus.PENDING,
+                DeliveryRow.next_attempt_at < at,
+            )
+            .values(next_attempt_at=at)
+        )
+
+    async def mark_released(self, delivery_ids: Sequence[int]) -> None:
+        """Give claimed-but-unsent deliveries back without counting the attempt."""
+        if delivery_ids:
+            await self.session.execute(
+                update(DeliveryRow)
+                .where(
+                    DeliveryRow.id.in_(list(delivery_ids)),
+                    DeliveryRow.status == DeliveryStatus.SENDING,
+                )
+                .values(status=DeliveryStatus.PENDING, attempts=DeliveryRow.attempts - 1)
+            )
+
+    async def mark_failed(self, delivery_id: int, error: str) -> None:
+        await self.session.execute(
+            update(DeliveryRow)
+            .where(DeliveryRow.id == delivery_id, DeliveryRow.status == DeliveryStatus.SENDING)
+            .values(status=DeliveryStatus.FAILED, last_error=error)
+        )
+
+    async def deliveries_for(self, chat_id: int) -> list[Delivery]:
+        rows = await self.session.scalars(
+            select(DeliveryRow).where(DeliveryRow.chat_id == chat_id).order_by(DeliveryRow.id)
+        )
+        return [delivery_record(r) for r in rows]
+
+    async def delivery(self, article_id: int, chat_id: int) -> Delivery | None:
+        row = await self.session.scalar(
+            select(DeliveryRow).where(
+                DeliveryRow.article_id == article_id, DeliveryRow.chat_id == chat_id
+            )
+        )
+        return None if row is None else delivery_record(row)
+
+    async def requeue(self, delivery_id: int, now: datetime) -> None:
+        """Send a finished delivery again (a forced /publish): the (article, chat) row stays
+        unique, it just starts over."""
+        await self.session.execute(
+            update(DeliveryRow)
+            .where(
+                DeliveryRow.id == delivery_id,
+                DeliveryRow.status.not_in([DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
+            )
+            .values(
+                status=DeliveryStatus.PENDING,
+                attempts=0,
+                next_attempt_at=now,
+                last_error=None,
+                message_id=None,
+                sent_at=None,
+            )
+        )
+
+    async def cancel_unfollowed(self, chat_id: int, reason: str) -> int:
+        """Cancel the chat's pending deliveries of articles it no longer follows any topic of, so
+        that unsubscribing also stops what was already queued."""
+        still_followed = (
+            select(ArticleTopicRow.article_id)
+            .join(SubscriptionRow, SubscriptionRow.topic_id == ArticleTopicRow.topic_id)
+            .where(
+                SubscriptionRow.chat_id == chat_id,
+                ArticleTopicRow.article_id == DeliveryRow.article_id,
+            )
+        )
+        result = await self.session.execute(
+            update(DeliveryRow)
+            .where(
+                DeliveryRow.chat_id == chat_id,
+                DeliveryRow.status == DeliveryStatus.PENDING,
+                ~still_followed.exists(),
+            )
+            .values(status=DeliveryStatus.CANCELLED, last_error=reason)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def cancel_for_chat(self, chat_id: int, reason: str) -> int:
+        """Cancel what was waiting for the chat (Transaction.deactivate_chat); returns how many."""
+        result = await self.session.execute(
+            update(DeliveryRow)
+            .where(
+                DeliveryRow.chat_id == chat_id,
+                DeliveryRow.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
+            )
+            .values(status=DeliveryStatus.CANCELLED, last_error=reason)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def move_to_chat(self, old_id: int, new_id: int, now: datetime) -> None:
+        """The old chat's unsent deliveries go to the new chat, unless it already has that
+        article (Transaction.migrate_chat)."""
+        already = select(DeliveryRow.article_id).where(DeliveryRow.chat_id == new_id)
+        await self.session.execute(
+            update(DeliveryRow)
+            .where(
+                DeliveryRow.chat_id == old_id,
+                DeliveryRow.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
+                DeliveryRow.article_id.not_in(already),
+            )
+            .values(chat_id=new_id, status=DeliveryStatus.PENDING, next_attempt_at=now)
+        )

@@ -1,0 +1,14 @@
+"""The one home of the keys in the key-value state table: what each key holds, and who writes it."""
+
+from __future__ import annotations
+
+LAST_RUN_KEY = "last_run_at"  # ISO time of the last scheduled run (jobs.publishing)
+LAST_INGEST_KEY = "last_ingest"  # JSON counts of the last run's ingest, for /stats
+# "1": scheduled runs ingest but select nothing (/pause), so /publish and /preview still find
+# the articles that arrive meanwhile.
+PAUSED_KEY = "paused"
+
+
+def channel_state_key(channel: str | int) -> str:
+    """The numeric id the configured channel (an @name or an id) resolved to at start."""
+    return f"channel_id:{channel}"

@@ -1,0 +1,89 @@
+"""The unit of work: `async with uow() as tx:` hands out one repository per aggregate, all on
+one session, and commits once when the block succeeds (rolls back otherwise). Repositories
+never commit. Modelled on cosmicpython's unit_of_work.py (chapters 6-7)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from datetime import datetime
+from types import TracebackType
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.articles import ArticleRepository
+from storage.chats import ChatRepository
+from storage.feeds import FeedRepository
+from storage.outbox import OutboxRepository
+from storage.records import ChatKind
+from storage.sources import SourceFileRepository
+from storage.state import StateRepository
+from storage.stats import StatsQueries
+from storage.subscriptions import SubscriptionRepository
+from storage.topics import TopicRepository
+
+
+class Transaction:
+    """What one unit of work reaches: a repository per aggregate, and the operations that span
+    several of them (a chat's lifecycle), so that none hides inside one aggregate's repository."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.sources = SourceFileRepository(session)
+        self.topics = TopicRepository(session)
+        self.articles = ArticleRepository(session, self.topics)
+        self.chats = ChatRepository(session)
+        self.subscriptions = SubscriptionRepository(session)
+        self.outbox = OutboxRepository(session)
+        self.feeds = FeedRepository(session)
+        self.state = StateRepository(session)
+        self.stats = StatsQueries(session)
+
+    async def deactivate_chat(self, chat_id: int, reason: str, now: datetime) -> int:
+        """Mark the chat inactive and cancel what was waiting for it; returns cancelled count."""
+        await self.chats.mark_inactive(chat_id, reason, now)
+        return await self.outbox.cancel_for_chat(chat_id, reason)
+
+    async def migrate_chat(self, old_id: int, new_id: int, now: datetime) -> None:
+        """A group became a supergroup: its subscriptions and unsent deliveries follow it."""
+        old = await self.chats.chat(old_id)
+        await self.chats.ensure_chat(
+            new_id,
+            ChatKind.SUPERGROUP,
+            old.title if old else None,
+            now,
+            min_heat=old.min_heat if old else None,
+        )
+        await self.subscriptions.move_to_chat(old_id, new_id)
+        await self.outbox.move_to_chat(old_id, new_id, now)
+        await self.deactivate_chat(old_id, f"migrated to {new_id}", now)
+
+
+class UnitOfWork:
+    """`async with uow() as tx:` commits when the block succeeds and rolls back otherwise."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+        self._session: AsyncSession | None = None
+
+    async def __aenter__(self) -> Transaction:
+        self._session = self._sessions()
+        return Transaction(self._session)
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._session is not None
+        try:
+            if exc_type is None:
+                await self._session.commit()
+            else:
+                await self._session.rollback()
+        finally:
+            await self._session.close()
+            self._session = None
+
+
+UowFactory = Callable[[], AbstractAsyncContextManager[Transaction]]
