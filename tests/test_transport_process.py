@@ -49,6 +49,7 @@ def test_a_token_revoked_mid_fan_out_stops_the_process_and_fails_no_delivery(
     try:
         fake.wait_for(lambda f: len(f.sent()) >= 20, timeout=30, what="the fan-out under way")
         fake.revoke_token()
+        bot.wait_for_log(TOKEN_LINE, timeout=30)  # read by the log reader, before finish()
         code = bot.finish(timeout=30)
     finally:
         if bot.proc.poll() is None:

@@ -95,8 +95,7 @@ async def test_a_repeated_update_id_runs_once(bot: LiveBot, tmp_path: Path) -> N
     await bot.fake.wait_for_async(lambda f: f.sent(CHANNEL_ID), what="the channel post")
     await bot.settle()
     assert len(bot.replies(ADMIN)) == 1
-    async with bot.svc.uow() as repo:
-        assert len(await repo.deliveries_for(CHANNEL_ID)) == 1
+    assert len(await bot.deliveries(CHANNEL_ID)) == 1
 
 
 async def test_a_button_no_handler_knows_is_answered(bot: LiveBot) -> None:
