@@ -54,6 +54,7 @@ def build_application(config: Config) -> Application[Any, Any, Any, Any, Any, An
             free_cap=FREE_CAP if config.delivery.paid_broadcast else None,
         )
     )
+    lanes = ChatLanes()
     bot = FeedBot(
         token,
         base_url=config.telegram.api_base_url,
@@ -64,12 +65,12 @@ def build_application(config: Config) -> Application[Any, Any, Any, Any, Any, An
         # engine keeps in flight only what the round trip needs (jobs.pacing).
         request=HTTPXRequest(connection_pool_size=MAX_IN_FLIGHT + 8),
         get_updates_request=HTTPXRequest(),
-        rate_limiter=PacedRateLimiter(gate),
+        rate_limiter=PacedRateLimiter(gate, backlog=lanes.backlog),
     )
     application = (
         ApplicationBuilder()
         .bot(bot)
-        .concurrent_updates(ChatLanes())
+        .concurrent_updates(lanes)
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)

@@ -60,6 +60,9 @@ JSONResult = bool | dict[str, Any] | list[dict[str, Any]]
 # tolerates short bursts to one chat, and a user who sends three commands in a row gets three
 # answers at once, while a flooding chat's answers are paced in its own lane (bot.update_lanes).
 REPLY_BURST = 3
+# Telegram clocks a reply when it arrives, we when it leaves: a slower refill keeps the jitter
+# of the round trip from turning the last reply of a burst into a 429.
+REPLY_MARGIN = 1.1
 REMEMBERED_CHATS = 10_000  # budgets kept at most; a full budget carries no information
 
 
@@ -90,23 +93,25 @@ class ReplyBudget:
 
 
 class ReplyTurns:
-    """Replies waiting for room under the overall cap take turns, the chat answered longest
-    ago first: a user who asks once is answered before the hundredth reply to a flooding chat.
-    Only the reply whose turn it is waits at the gate; the others wait here, each on its own
-    future, so room appearing wakes one task."""
+    """Replies waiting for room under the overall cap take turns: first the chats with the
+    fewest updates still waiting behind this one (a user who asks now and then has none, a
+    flooding chat has its flood), among those the chat answered longest ago. So a quiet user is
+    answered before the hundredth reply of a flood, however many chats flood. Only the reply
+    whose turn it is waits at the gate; the others wait here, each on its own future, so room
+    appearing wakes one task."""
 
     def __init__(self) -> None:
-        self._queue: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._queue: list[tuple[int, float, int, asyncio.Future[None]]] = []
         self._busy = False
         self._order = itertools.count()
         self._last_turn: dict[int, float] = {}
 
     @contextlib.asynccontextmanager
-    async def turn(self, chat_id: int, now: float) -> AsyncIterator[None]:
+    async def turn(self, chat_id: int, now: float, backlog: int = 0) -> AsyncIterator[None]:
         if self._busy:
             waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            rank = self._last_turn.get(chat_id, 0.0)
-            heapq.heappush(self._queue, (rank, next(self._order), waiter))
+            last = self._last_turn.get(chat_id, 0.0)
+            heapq.heappush(self._queue, (backlog, last, next(self._order), waiter))
             try:
                 await waiter
             except asyncio.CancelledError:
@@ -124,7 +129,7 @@ class ReplyTurns:
 
     def _hand_on(self) -> None:
         while self._queue:
-            _, _, waiter = heapq.heappop(self._queue)
+            waiter = heapq.heappop(self._queue)[-1]
             if not waiter.done():
                 waiter.set_result(None)
                 return
@@ -132,8 +137,15 @@ class ReplyTurns:
 
 
 class PacedRateLimiter(BaseRateLimiter[None]):
-    def __init__(self, gate: SendGate, *, monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        gate: SendGate,
+        *,
+        backlog: Callable[[int], int] = lambda chat_id: 0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._gate = gate
+        self._backlog = backlog  # updates waiting in a chat's lane (bot.update_lanes)
         self._monotonic = monotonic
         self._budget = ReplyBudget()
         self._turns = ReplyTurns()
@@ -159,7 +171,7 @@ class PacedRateLimiter(BaseRateLimiter[None]):
         chat_id = chat if isinstance(chat, int) else 0  # an @username: no per-chat state
         free = data.get("allow_paid_broadcast") is not True
         pacer = self._gate.pacer
-        interval = pacer.interval(chat_id)
+        interval = pacer.interval(chat_id) * REPLY_MARGIN
         # The chat's own limits (a 429's wait, its reply budget): the handler waits here, in
         # its chat's lane (bot.update_lanes), and no other chat waits with it.
         while True:
@@ -168,7 +180,7 @@ class PacedRateLimiter(BaseRateLimiter[None]):
             if ready <= now:
                 break
             await asyncio.sleep(ready - now)
-        async with self._turns.turn(chat_id, now):
+        async with self._turns.turn(chat_id, now, self._backlog(chat_id)):
             await self._gate.wait_for_room(free=free, priority=True)
             ticket = self._gate.sending(chat_id, free=free)
         self._budget.spend(chat_id, self._monotonic(), interval)

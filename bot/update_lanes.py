@@ -150,6 +150,11 @@ class ChatLanes(BaseUpdateProcessor):
             if lane.dropped:
                 log.warning("%s: %d updates dropped in its flood", _describe(key), lane.dropped)
 
+    def backlog(self, chat_id: int) -> int:
+        """Updates of the chat waiting behind the one being handled."""
+        lane = self._lanes.get(("chat", chat_id))
+        return max(len(lane.waiting) - 1, 0) if lane is not None else 0
+
     async def wait_idle(self) -> None:
         """Until every update filed so far has been handled (tests and benchmarks)."""
         while self._tasks:

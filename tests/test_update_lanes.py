@@ -158,21 +158,28 @@ async def test_a_quiet_chat_goes_before_a_flooding_one() -> None:
     turns, order = ReplyTurns(), []
     hold = asyncio.Event()
 
-    async def reply(chat: int, now: float, wait: asyncio.Event | None = None) -> None:
-        async with turns.turn(chat, now):
+    async def reply(
+        chat: int, now: float, backlog: int = 0, wait: asyncio.Event | None = None
+    ) -> None:
+        async with turns.turn(chat, now, backlog):
             if wait is not None:
                 await wait.wait()
             order.append(chat)
 
-    async with turns.turn(1, 1.0):
-        pass  # chat 1 was answered at 1.0
-    holder = asyncio.create_task(reply(9, 2.0, hold))
+    for chat, at in ((1, 1.0), (6, 2.5)):
+        async with turns.turn(chat, at):
+            pass  # answered then
+    holder = asyncio.create_task(reply(9, 2.0, wait=hold))
     await asyncio.sleep(0)
-    waiting = [asyncio.create_task(reply(chat, 3.0)) for chat in (1, 1, 5)]
+    waiting = [
+        asyncio.create_task(reply(chat, 3.0, backlog))
+        for chat, backlog in ((1, 5), (1, 4), (5, 1), (6, 0), (7, 0))
+    ]
     await asyncio.sleep(0)
     hold.set()
     await asyncio.gather(holder, *waiting)
-    assert order == [9, 5, 1, 1]  # chat 5 never answered: first
+    # nothing waiting behind them first (7 never answered, 6 at 2.5), then the shorter floods
+    assert order == [9, 7, 6, 5, 1, 1]
 
 
 async def test_a_cancelled_waiter_passes_its_turn_on(caplog: pytest.LogCaptureFixture) -> None:
