@@ -65,7 +65,7 @@ def build_application(config: Config) -> Application[Any, Any, Any, Any, Any, An
         # engine keeps in flight only what the round trip needs (jobs.pacing).
         request=HTTPXRequest(connection_pool_size=MAX_IN_FLIGHT + 8),
         get_updates_request=HTTPXRequest(),
-        rate_limiter=PacedRateLimiter(gate, backlog=lanes.backlog),
+        rate_limiter=PacedRateLimiter(gate, load=lanes.load),
     )
     application = (
         ApplicationBuilder()

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import heapq
-import itertools
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from contextvars import ContextVar
@@ -21,6 +19,7 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from bot.turns import Turns
 from jobs.send_gate import SendGate
 
 # Methods that post a message and so count against Telegram's message limits (edits, answers to
@@ -93,47 +92,25 @@ class ReplyBudget:
 
 
 class ReplyTurns:
-    """Replies waiting for room under the overall cap take turns: first the chats with the
-    fewest updates still waiting behind this one (a user who asks now and then has none, a
-    flooding chat has its flood), among those the chat answered longest ago. So a quiet user is
-    answered before the hundredth reply of a flood, however many chats flood. Only the reply
-    whose turn it is waits at the gate; the others wait here, each on its own future, so room
-    appearing wakes one task."""
+    """Replies waiting for room under the overall cap take turns: first the chats that sent the
+    fewest updates lately (`load`: a user who asks now and then, one; a flooding chat, its
+    flood), among those the chat answered longest ago. So a quiet user is answered before the
+    hundredth reply of a flood, however many chats flood. Only the reply whose turn it is waits
+    at the gate."""
 
     def __init__(self) -> None:
-        self._queue: list[tuple[int, float, int, asyncio.Future[None]]] = []
-        self._busy = False
-        self._order = itertools.count()
+        self._turns = Turns(1)
         self._last_turn: dict[int, float] = {}
 
     @contextlib.asynccontextmanager
-    async def turn(self, chat_id: int, now: float, backlog: int = 0) -> AsyncIterator[None]:
-        if self._busy:
-            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            last = self._last_turn.get(chat_id, 0.0)
-            heapq.heappush(self._queue, (backlog, last, next(self._order), waiter))
+    async def turn(self, chat_id: int, now: float, load: int = 0) -> AsyncIterator[None]:
+        async with self._turns.take((load, self._last_turn.get(chat_id, 0.0))):
             try:
-                await waiter
-            except asyncio.CancelledError:
-                if waiter.done() and not waiter.cancelled():
-                    self._hand_on()  # the turn was given to us: pass it on
-                raise
-        self._busy = True
-        try:
-            yield
-        finally:
-            self._last_turn[chat_id] = now
-            if len(self._last_turn) > REMEMBERED_CHATS:
-                self._last_turn.clear()  # ranks only order current waiters
-            self._hand_on()
-
-    def _hand_on(self) -> None:
-        while self._queue:
-            waiter = heapq.heappop(self._queue)[-1]
-            if not waiter.done():
-                waiter.set_result(None)
-                return
-        self._busy = False
+                yield
+            finally:
+                self._last_turn[chat_id] = now
+                if len(self._last_turn) > REMEMBERED_CHATS:
+                    self._last_turn.clear()  # ranks only order the current waiters
 
 
 class PacedRateLimiter(BaseRateLimiter[None]):
@@ -141,11 +118,11 @@ class PacedRateLimiter(BaseRateLimiter[None]):
         self,
         gate: SendGate,
         *,
-        backlog: Callable[[int], int] = lambda chat_id: 0,
+        load: Callable[[int], int] = lambda chat_id: 0,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._gate = gate
-        self._backlog = backlog  # updates waiting in a chat's lane (bot.update_lanes)
+        self._load = load  # updates a chat sent lately (bot.update_lanes)
         self._monotonic = monotonic
         self._budget = ReplyBudget()
         self._turns = ReplyTurns()
@@ -180,7 +157,7 @@ class PacedRateLimiter(BaseRateLimiter[None]):
             if ready <= now:
                 break
             await asyncio.sleep(ready - now)
-        async with self._turns.turn(chat_id, now, self._backlog(chat_id)):
+        async with self._turns.turn(chat_id, now, self._load(chat_id)):
             await self._gate.wait_for_room(free=free, priority=True)
             ticket = self._gate.sending(chat_id, free=free)
         self._budget.spend(chat_id, self._monotonic(), interval)

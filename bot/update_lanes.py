@@ -26,6 +26,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from bot.turns import Turns
 from bot.update_ids import RecentUpdateIds
 
 log = logging.getLogger(__name__)
@@ -34,12 +35,18 @@ MAX_QUEUED_PER_CHAT = 20
 MAX_QUEUED_TOTAL = 5000
 # The library's semaphore only guards the hand-over into a lane (no await inside).
 HAND_OVER_SLOTS = 256
+# Handlers running at once, at most: enough to keep replies at Telegram's 30/s while each waits
+# for its chat's pace, few enough that a flood's start cannot hold the loop and the database.
+# The lane whose chat sent the fewest updates since its lane opened (a quiet chat: one) gets the
+# next free one.
+RUNNING_LANES = 64
 DRAIN_SECONDS = 5.0  # at a stop, how long queued updates may still run before they are dropped
 
 
 @dataclass
 class _Lane:
     waiting: deque[Awaitable[Any]] = field(default_factory=deque)
+    received: int = 1  # updates that came in while the lane was open, dropped ones included
     dropped: int = 0
 
 
@@ -73,6 +80,7 @@ class ChatLanes(BaseUpdateProcessor):
         recent: RecentUpdateIds | None = None,
     ) -> None:
         super().__init__(HAND_OVER_SLOTS)
+        self._running = Turns(RUNNING_LANES)
         self.per_chat = per_chat
         self.total = total
         self._recent = recent or RecentUpdateIds()
@@ -95,6 +103,8 @@ class ChatLanes(BaseUpdateProcessor):
             return
         key = lane_key(update)
         lane = self._lanes.get(key)
+        if lane is not None:
+            lane.received += 1
         queued_here = len(lane.waiting) if lane is not None else 0
         if queued_here >= self.per_chat or self.queued >= self.total:
             self._drop(key, lane, coroutine)
@@ -135,11 +145,12 @@ class ChatLanes(BaseUpdateProcessor):
             while lane.waiting:
                 coroutine = lane.waiting[0]
                 try:
-                    await coroutine
+                    async with self._running.take((lane.received,)):
+                        await coroutine
                 except Exception:  # the library reports handler errors itself; this is a bug
                     log.exception("update handling failed in the lane of %s", _describe(key))
                 finally:
-                    lane.waiting.popleft()
+                    _close(lane.waiting.popleft())  # if a stop came before it started
                     self.queued -= 1
         finally:
             for left in lane.waiting:  # cancelled at a stop
@@ -150,10 +161,11 @@ class ChatLanes(BaseUpdateProcessor):
             if lane.dropped:
                 log.warning("%s: %d updates dropped in its flood", _describe(key), lane.dropped)
 
-    def backlog(self, chat_id: int) -> int:
-        """Updates of the chat waiting behind the one being handled."""
+    def load(self, chat_id: int) -> int:
+        """How many updates the chat sent since its lane opened: 1 for a quiet chat, its flood
+        for a flooding one (what ranks its replies, bot.rate_limit)."""
         lane = self._lanes.get(("chat", chat_id))
-        return max(len(lane.waiting) - 1, 0) if lane is not None else 0
+        return lane.received if lane is not None else 0
 
     async def wait_idle(self) -> None:
         """Until every update filed so far has been handled (tests and benchmarks)."""

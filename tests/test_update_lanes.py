@@ -159,9 +159,9 @@ async def test_a_quiet_chat_goes_before_a_flooding_one() -> None:
     hold = asyncio.Event()
 
     async def reply(
-        chat: int, now: float, backlog: int = 0, wait: asyncio.Event | None = None
+        chat: int, now: float, load: int = 0, wait: asyncio.Event | None = None
     ) -> None:
-        async with turns.turn(chat, now, backlog):
+        async with turns.turn(chat, now, load):
             if wait is not None:
                 await wait.wait()
             order.append(chat)
@@ -172,13 +172,13 @@ async def test_a_quiet_chat_goes_before_a_flooding_one() -> None:
     holder = asyncio.create_task(reply(9, 2.0, wait=hold))
     await asyncio.sleep(0)
     waiting = [
-        asyncio.create_task(reply(chat, 3.0, backlog))
-        for chat, backlog in ((1, 5), (1, 4), (5, 1), (6, 0), (7, 0))
+        asyncio.create_task(reply(chat, 3.0, load))
+        for chat, load in ((1, 6), (1, 5), (5, 2), (6, 1), (7, 1))
     ]
     await asyncio.sleep(0)
     hold.set()
     await asyncio.gather(holder, *waiting)
-    # nothing waiting behind them first (7 never answered, 6 at 2.5), then the shorter floods
+    # the quiet chats first (7 never answered, 6 at 2.5), then the smaller floods
     assert order == [9, 7, 6, 5, 1, 1]
 
 

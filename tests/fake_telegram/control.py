@@ -47,6 +47,7 @@ def add_control_routes(app: web.Application, fake: FakeTelegram) -> None:
                 "count_429": fake.count_429,
                 "to_chat": [c.time for c in sent if watch and c.chat_id == int(watch)],
                 "to_range": sum(1 for c in sent if c.chat_id and first <= c.chat_id <= last),
+                "pending": len(fake.pending_updates()),
                 "now": fake.now(),
             }
         )
