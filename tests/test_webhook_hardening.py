@@ -52,7 +52,7 @@ def rss_kib(pid: int) -> int:
 def open_post(url: str, headers: dict[str, str], length: int) -> socket.socket:
     """A POST whose headers are sent and whose body is not (yet)."""
     host, port = url.removeprefix("http://").split("/")[0].split(":")
-    conn = socket.create_connection((host, int(port)), timeout=5)
+    conn = socket.create_connection((host, int(port)), timeout=15)
     lines = [
         "POST /telegram HTTP/1.1",
         f"Host: {host}",
