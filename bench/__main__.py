@@ -1,7 +1,7 @@
 """Every benchmark, one after the other, each in its own process (so one's memory and imports do
 not colour the next's):
 
-    .venv/bin/python -m bench                          # all: about 10 minutes on 2 cores
+    .venv/bin/python -m bench                          # all: about 12 minutes on 2 cores
     .venv/bin/python -m bench ingest scheduled_run     # some of them
 """
 

@@ -1,7 +1,7 @@
 """How updates are handled: one lane per chat, every lane at once. A chat's own updates run one
 after another in the order Telegram sent them (a /topic and the /mytopics after it must not swap),
 while different chats do not wait for each other: a reply that waits for its chat's flood limit
-holds up that chat's lane only.
+holds up that chat's lane only. At most RUNNING_LANES handlers run at once, quiet chats first.
 
 Memory is bounded: at most MAX_QUEUED_PER_CHAT updates wait in one lane and MAX_QUEUED_TOTAL in
 all lanes together. What comes in beyond that is dropped (one log line when a chat starts
