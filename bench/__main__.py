@@ -10,7 +10,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-BENCHMARKS = ("fanout", "ingest", "scheduled_run", "bot_rss", "flood")
+BENCHMARKS = ("fanout", "ingest", "scheduled_run", "bot_rss", "corpus_quality", "flood")
 
 
 def main() -> int:

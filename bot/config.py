@@ -1,5 +1,10 @@
 """Loading config.yaml into typed, frozen sections, with errors that name the key and say what
-was expected. Later features add a section here and nowhere else."""
+was expected, and never show a secret's value. Later features add a section here and nowhere
+else.
+
+Numbers are checked more strictly than pydantic's lax mode: true/false (and YAML's yes/no/on/
+off) is not a number, NaN and infinity are refused, and each number has a sensible upper bound
+(an hour-long interval of 1e12 seconds would overflow the scheduler)."""
 
 from __future__ import annotations
 
@@ -10,9 +15,9 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-import yaml
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
@@ -20,7 +25,10 @@ from pydantic import (
     ValidationError,
     field_validator,
 )
+from pydantic_core import PydanticCustomError
 
+from bot.config_errors import describe, redact_url, secrets_given
+from bot.config_file import ConfigFileError, read_yaml
 from storage.database import DatabaseUrlError, async_url, sqlite_path
 
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
@@ -33,8 +41,26 @@ class ConfigError(Exception):
     """The config cannot be used; the message says which key and what was expected."""
 
 
+WEEK_SECONDS = 7 * 24 * 3600
+TEN_YEARS_HOURS = 10 * 365 * 24
+MAX_TELEGRAM_ID = 2**53 - 1  # Telegram: ids fit in a double ("at most 52 significant bits")
+
+
+def _not_bool(value: Any) -> Any:
+    # YAML reads yes/no/on/off/true/false as booleans, and pydantic's lax mode reads a boolean
+    # as 1 or 0: `admins: [yes]` would make user 1 an admin.
+    if isinstance(value, bool):
+        raise PydanticCustomError("bool_not_number", "expected a number, not true/false")
+    return value
+
+
+Int = Annotated[int, BeforeValidator(_not_bool)]
+Float = Annotated[float, BeforeValidator(_not_bool)]
+Port = Annotated[Int, Field(ge=1, le=65535)]
+
+
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False, allow_inf_nan=False)
 
 
 class WebhookConfig(_Section):
@@ -42,7 +68,7 @@ class WebhookConfig(_Section):
 
     url: str
     listen: str = "0.0.0.0"  # a container's server must listen beyond loopback
-    port: Annotated[int, Field(ge=1, le=65535)] = 8443
+    port: Port = 8443
     secret_token: str | None = None
 
     @field_validator("url")
@@ -72,9 +98,14 @@ class WebhookConfig(_Section):
 class TelegramConfig(_Section):
     token: str | None = None
     api_base_url: str = "https://api.telegram.org/bot"
-    channel: str | int
-    admins: tuple[int, ...] = ()
+    channel: str | Annotated[Int, Field(ge=-MAX_TELEGRAM_ID, le=MAX_TELEGRAM_ID)]
+    admins: tuple[Annotated[Int, Field(ge=1, le=MAX_TELEGRAM_ID)], ...] = ()
     webhook: WebhookConfig | None = None
+
+    @field_validator("channel", mode="before")
+    @classmethod
+    def _channel_not_bool(cls, value: Any) -> Any:
+        return _not_bool(value)  # a bool would pass as the int member of the union
 
     @field_validator("channel")
     @classmethod
@@ -116,7 +147,13 @@ class DatabaseConfig(_Section):
         try:
             async_url(value)
         except DatabaseUrlError as exc:
-            raise ValueError(str(exc)) from exc
+            # storage's message quotes the URL, password and all
+            raise ValueError(str(exc).replace(value, redact_url(value))) from None
+        except ValueError:  # SQLAlchemy's own, e.g. for a port that is not a number
+            raise ValueError(
+                "cannot parse the URL: expected e.g. sqlite:///feedbot.db or "
+                "postgresql://user:password@host:5432/dbname"
+            ) from None
         return value
 
 
@@ -130,8 +167,8 @@ class FeedSource(_Section):
     """The site's paged JSON API: page 1, then nextPage links."""
 
     url: str
-    max_pages: Annotated[int, Field(ge=1)] = 5
-    timeout_seconds: Annotated[float, Field(gt=0)] = 20
+    max_pages: Annotated[Int, Field(ge=1, le=1000)] = 5
+    timeout_seconds: Annotated[Float, Field(gt=0, le=3600)] = 20
 
     @field_validator("url")
     @classmethod
@@ -163,18 +200,18 @@ Source = Annotated[
 
 
 class ScheduleConfig(_Section):
-    interval_seconds: Annotated[float, Field(gt=0)] = 300
+    interval_seconds: Annotated[Float, Field(gt=0, le=WEEK_SECONDS)] = 300
 
 
 class PublishConfig(_Section):
-    min_heat: Annotated[float, Field()] = 100
+    min_heat: Float = 100
     # None: no age window (the bundled sample uses it so it posts something on any date).
-    max_age_hours: Annotated[float, Field(gt=0)] | None = 24
-    max_per_run: Annotated[int, Field(ge=1)] = 5
+    max_age_hours: Annotated[Float, Field(gt=0, le=TEN_YEARS_HOURS)] | None = 24
+    max_per_run: Annotated[Int, Field(ge=1, le=1000)] = 5
 
 
 class DeliveryConfig(_Section):
-    max_messages_per_second: Annotated[float, Field(gt=0, le=1000)] = 30
+    max_messages_per_second: Annotated[Float, Field(gt=0, le=1000)] = 30
     paid_broadcast: bool = False
 
 
@@ -183,7 +220,7 @@ class HealthConfig(_Section):
     on the webhook's port anyway; this section adds it in polling mode."""
 
     listen: str = "0.0.0.0"  # probed from outside the container
-    port: Annotated[int, Field(ge=1, le=65535)] | None = None
+    port: Port | None = None
 
 
 class LoggingConfig(_Section):
@@ -217,63 +254,6 @@ class Config(_Section):
                 "(or telegram.token in the config file)"
             )
         return self.telegram.token
-
-
-_EXPECTED = {
-    "int_parsing": "expected a whole number",
-    "int_type": "expected a whole number",
-    "int_from_float": "expected a whole number",
-    "float_parsing": "expected a number",
-    "float_type": "expected a number",
-    "bool_parsing": "expected true or false",
-    "bool_type": "expected true or false",
-    "string_type": "expected text",
-    "list_type": "expected a list",
-    "tuple_type": "expected a list",
-    "dict_type": "expected a mapping of keys",
-    "model_type": "expected a mapping of keys",
-    "model_attributes_type": "expected a mapping of keys",
-    "missing": "required key is missing",
-    "extra_forbidden": "unknown key",
-    "path_type": "expected a folder path",
-    "source_kind": "expected a source with either path: (a folder) or url: (a JSON feed)",
-}
-
-
-_BOUNDS = {
-    "greater_than": "greater than",
-    "greater_than_equal": "of at least",
-    "less_than": "less than",
-    "less_than_equal": "of at most",
-}
-
-
-def _describe(error: Mapping[str, Any]) -> str:
-    loc = ""
-    for part in error["loc"]:
-        if isinstance(part, int):
-            loc += f"[{part}]"
-        elif not str(part).startswith("function-"):
-            loc += f".{part}" if loc else str(part)
-    # Union members show up as extra path parts ("telegram.channel.str"): hide them.
-    loc = re.sub(
-        r"\.(str|int|float|bool|none|folder|feed|WebhookConfig|constrained-\w+)\b",
-        "",
-        loc,
-    )
-    kind = error["type"]
-    ctx = error.get("ctx") or {}
-    if kind in _BOUNDS:
-        bound = next(iter(ctx.values()), "")
-        bound = f"{bound:g}" if isinstance(bound, float) else bound  # "1000", not "1000.0"
-        message = f"expected a number {_BOUNDS[kind]} {bound}".rstrip()
-    elif kind == "value_error":
-        message = str(error["msg"]).removeprefix("Value error, ")
-    else:
-        message = _EXPECTED.get(kind, str(error["msg"]).lower())
-    if kind not in ("missing", "extra_forbidden"):
-        message += f", got {error.get('input')!r}"
-    return f"{loc}: {message}"
 
 
 def _merge_env(raw: dict[str, Any], env: Mapping[str, str]) -> None:
@@ -316,9 +296,9 @@ def parse_config(
 ) -> Config:
     env = os.environ if env is None else env
     try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+        raw = read_yaml(text)
+    except ConfigFileError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
@@ -328,7 +308,8 @@ def parse_config(
     try:
         config = Config.model_validate({**raw, "path": path})
     except ValidationError as exc:
-        details = "\n  ".join(_describe(e) for e in exc.errors())
+        secrets = secrets_given(raw)
+        details = "\n  ".join(describe(e, secrets) for e in exc.errors())
         raise ConfigError(f"{path}: invalid config:\n  {details}") from None
     return _resolve_paths(config, path.resolve().parent, bool(env.get(DATABASE_URL_ENV)))
 

@@ -71,7 +71,9 @@ class TelegramSender:
             post.html,
             parse_mode=ParseMode.HTML,
             reply_markup=_keyboard(post),
-            link_preview_options=LinkPreviewOptions(url=post.link, prefer_large_media=True),
+            link_preview_options=LinkPreviewOptions(
+                url=post.preview_url or post.link, prefer_large_media=True
+            ),
             allow_paid_broadcast=paid,
         )
 

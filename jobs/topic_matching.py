@@ -14,8 +14,11 @@ anything:
    begins the topic's words in turn ("tensor", "mach learn"). Matches at the start of a name
    beat matches starting at a later word ("vision", "robotics"); one topic is a Match, several
    are Ambiguous.
-4. otherwise NoMatch, with up to 3 names by difflib similarity to the key, the display name or
-   a word of 3+ letters.
+4. otherwise NoMatch, with up to 3 names by similarity (normalised Indel, as difflib's ratio)
+   to the key, the display name or a word of 3+ letters.
+
+Each rule is a lookup in a jobs.topic_index prepared once per topic list, and a command names at
+most MAX_QUERIES topics, so a message costs a bounded amount however many topics there are.
 """
 
 from __future__ import annotations
@@ -25,11 +28,22 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 from typing import TypeAlias
 
+from jobs.topic_index import (
+    Topic,
+    TopicIndex,
+    match_key,
+    plain_text,
+    similarity,
+    topic_index,
+    words_of,
+)
 from storage.records import topic_key
 
+# Names per /topic or /untopic: more than anyone types, few enough that one message's matching
+# stays a few milliseconds (a 4096-character message could otherwise hold 1000 names).
+MAX_QUERIES = 20
 MIN_PREFIX = 2  # one character would prefix-match half the topics
 MAX_SUGGESTIONS = 3
 SIMILARITY_CUTOFF = 0.6  # difflib's own default for get_close_matches
@@ -73,15 +87,8 @@ class NoMatch:
 Resolution: TypeAlias = Match | Ambiguous | NoMatch
 
 
-@dataclass(frozen=True, slots=True)
-class _Topic:
-    name: str
-    key: str
-    words: tuple[str, ...]  # each word's key; together they make `key`
-
-    @property
-    def initials(self) -> str:
-        return "".join(word[0] for word in self.words)
+class TooManyQueriesError(ValueError):
+    """More than MAX_QUERIES names in one command: the caller says so instead of matching."""
 
 
 def split_queries(text: str) -> list[str]:
@@ -98,8 +105,16 @@ def resolve_topic(query: str, topics: Sequence[str]) -> Resolution:
 
 
 def resolve_topics(text: str, topics: Sequence[str]) -> list[Resolution]:
+    """Each query of `text` resolved, in order; TooManyQueriesError past MAX_QUERIES."""
+    queries = split_queries(text)
+    if len(queries) > MAX_QUERIES:
+        raise TooManyQueriesError(f"{len(queries)} names, at most {MAX_QUERIES} at a time")
     index = _index(topics)
-    return [_resolve(query, index) for query in split_queries(text)]
+    return [_resolve(query, index) for query in queries]
+
+
+def _index(topics: Sequence[str]) -> TopicIndex:
+    return topic_index(topics, min_word=MIN_SUGGESTION_WORD)
 
 
 def topic_slug(name: str) -> str:
@@ -135,107 +150,41 @@ def topic_from_slug(slug: str, topics: Sequence[str]) -> str | None:
     return next((name for name in named if topic_key(name) == key), None)
 
 
-def _index(topics: Sequence[str]) -> tuple[_Topic, ...]:
-    # Stored articles spell one topic several ways; the first spelling given is the one shown.
-    seen: set[str] = set()
-    index: list[_Topic] = []
-    for name in topics:
-        key = _match_key(name)
-        if key and key not in seen:
-            seen.add(key)
-            index.append(_Topic(name=name, key=key, words=_words(name)))
-    return tuple(index)
-
-
-def _match_key(text: str) -> str:
-    return topic_key(unicodedata.normalize("NFKC", text))
-
-
-def _words(text: str) -> tuple[str, ...]:
-    words: list[str] = []
-    current: list[str] = []
-    previous = ""
-    for ch in unicodedata.normalize("NFKC", text):
-        # Whatever topic_key drops is a boundary, so the words always add up to the key.
-        folded = topic_key(ch)
-        if not folded or (previous.islower() and ch.isupper()):
-            if current:
-                words.append("".join(current))
-            current = []
-        if folded:
-            current.append(folded)
-        previous = ch
-    if current:
-        words.append("".join(current))
-    return tuple(words)
-
-
-def _resolve(query: str, index: tuple[_Topic, ...]) -> Resolution:
-    key = _match_key(query)
+def _resolve(query: str, index: TopicIndex) -> Resolution:
+    key = match_key(query)
     if not key:
         return NoMatch(query, ())
-    for topic in index:
-        if topic.key == key:
-            return Match(query, topic.name)
+    if (exact := index.by_key.get(key)) is not None:
+        return Match(query, exact.name)
     # "ai h" is the start of "AI Hardware", not the initials of "AI in Healthcare".
     if not any(ch.isspace() for ch in query.strip()):
-        acronyms = [t for t in index if len(t.words) >= 2 and t.initials == key]
+        acronyms = index.by_initials.get(key)
         if acronyms:
             return _decide(query, acronyms)
     if len(key) >= MIN_PREFIX:
-        query_words = _words(query)
-        starts = [(t, _prefix_start(t, key, query_words)) for t in index]
-        at_start = [t for t, start in starts if start == 0]
+        starts = index.prefix_starts(key, words_of(query))
+        at_start = [t for t, start in starts.items() if start == 0]
         if at_start:
             return _decide(query, at_start)
-        later = [t for t, start in starts if start is not None]
-        if later:
-            return _decide(query, later)
+        if starts:
+            return _decide(query, list(starts))
     return NoMatch(query, _suggestions(query, key, index))
 
 
-def _prefix_start(topic: _Topic, key: str, query_words: tuple[str, ...]) -> int | None:
-    """The first word of the topic at which the query begins, or None."""
-    for start in range(len(topic.words)):
-        tail = topic.words[start:]
-        if "".join(tail).startswith(key):
-            return start
-        if 1 < len(query_words) <= len(tail) and all(
-            word.startswith(part) for part, word in zip(query_words, tail, strict=False)
-        ):
-            return start
-    return None
-
-
-def _decide(query: str, topics: list[_Topic]) -> Match | Ambiguous:
+def _decide(query: str, topics: Sequence[Topic]) -> Match | Ambiguous:
     if len(topics) == 1:
         return Match(query, topics[0].name)
     return Ambiguous(query, tuple(sorted((t.name for t in topics), key=_display_order)))
 
 
-def _suggestions(query: str, key: str, index: tuple[_Topic, ...]) -> tuple[str, ...]:
-    text = _plain_text(query)
-    scored: list[tuple[float, float, tuple[str, str], str]] = []
-    for topic in index:
-        key_score = _similarity(key, topic.key)
-        score = max(
-            key_score,
-            _similarity(text, _plain_text(topic.name)),
-            *(_similarity(key, w) for w in topic.words if len(w) >= MIN_SUGGESTION_WORD),
-        )
-        if score >= SIMILARITY_CUTOFF:
-            # Equal scores (a misspelt word shared by several names) go to the closest key.
-            scored.append((-score, -key_score, _display_order(topic.name), topic.name))
-    scored.sort()
-    return tuple(name for *_, name in scored[:MAX_SUGGESTIONS])
-
-
-def _plain_text(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
-
-
-def _similarity(a: str, b: str) -> float:
-    return SequenceMatcher(None, a, b).ratio()
+def _suggestions(query: str, key: str, index: TopicIndex) -> tuple[str, ...]:
+    scores = index.similar(key, plain_text(query), SIMILARITY_CUTOFF)
+    # Equal scores (a misspelt word shared by several names) go to the closest key.
+    ranked = sorted(
+        (-score, -similarity(key, topic.key), _display_order(topic.name), topic.name)
+        for topic, score in scores.items()
+    )
+    return tuple(name for *_, name in ranked[:MAX_SUGGESTIONS])
 
 
 def _display_order(name: str) -> tuple[str, str]:

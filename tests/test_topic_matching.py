@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
+from jobs.topic_index import match_key, topic_index, words_of
 from jobs.topic_matching import (
+    MAX_QUERIES,
     START_PARAMETER,
     Ambiguous,
     Match,
     NoMatch,
     Resolution,
+    TooManyQueriesError,
     resolve_topic,
     resolve_topics,
     split_queries,
@@ -259,3 +264,88 @@ def test_topic_from_slug(slug: str, topic: str | None) -> None:
 def test_a_name_without_letters_or_digits_has_no_slug() -> None:
     with pytest.raises(ValueError, match="no letters or digits"):
         topic_slug(" #-# ")
+
+
+# -- bounded cost ---------------------------------------------------------------------------------
+
+
+def many_topics(count: int) -> list[str]:
+    """TOPICS and made-up multi-word names, deterministic, `count` in all."""
+    syllables = ["ro", "bo", "ti", "ca", "neu", "ral", "vi", "sion", "lan", "gua", "ge", "qu"]
+    names = list(TOPICS)
+    n = 0
+    while len(names) < count:
+        words = [
+            "".join(syllables[(n * 7 + i * 5 + j * 3) % len(syllables)] for j in range(3))
+            for i in range(1 + n % 3)
+        ]
+        names.append(" ".join(w.capitalize() for w in words) + f" {n}")
+        n += 1
+    return names
+
+
+def worst_message() -> str:
+    """MAX_QUERIES unknown names filling a 4096-character message: each is far from every
+    topic by prefix, and near enough in length to be scored for a suggestion."""
+    name = "robotic vision language neural ca " * 6
+    return ", ".join(f"{name[:190]} {i}" for i in range(MAX_QUERIES))
+
+
+def test_the_worst_message_resolves_quickly_against_300_topics() -> None:
+    # The old names x topics x difflib scan took 3.2 s of CPU for this message (0.2 s at 26
+    # topics); the index takes about 10 ms. One second of CPU is far above noise either way.
+    topics = many_topics(300)
+    text = worst_message()
+    assert len(text) <= 4096 and len(split_queries(text)) == MAX_QUERIES
+    started = time.process_time()
+    resolutions = resolve_topics(text, topics)
+    assert time.process_time() - started < 1.0
+    assert len(resolutions) == MAX_QUERIES
+    assert all(isinstance(r, NoMatch) for r in resolutions)
+
+
+def test_more_names_than_one_command_may_hold_are_refused_unmatched() -> None:
+    text = ", ".join(["ai"] * (MAX_QUERIES + 1))
+    with pytest.raises(TooManyQueriesError, match=f"{MAX_QUERIES + 1} names, at most 20"):
+        resolve_topics(text, TOPICS)
+    assert len(resolve_topics(", ".join(["ai"] * MAX_QUERIES), TOPICS)) == MAX_QUERIES
+
+
+def test_a_long_name_is_matched_without_scoring_it_against_everything() -> None:
+    assert resolve_topic("x" * 4089, many_topics(300)) == NoMatch("x" * 4089, ())
+    assert resolve_topic("computer vision " * 200, TOPICS) == NoMatch("computer vision " * 200, ())
+
+
+def _reference_prefix_start(name: str, key: str, query_words: tuple[str, ...]) -> int | None:
+    """The prefix rule as a scan over one topic (the code before the index), to hold the index
+    to the same answers."""
+    words = words_of(name)
+    for start in range(len(words)):
+        tail = words[start:]
+        if "".join(tail).startswith(key):
+            return start
+        if 1 < len(query_words) <= len(tail) and all(
+            word.startswith(part) for part, word in zip(query_words, tail, strict=False)
+        ):
+            return start
+    return None
+
+
+PREFIX_QUERIES = [
+    "ai", "ai in", "in", "rob", "ma", "mach learn", "ai h", "nat lang proc", "vis", "flow",
+    "ro bo", "neu", "ca 1", "sion", "roboti", "lan gua", "gua ge", "apps", "qu", "ral vi",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("query", PREFIX_QUERIES)
+def test_the_prefix_index_agrees_with_a_scan_of_every_topic(query: str) -> None:
+    topics = many_topics(120)
+    index = topic_index(topics, min_word=3)
+    key, query_words = match_key(query), words_of(query)
+    expected = {
+        name: start
+        for name in topics
+        if (start := _reference_prefix_start(name, key, query_words)) is not None
+    }
+    found = {topic.name: start for topic, start in index.prefix_starts(key, query_words).items()}
+    assert found == expected

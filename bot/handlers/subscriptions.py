@@ -10,11 +10,11 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.handlers.access import argument_text, chat_command, command_message, may_manage, now
-from bot.handlers.replies import escape, reply
+from bot.handlers.replies import escape, quote, reply
 from bot.services import services
 from jobs import subscriptions
 from jobs.subscriptions import TopicChanges
-from jobs.topic_matching import Ambiguous, NoMatch, topic_slug
+from jobs.topic_matching import MAX_QUERIES, Ambiguous, NoMatch, split_queries, topic_slug
 
 log = logging.getLogger(__name__)
 
@@ -25,8 +25,19 @@ MAX_HEAT = 100_000  # far above any article (the corpus tops out near 300)
 
 
 def _names(names: Sequence[str]) -> str:
-    shown = ", ".join(f"<b>{escape(n)}</b>" for n in names[:MAX_NAMES])
+    shown = ", ".join(f"<b>{quote(n)}</b>" for n in names[:MAX_NAMES])
     return shown + (f" and {len(names) - MAX_NAMES} more" if len(names) > MAX_NAMES else "")
+
+
+def _too_many(text: str, command: str) -> str | None:
+    """The answer to a command naming more topics than one message may, or None."""
+    count = len(split_queries(text))
+    if count <= MAX_QUERIES:
+        return None
+    return (
+        f"That is {count} names; /{command} takes at most {MAX_QUERIES} at a time. "
+        "Nothing changed: send them in smaller groups."
+    )
 
 
 async def _refused(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
@@ -77,6 +88,9 @@ async def topic(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             "/topic <code>nlp, robotics</code>. /topics lists them all.",
         )
         return
+    if (too_many := _too_many(text, "topic")) is not None:
+        await reply(message, too_many)
+        return
     if await _refused(update, context):
         return
     changes = await subscriptions.follow(
@@ -93,6 +107,9 @@ async def untopic(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply(
             message, "Which topic? For example: /untopic <code>ai</code>. /mytopics lists yours."
         )
+        return
+    if (too_many := _too_many(text, "untopic")) is not None:
+        await reply(message, too_many)
         return
     if await _refused(update, context):
         return
@@ -119,7 +136,7 @@ async def mytopics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     lines = [f"This chat follows {len(followed)} topic{'s' if len(followed) != 1 else ''}:"]
     for t in followed[:MAX_NAMES]:
         link = f"https://t.me/{username}?start={topic_slug(t.name)}"
-        lines.append(f"• <b>{escape(t.name)}</b> — share: {escape(link)}")
+        lines.append(f"• <b>{quote(t.name)}</b> — share: {escape(link)}")
     if len(followed) > MAX_NAMES:
         lines.append(f"• … and {len(followed) - MAX_NAMES} more")
     lines.append("\n/untopic <code>name</code> to stop one, /stop to stop all.")
@@ -188,7 +205,7 @@ def _followed_text(changes: TopicChanges) -> str:
 def _unresolved_lines(changes: TopicChanges, *, among: str) -> list[str]:
     lines = []
     for item in changes.unresolved[:MAX_UNRESOLVED]:
-        query = f"“{escape(item.query)}”"
+        query = f"“{quote(item.query)}”"
         if isinstance(item, Ambiguous):
             lines.append(
                 f"{query} fits several: {_names(item.candidates)}. Which one? "

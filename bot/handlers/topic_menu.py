@@ -15,7 +15,7 @@ from telegram.ext import ContextTypes
 
 from bot.formatting import strip_bidi_controls
 from bot.handlers.access import chat_command, command_message, may_manage, now, remember
-from bot.handlers.replies import edit, reply
+from bot.handlers.replies import ANSWER_LIMIT, edit, fit, reply
 from bot.services import services
 from jobs.subscriptions import catalogue, toggle
 from storage.records import TopicSummary
@@ -129,5 +129,4 @@ async def on_topic_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 def _short(text: str) -> str:
     # answerCallbackQuery takes at most 200 characters; topic names can be long
-    text = strip_bidi_controls(text)
-    return text if len(text) <= 190 else text[:189] + "…"
+    return fit(strip_bidi_controls(text), ANSWER_LIMIT, parse_html=False)
