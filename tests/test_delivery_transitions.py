@@ -8,7 +8,16 @@ import pytest
 
 import jobs.delivery.transitions as step
 from jobs.backoff import Backoff
-from jobs.delivery import ChatGone, ChatMoved, Rejected, RetryAfter, SendOutcome, Sent, Transient
+from jobs.delivery import (
+    ChatGone,
+    ChatMoved,
+    Rejected,
+    RetryAfter,
+    SendOutcome,
+    Sent,
+    TokenRejected,
+    Transient,
+)
 
 POLICY = step.RetryPolicy(max_attempts=3, max_attempts_after_timeout=2, backoff=Backoff(2.0, 600.0))
 DRAW = 0.5  # the retry's jitter: half way, so a retry after attempt n waits 1.5 * 2**(n-1) s
@@ -43,6 +52,8 @@ CASES: list[tuple[str, SendOutcome, int, step.Step]] = [
         2,
         step.Fail("timed out", 2),
     ),
+    ("token rejected: halt, the row unsent", TokenRejected(), 1, step.Halt()),
+    ("token rejected past the limit: never a failure", TokenRejected(), 9, step.Halt()),
 ]
 
 
