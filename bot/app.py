@@ -15,6 +15,7 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.request import HTTPXRequest
 
 from bot.config import Config, ConfigError
 from bot.handlers import register_handlers
@@ -22,6 +23,8 @@ from bot.handlers.commands import set_command_menus
 from bot.rate_limit import PacedRateLimiter
 from bot.sender import TelegramSender
 from bot.services import SERVICES, Services, feed_specs, publish_rules, services
+from bot.update_lanes import ChatLanes
+from bot.updates import FeedBot
 from bot.watcher import FolderWatcher
 from jobs.backoff import Backoff
 from jobs.delivery import DeliveryWorker
@@ -56,17 +59,23 @@ def build_application(config: Config) -> Application[Any, Any, Any, Any, Any, An
             free_cap=FREE_CAP if config.delivery.paid_broadcast else None,
         )
     )
-    application = (
-        ApplicationBuilder()
-        .token(token)
-        .base_url(config.telegram.api_base_url)
-        .base_file_url(config.telegram.file_base_url)
-        .defaults(Defaults(parse_mode=ParseMode.HTML))
+    lanes = ChatLanes()
+    bot = FeedBot(
+        token,
+        base_url=config.telegram.api_base_url,
+        base_file_url=config.telegram.file_base_url,
+        defaults=Defaults(parse_mode=ParseMode.HTML),
         # Room for the most broadcast sends ever in flight plus command replies, which never
         # wait for a connection behind a fan-out. Connections open only as needed, and the
         # engine keeps in flight only what the round trip needs (jobs.pacing).
-        .connection_pool_size(MAX_IN_FLIGHT + 8)
-        .rate_limiter(PacedRateLimiter(gate))
+        request=HTTPXRequest(connection_pool_size=MAX_IN_FLIGHT + 8),
+        get_updates_request=HTTPXRequest(),
+        rate_limiter=PacedRateLimiter(gate, load=lanes.load),
+    )
+    application = (
+        ApplicationBuilder()
+        .bot(bot)
+        .concurrent_updates(lanes)
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
@@ -151,6 +160,9 @@ async def _post_stop(application: Application[Any, Any, Any, Any, Any, Any]) -> 
     svc = services(application)
     if svc.watcher is not None:
         await svc.watcher.stop()
+    processor = application.update_processor
+    if isinstance(processor, ChatLanes):
+        await processor.drain()  # before the bot shuts down: the updates still queued reply
     await svc.worker.stop()
     if svc.worker_task is not None:
         await svc.worker_task

@@ -13,6 +13,7 @@ from telegram.error import (
     BadRequest,
     ChatMigrated,
     Forbidden,
+    InvalidToken,
     NetworkError,
     RetryAfter,
     TelegramError,
@@ -154,6 +155,8 @@ _NO_CAPTION = ("there is no caption in the message to edit",)
 
 def _outcome_of(exc: TelegramError) -> delivery.SendOutcome:
     """Telegram's refusal of a send as an outcome (jobs.delivery.outcomes)."""
+    if isinstance(exc, InvalidToken):
+        return delivery.TokenRejected()
     if isinstance(exc, RetryAfter):
         return delivery.RetryAfter(retry_seconds(exc))
     if isinstance(exc, ChatMigrated):

@@ -19,6 +19,7 @@ from jobs.delivery import (
     RetryAfter,
     SendOutcome,
     Sent,
+    TokenRejected,
     Transient,
 )
 
@@ -55,6 +56,8 @@ CASES: list[tuple[str, SendOutcome, int, step.Step]] = [
         2,
         step.Fail("timed out", 2),
     ),
+    ("token rejected: halt, the row unsent", TokenRejected(), 1, step.Halt()),
+    ("token rejected past the limit: never a failure", TokenRejected(), 9, step.Halt()),
 ]
 
 
@@ -93,6 +96,7 @@ EDIT_CASES: list[tuple[str, EditOutcome, int, step.Step]] = [
         step.Postpone(POLICY.post_pending_wait, "waiting for the post to be sent"),
     ),
     ("429 defers the chat", RetryAfter(5.0), 1, step.DeferChat(5.0, "429: retry after 5 s")),
+    ("token rejected: halt, the edit unsent", TokenRejected(), 1, step.Halt()),
     (
         "bot removed from the channel",
         ChatGone("bot was kicked"),

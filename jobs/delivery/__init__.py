@@ -23,6 +23,7 @@ from jobs.delivery.outcomes import (
     Sender,
     SendOutcome,
     Sent,
+    TokenRejected,
     Transient,
 )
 from jobs.delivery.transitions import RetryPolicy
@@ -42,5 +43,6 @@ __all__ = [
     "SendOutcome",
     "Sender",
     "Sent",
+    "TokenRejected",
     "Transient",
 ]

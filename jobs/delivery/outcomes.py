@@ -42,7 +42,12 @@ class Transient:
     maybe_delivered: bool = False  # a timeout: Telegram may have posted it anyway
 
 
-SendOutcome = Sent | RetryAfter | ChatGone | ChatMoved | Rejected | Transient
+@dataclass(frozen=True, slots=True)
+class TokenRejected:
+    """Telegram refuses the bot's token (401): every send would fail alike; none of them did."""
+
+
+SendOutcome = Sent | RetryAfter | ChatGone | ChatMoved | Rejected | Transient | TokenRejected
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +77,7 @@ EditOutcome = (
     | ChatMoved
     | Rejected
     | Transient
+    | TokenRejected
 )
 
 

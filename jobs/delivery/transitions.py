@@ -19,6 +19,7 @@ from jobs.delivery.outcomes import (
     RetryAfter,
     SendOutcome,
     Sent,
+    TokenRejected,
     Transient,
 )
 
@@ -94,7 +95,13 @@ class Postpone:
     error: str
 
 
-Step = MarkSent | DeferChat | DeactivateChat | Migrate | Retry | Fail | Postpone
+@dataclass(frozen=True, slots=True)
+class Halt:
+    """Nothing can be sent any more (the token was revoked): the row goes back unsent, its
+    attempt not counted, and the worker stops; the process stops too (bot.runner)."""
+
+
+Step = MarkSent | DeferChat | DeactivateChat | Migrate | Retry | Fail | Postpone | Halt
 
 
 def transition(outcome: SendOutcome, attempts: int, policy: RetryPolicy, draw: float) -> Step:
@@ -112,10 +119,10 @@ def transition(outcome: SendOutcome, attempts: int, policy: RetryPolicy, draw: f
     - Transient (5xx, network, timeout): retried after policy.backoff, until `attempts` reaches
       max_attempts (max_attempts_after_timeout when Telegram may have posted it: each retry of
       a timeout may duplicate), then the row fails.
+    - TokenRejected (401): fatal for the whole process, not for the row (every send would fail
+      alike): the worker halts and leaves the row unsent.
 
-    An outcome fatal for the whole process rather than for a row (a revoked token: every send
-    would fail alike) belongs here too, as a step the worker applies by stopping and leaving
-    the row unsent; the exhaustive match makes a new outcome impossible to forget."""
+    The exhaustive match makes a new outcome impossible to forget."""
     match outcome:
         case Sent(message_id, note):
             return MarkSent(message_id, note)
@@ -127,6 +134,8 @@ def transition(outcome: SendOutcome, attempts: int, policy: RetryPolicy, draw: f
             return Migrate(new_chat_id)
         case Rejected(reason):
             return Fail(reason)
+        case TokenRejected():
+            return Halt()
         case Transient(reason, maybe_delivered):
             limit = policy.max_attempts_after_timeout if maybe_delivered else policy.max_attempts
             if attempts >= limit:
@@ -147,7 +156,8 @@ def edit_transition(outcome: EditOutcome, attempts: int, policy: RetryPolicy, dr
       (policy.post_pending_wait), spending no attempt.
     - ChatMoved: the post stays in the old chat, where it can no longer be edited: fails.
     - RetryAfter, ChatGone, Rejected: as for a send. Transient: retried as for a send, but a
-      timed-out edit counts like any other: repeating an edit cannot duplicate a post."""
+      timed-out edit counts like any other: repeating an edit cannot duplicate a post.
+    - TokenRejected: as for a send (Halt)."""
     match outcome:
         case NotModified():
             return MarkSent(None, "not modified: the post already shows this")
@@ -159,7 +169,7 @@ def edit_transition(outcome: EditOutcome, attempts: int, policy: RetryPolicy, dr
             return Fail(f"the chat moved to {new_chat_id}; its old post cannot be edited")
         case Transient(reason, _):
             return transition(Transient(reason), attempts, policy, draw)
-        case Sent() | RetryAfter() | ChatGone() | Rejected():
+        case Sent() | RetryAfter() | ChatGone() | Rejected() | TokenRejected():
             return transition(outcome, attempts, policy, draw)
         case _:
             assert_never(outcome)

@@ -21,6 +21,7 @@ from jobs.delivery.transitions import (
     DeactivateChat,
     DeferChat,
     Fail,
+    Halt,
     MarkSent,
     Migrate,
     Postpone,
@@ -334,6 +335,9 @@ class DeliveryWorker:
                 else:
                     log.error("delivery of %s failed after %d attempts: %s", where, attempts, error)
                 await self._write(lambda tx: tx.outbox.mark_failed(delivery.id, error))
+            case Halt():
+                await self._release(delivery)
+                await self.stop()
             case _:
                 assert_never(step)
 
