@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, or_, select
 
-from storage.tables import ArticleRow, DeliveryRow
+from storage.tables import ArticleRow, DeliveryRow, HeatSampleRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,3 +35,31 @@ def candidate_conditions(rules: SelectionRules, channel_id: int) -> list[ColumnE
     if rules.published_after is not None:
         conditions.append(ArticleRow.published_at >= rules.published_after)
     return conditions
+
+
+@dataclass(frozen=True, slots=True)
+class RisingRules:
+    """The database-side prefilter of rising stories (below the publishing threshold)."""
+
+    min_heat: int  # rising.min_heat, rounded up
+    gain: int
+    limit: int
+
+
+def rising_conditions(
+    rules: SelectionRules, rising: RisingRules, channel_id: int
+) -> list[ColumnElement[bool]]:
+    """Eligible but for heat: heat in [rising.min_heat, min_heat), and a sample in the kept
+    history at least `gain` lower (jobs.selection checks that it was within the window)."""
+    lower = select(HeatSampleRow.id).where(
+        HeatSampleRow.article_id == ArticleRow.id,
+        HeatSampleRow.heat <= ArticleRow.heat - rising.gain,
+    )
+    widened = SelectionRules(
+        rising.min_heat, rules.published_after, rules.published_before, rising.limit
+    )
+    return [
+        *candidate_conditions(widened, channel_id),
+        ArticleRow.heat < rules.min_heat,
+        lower.exists(),
+    ]

@@ -63,6 +63,7 @@ def article_record(row: ArticleRow, topics: tuple[str, ...]) -> Article:
         topics=topics,
         first_seen_at=row.first_seen_at,
         updated_at=row.updated_at,
+        rising=row.rising_at is not None,
     )
 
 
