@@ -17,11 +17,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeAlias
 
+from jobs.candidates import choose, record_choice
 from jobs.fanout import recipients
 from jobs.ingest.feeds import FeedSpec
 from jobs.ingest.sources import ingest_sources
 from jobs.ingest.urls import normalise_url
-from jobs.selection import PublishRules, select_new
+from jobs.selection import PublishRules
 from storage.records import Article, DeliveryStatus, IngestReport
 from storage.state_keys import LAST_INGEST_KEY, LAST_RUN_KEY, PAUSED_KEY
 from storage.unit_of_work import Transaction, UowFactory
@@ -43,8 +44,7 @@ async def select_articles(
 ) -> list[Article]:
     """What a run would post now (no side effects): the dry run uses it."""
     async with uow() as tx:
-        candidates = await tx.articles.selection_candidates(rules.prefilter(now), channel_id)
-    return select_new(candidates, now, rules)
+        return (await choose(tx, rules, channel_id, now)).selected
 
 
 async def publish_run(
@@ -72,8 +72,9 @@ async def publish_run(
                 channel.title or channel_id,
             )
         else:
-            candidates = await tx.articles.selection_candidates(rules.prefilter(now), channel_id)
-            selected = select_new(candidates, now, rules)
+            choice = await choose(tx, rules, channel_id, now)
+            await record_choice(tx, choice, now)
+            selected = choice.selected
         for article in selected:
             enqueued += await tx.outbox.enqueue(article.id, [channel_id], now)
             fanned_out += await _fan_out(tx, article, channel_id, rules.min_heat, now)

@@ -229,14 +229,18 @@ class ArticleRepository(SessionRepository):
                 found[article.id] = article
         return found
 
-    async def selection_candidates(self, rules: SelectionRules, channel_id: int) -> list[Article]:
+    async def selection_candidates(
+        self, rules: SelectionRules, channel_id: int, *, offset: int = 0
+    ) -> list[Article]:
         """Articles that may be eligible and have no outbox row for the channel yet, hottest
-        first (storage.candidates narrows; jobs.selection has the final word)."""
+        first, `rules.limit` from `offset` on (storage.candidates narrows; jobs.selection has the
+        final word)."""
         stmt = (
             select(ArticleRow)
             .where(*candidate_conditions(rules, channel_id))
             .order_by(ArticleRow.heat.desc(), ArticleRow.published_at.desc(), ArticleRow.id)
             .limit(rules.limit)
+            .offset(offset)
         )
         return await self._articles(stmt)
 

@@ -37,6 +37,7 @@ _MIN_EXCERPT = 40
 _RAW_SCAN = 16 * EXCERPT_CAP
 
 _HEAT_MARK = "🔥"
+_RISING_MARK = "📈"  # selected as a rising story (jobs.selection)
 _META_SEPARATOR = " · "
 
 
@@ -119,6 +120,8 @@ def _meta_line(article: Article) -> str:
     source = shorten(clean_text(article.source_name or article.source_domain or ""), SOURCE_CAP)
     # -1 marks an unpublished item in the source: not a temperature worth showing
     heat = f"{_HEAT_MARK} {article.heat}" if article.heat is not None and article.heat >= 0 else ""
+    if article.rising:
+        heat = f"{heat} {_RISING_MARK}".strip()
     return _META_SEPARATOR.join(part for part in (source, heat) if part)
 
 
