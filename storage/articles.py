@@ -16,6 +16,7 @@ from storage.candidates import (
     RisingRules,
     SelectionRules,
     candidate_conditions,
+    climbing_conditions,
     rising_conditions,
 )
 from storage.heat_history import HeatHistoryRepository
@@ -254,6 +255,16 @@ class ArticleRepository(SessionRepository):
             select(ArticleRow)
             .where(*rising_conditions(rules, rising, channel_id))
             .order_by(ArticleRow.heat.desc(), ArticleRow.published_at.desc(), ArticleRow.id)
+            .limit(rising.limit)
+        )
+        return await self._articles(stmt)
+
+    async def climbing(self, rules: SelectionRules, rising: RisingRules) -> list[Article]:
+        """Articles in the window that may be rising now, posted or not, hottest first."""
+        stmt = (
+            select(ArticleRow)
+            .where(*climbing_conditions(rules, rising))
+            .order_by(ArticleRow.heat.desc(), ArticleRow.id)
             .limit(rising.limit)
         )
         return await self._articles(stmt)

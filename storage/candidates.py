@@ -63,3 +63,19 @@ def rising_conditions(
         ArticleRow.heat < rules.min_heat,
         lower.exists(),
     ]
+
+
+def climbing_conditions(rules: SelectionRules, rising: RisingRules) -> list[ColumnElement[bool]]:
+    """Articles in the window that may be rising now, posted or not (for /stats)."""
+    lower = select(HeatSampleRow.id).where(
+        HeatSampleRow.article_id == ArticleRow.id,
+        HeatSampleRow.heat <= ArticleRow.heat - rising.gain,
+    )
+    conditions = [
+        ArticleRow.heat >= rising.min_heat,
+        ArticleRow.published_at <= rules.published_before,
+        lower.exists(),
+    ]
+    if rules.published_after is not None:
+        conditions.append(ArticleRow.published_at >= rules.published_after)
+    return conditions
