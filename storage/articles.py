@@ -118,7 +118,9 @@ class ArticleRepository(SessionRepository):
             {ids[i.data.url]: i.data.image_urls for i in items if i.data.image_urls}, replace=False
         )
         await self._heat.record(
-            [(ids[i.data.url], i.data.heat) for i in items if i.data.heat is not None], now
+            [(ids[i.data.url], i.data.heat) for i in items if i.data.heat is not None],
+            now,
+            prune=False,
         )
         return ids
 

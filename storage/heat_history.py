@@ -25,14 +25,19 @@ _SAMPLES = table_of(HeatSampleRow)
 
 
 class HeatHistoryRepository(SessionRepository):
-    async def record(self, samples: Sequence[tuple[int, int]], now: datetime) -> None:
+    async def record(
+        self, samples: Sequence[tuple[int, int]], now: datetime, *, prune: bool = True
+    ) -> None:
         """Add a (article id, heat) sample at `now` for each, then prune these articles'
-        histories to HISTORY_SPAN and KEEP_SAMPLES."""
+        histories to HISTORY_SPAN and KEEP_SAMPLES (`prune=False`: new articles, with no
+        history to prune)."""
         if not samples:
             return
         await self.session.execute(
             insert(_SAMPLES), [{"article_id": a, "at": now, "heat": h} for a, h in samples]
         )
+        if not prune:
+            return
         ids = sorted({article_id for article_id, _ in samples})
         cutoff = now - HISTORY_SPAN
         for chunk in in_chunks(ids):

@@ -15,7 +15,6 @@ thousand articles as at a million, however many share the image.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import delete, func, insert, literal, select, union_all
 
@@ -33,18 +32,21 @@ _IMAGES = table_of(ArticleImageRow)
 def image_key(url: str) -> str | None:
     """One spelling per image address: lower-cased scheme and host, no default port, no
     fragment, no trailing slash; None when it is no http(s) address. The query keeps its
-    spelling (image CDNs select the picture by it)."""
-    text = url.strip()
-    try:
-        parts = urlsplit(text)
-    except ValueError:
+    spelling (image CDNs select the picture by it). String operations, not urlsplit: this runs
+    for every image of every ingested article, and ingest checked the address already."""
+    scheme, separator, rest = url.strip().partition("://")
+    scheme = scheme.lower()
+    if not separator or scheme not in _DEFAULT_PORTS:
         return None
-    scheme = parts.scheme.lower()
-    if scheme not in _DEFAULT_PORTS or not parts.netloc:
+    rest = rest.partition("#")[0]
+    ends = [i for i in (rest.find("/"), rest.find("?")) if i >= 0]
+    cut = min(ends) if ends else len(rest)
+    host = rest[:cut].lower().removesuffix(_DEFAULT_PORTS[scheme])
+    if not host:
         return None
-    netloc = parts.netloc.lower().removesuffix(_DEFAULT_PORTS[scheme])
-    path = parts.path.rstrip("/") or "/"
-    return urlunsplit((scheme, netloc, path, parts.query, ""))[:MAX_KEY_CHARS]
+    path, mark, query = rest[cut:].partition("?")
+    key = f"{scheme}://{host}{path.rstrip('/') or '/'}{mark}{query}"
+    return key[:MAX_KEY_CHARS]
 
 
 def article_image(images: Sequence[tuple[str, int]]) -> str | None:

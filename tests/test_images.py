@@ -49,7 +49,8 @@ def test_which_image_a_post_gets(images: list[tuple[str, int]], chosen: str | No
         (" https://cdn.example.com/a.png ", "https://cdn.example.com/a.png"),
         ("/relative/logo.png", None),
         ("data:image/png;base64,AAAA", None),
-        ("http://[bad/a.png", None),
+        ("https:///no-host.png", None),
+        ("https://cdn.example.com?x=1", "https://cdn.example.com/?x=1"),
     ],
 )
 def test_image_key(url: str, key: str | None) -> None:
