@@ -165,3 +165,44 @@ async def test_the_share_count_reads_the_url_key_index(db: Db) -> None:
         plan = " ".join(str(row[-1]) for row in rows)
     assert "ix_article_images_url_key" in plan, plan
     assert "SCAN article_images" not in plan and "Seq Scan" not in plan, plan
+
+
+def test_the_migration_backfills_the_stored_articles_images(database_url: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine, text
+
+    from storage.database import MIGRATIONS_DIR, sync_url, upgrade_to_head
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["sqlalchemy_url"] = sync_url(database_url)
+    command.upgrade(config, "0002")
+    engine = create_engine(sync_url(database_url))
+    try:
+        with engine.begin() as conn:
+            for n, image in enumerate([DEFAULT, "HTTPS://Blog.Example.com:443/own.jpg#x", None]):
+                conn.execute(
+                    text(
+                        "INSERT INTO articles (url, link, title, excerpt, image_url, "
+                        "source_path, source_mtime_ns, first_seen_at, updated_at) VALUES "
+                        "(:u, :l, 't', '', :i, '/a.md', 1, :now, :now)"
+                    ),
+                    {
+                        "u": f"https://e.example/{n}",
+                        "l": f"https://e.example/{n}",
+                        "i": image,
+                        "now": NOW.replace(tzinfo=None),
+                    },
+                )
+        upgrade_to_head(database_url)
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT position, url, url_key FROM article_images ORDER BY article_id")
+            ).all()
+    finally:
+        engine.dispose()
+    assert [tuple(r) for r in rows] == [
+        (0, DEFAULT, image_key(DEFAULT)),
+        (0, "HTTPS://Blog.Example.com:443/own.jpg#x", "https://blog.example.com/own.jpg"),
+    ]

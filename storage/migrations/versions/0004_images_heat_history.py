@@ -5,8 +5,6 @@ Revises: 0002
 Create Date: 2026-11-27
 """
 
-from urllib.parse import urlsplit, urlunsplit
-
 import sqlalchemy as sa
 from alembic import op
 
@@ -17,19 +15,21 @@ depends_on = None
 
 
 def _image_key(url: str) -> str | None:
-    # A frozen copy of the ingest's key for the backfill (migrations never import app code):
-    # lower-cased scheme and host, no fragment, no trailing slash. Articles rewritten later get
-    # the ingest's own key.
-    text = url.strip()
-    try:
-        parts = urlsplit(text)
-    except ValueError:
+    # A frozen copy of storage.images.image_key for the backfill (migrations never import app
+    # code): lower-cased scheme and host, no default port, fragment or trailing slash.
+    scheme, separator, rest = url.strip().partition("://")
+    scheme = scheme.lower()
+    ports = {"http": ":80", "https": ":443"}
+    if not separator or scheme not in ports:
         return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+    rest = rest.partition("#")[0]
+    ends = [i for i in (rest.find("/"), rest.find("?")) if i >= 0]
+    cut = min(ends) if ends else len(rest)
+    host = rest[:cut].lower().removesuffix(ports[scheme])
+    if not host:
         return None
-    path = parts.path.rstrip("/") or "/"
-    key = urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, parts.query, ""))
-    return key[:2048]
+    path, mark, query = rest[cut:].partition("?")
+    return f"{scheme}://{host}{path.rstrip('/') or '/'}{mark}{query}"[:2048]
 
 
 def upgrade() -> None:
