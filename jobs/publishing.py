@@ -25,12 +25,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeAlias
 
+from jobs.candidates import choose, record_choice
 from jobs.fanout import recipients
 from jobs.ingest.feeds import FeedSpec
 from jobs.ingest.files import ingest_paths
 from jobs.ingest.sources import ingest_sources
 from jobs.ingest.urls import normalise_url
-from jobs.selection import PublishRules, select_new
+from jobs.selection import PublishRules
 from jobs.stories import (
     DEFAULT_WINDOW,
     Joins,
@@ -69,9 +70,8 @@ async def select_articles(
     """What a run would post now (no side effects): the dry run uses it. An article that would
     join a story (an open one, or one an earlier article of this run starts) is left out."""
     async with uow() as tx:
-        candidates = await tx.articles.selection_candidates(rules.prefilter(now), channel_id)
+        selected = (await choose(tx, rules, channel_id, now)).selected
         members = await _open_members(tx, now - story_window)
-    selected = select_new(candidates, now, rules)
     assignments = await asyncio.to_thread(assign_stories, selected, members)
     return [a for a, how in zip(selected, assignments, strict=True) if isinstance(how, Starts)]
 
@@ -109,8 +109,9 @@ async def publish_run(
                 channel.title or channel_id,
             )
         else:
-            candidates = await tx.articles.selection_candidates(rules.prefilter(now), channel_id)
-            selected = select_new(candidates, now, rules)
+            choice = await choose(tx, rules, channel_id, now)
+            await record_choice(tx, choice, now)
+            selected = choice.selected
         for article, story_id, lead in await _file_stories(tx, selected, now, story_window):
             if lead:
                 enqueued += await tx.outbox.enqueue(article.id, [channel_id], now)

@@ -65,6 +65,7 @@ def article_record(row: ArticleRow, topics: tuple[str, ...]) -> Article:
         first_seen_at=row.first_seen_at,
         updated_at=row.updated_at,
         story_id=row.story_id,
+        rising=row.rising_at is not None,
     )
 
 

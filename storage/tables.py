@@ -87,6 +87,9 @@ class ArticleRow(Base):
     # would need ALTER TABLE tricks that SQLite lacks.
     story_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
+    # When a run selected it as a rising story (its post carries the 📈 mark); None: never.
+    rising_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
 
 class StoryRow(Base):
     """One piece of news, however many outlets tell it: the channel posts it once (its lead
@@ -105,6 +108,34 @@ class StoryRow(Base):
     # edits were queued: an edit's outbox row is keyed by that number.
     version: Mapped[str] = mapped_column(String(64))
     revision: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ArticleImageRow(Base):
+    """Every preview image of an article, in source order, with its normalised address: an
+    address many articles share is a site's default image, not the article's (storage.images)."""
+
+    __tablename__ = "article_images"
+    __table_args__ = (Index("ix_article_images_url_key", "url_key"),)
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    url: Mapped[str] = mapped_column(Text)  # as the source wrote it: what Telegram fetches
+    url_key: Mapped[str] = mapped_column(String(2048))
+
+
+class HeatSampleRow(Base):
+    """An article's heat each time an ingest saw it change, for rising stories; pruned at write
+    (storage.heat_history)."""
+
+    __tablename__ = "heat_samples"
+    __table_args__ = (Index("ix_heat_samples_article_id_at", "article_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    heat: Mapped[int] = mapped_column(Integer)
 
 
 class TopicRow(Base):
@@ -225,4 +256,7 @@ class FeedPageRow(Base):
     url: Mapped[str] = mapped_column(String(2048), primary_key=True)
     etag: Mapped[str | None] = mapped_column(Text)
     last_modified: Mapped[str | None] = mapped_column(Text)
+    # The page's `nextPage` as last served: a 304 has no body, and the pages after it must be
+    # read (conditionally) anyway, for their heat.
+    next_url: Mapped[str | None] = mapped_column(Text)
     fetched_at: Mapped[datetime] = mapped_column(UtcDateTime())

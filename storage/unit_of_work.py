@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from storage.articles import ArticleRepository
 from storage.chats import ChatRepository
 from storage.feeds import FeedRepository
+from storage.heat_history import HeatHistoryRepository
 from storage.outbox import OutboxRepository
 from storage.records import ChatKind
 from storage.sources import SourceFileRepository
@@ -39,6 +40,7 @@ class Transaction:
         self.feeds = FeedRepository(session)
         self.state = StateRepository(session)
         self.stats = StatsQueries(session)
+        self.heat = HeatHistoryRepository(session)
 
     async def deactivate_chat(self, chat_id: int, reason: str, now: datetime) -> int:
         """Mark the chat inactive and cancel what was waiting for it; returns cancelled count."""

@@ -20,7 +20,7 @@ def article_text(
     published: bool | None = True,
     published_at: datetime | str | None = None,
     topics: tuple[str, ...] = ("AI", "Natural Language Processing"),
-    image: str | None = "https://img.example.com/a.jpg",
+    image: str | None = "",
     provider: str = "Example News",
     domain: str = "example.com",
     **extra: Any,
@@ -48,6 +48,8 @@ def article_text(
         "images": [{"url": "https://example.com/logo-50x50.jpg", "width": 50, "height": 50}],
     }
     front["topics"] = list(topics)
+    if image == "":  # the default: an image of its own (one many articles share is generic)
+        image = "https://img.example.com/" + url.rstrip("/").rsplit("/", 1)[-1] + ".jpg"
     if image:
         front["images"] = [{"url": image, "width": 1200, "height": 630, "isCached": True}]
     front.update(extra)

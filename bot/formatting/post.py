@@ -47,6 +47,7 @@ _HEAT_MARK = "🔥"
 VIDEO_MARK = "▶️"
 READ_BUTTON = "Read"
 WATCH_BUTTON = f"{VIDEO_MARK} Watch"
+_RISING_MARK = "📈"  # selected as a rising story (jobs.selection)
 _META_SEPARATOR = " · "
 
 
@@ -134,6 +135,8 @@ def _meta_line(article: Article) -> str:
     source = shorten(clean_text(label), SOURCE_CAP)
     # -1 marks an unpublished item in the source: not a temperature worth showing
     heat = f"{_HEAT_MARK} {article.heat}" if article.heat is not None and article.heat >= 0 else ""
+    if article.rising:
+        heat = f"{heat} {_RISING_MARK}".strip()
     return _META_SEPARATOR.join(part for part in (source, heat) if part)
 
 
