@@ -22,7 +22,7 @@ from telegram.error import (
 from telegram.request import BaseRequest
 
 from bot.formatting import Post, render_post, render_text_post
-from bot.lean_send import send_for_id
+from bot.lean_send import PreparedCall, prepare_call, send_for_id
 from bot.rate_limit import broadcast_send, retry_seconds
 from jobs import delivery
 from storage.records import Article
@@ -45,6 +45,7 @@ class TelegramSender:
         self._bot = bot
         self._paid = paid_broadcast
         self._posts: OrderedDict[tuple[int, object], tuple[Post, Post]] = OrderedDict()
+        self._calls: OrderedDict[Post, PreparedCall] = OrderedDict()  # encoded once per post
 
     def _render(self, article: Article) -> tuple[Post, Post]:
         # A fan-out sends one article to many chats: render it once.
@@ -57,12 +58,9 @@ class TelegramSender:
                 self._posts.popitem(last=False)
         return posts
 
-    def api_call(
-        self, chat_id: int | str, post: Post
-    ) -> tuple[str, dict[str, Any], ODVInput[float]]:
-        """The Bot API method, its parameters and its read timeout that send the post."""
+    def api_call(self, post: Post) -> tuple[str, dict[str, Any], ODVInput[float]]:
+        """The Bot API method, its parameters but chat_id, and its read timeout for the post."""
         data: dict[str, Any] = {
-            "chat_id": chat_id,
             "parse_mode": ParseMode.HTML,
             "reply_markup": _keyboard(post),
             "allow_paid_broadcast": True if self._paid else None,
@@ -77,9 +75,13 @@ class TelegramSender:
         return "sendMessage", data, BaseRequest.DEFAULT_NONE
 
     async def send_post(self, chat_id: int | str, post: Post) -> int:
-        """Sends the post; returns its message_id (no Message is built: bot.lean_send)."""
-        method, data, read_timeout = self.api_call(chat_id, post)
-        return await send_for_id(self._bot, method, data, read_timeout=read_timeout)
+        """Sends the post; returns its message_id (bot.lean_send: no Message is built)."""
+        call = self._calls.get(post)
+        if call is None:
+            call = self._calls[post] = prepare_call(*self.api_call(post))
+            if len(self._calls) > 512:
+                self._calls.popitem(last=False)
+        return await send_for_id(self._bot, call, chat_id)
 
     async def send(self, chat_id: int, article: Article) -> delivery.SendOutcome:
         with broadcast_send():
