@@ -57,7 +57,7 @@ def cpu_seconds() -> float:
 
 
 async def _child(url: str, folder: Path) -> dict[str, float]:
-    from jobs.ingest import ingest
+    from jobs.ingest.files import ingest_files
     from storage.database import create_engine, create_sessionmaker, upgrade_to_head
     from storage.unit_of_work import UnitOfWork
 
@@ -71,14 +71,14 @@ async def _child(url: str, folder: Path) -> dict[str, float]:
 
     try:
         start, cpu = time.perf_counter(), cpu_seconds()
-        first = await ingest(lambda: UnitOfWork(sessions), [folder], progress=progress)
+        first = await ingest_files(lambda: UnitOfWork(sessions), [folder], progress=progress)
         ingest_s = time.perf_counter() - start
         ingest_cpu = cpu_seconds() - cpu
         ingest_rss = peak_rss_mb()
         parsed_first = parsed["total"]
         parsed["total"] = 0
         start = time.perf_counter()
-        again = await ingest(lambda: UnitOfWork(sessions), [folder], progress=progress)
+        again = await ingest_files(lambda: UnitOfWork(sessions), [folder], progress=progress)
         rescan_s = time.perf_counter() - start
     finally:
         await engine.dispose()

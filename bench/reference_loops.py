@@ -40,8 +40,7 @@ def bench_post() -> Post:
 
 def _post_call(bot: Bot) -> tuple[str, dict[str, Any]]:
     """The method and parameters the engine's sender uses for the post (chat_id left out)."""
-    method, data, _ = TelegramSender(bot, paid_broadcast=True).api_call(0, bench_post())
-    del data["chat_id"]
+    method, data, _ = TelegramSender(bot, paid_broadcast=True).api_call(bench_post())
     return method, {key: value for key, value in data.items() if value is not None}
 
 

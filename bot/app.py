@@ -23,12 +23,14 @@ from bot.rate_limit import PacedRateLimiter
 from bot.sender import TelegramSender
 from bot.services import SERVICES, Services, feed_specs, publish_rules, services
 from bot.transport import AiohttpRequest
-from jobs.delivery import DB_UNAVAILABLE, DeliveryWorker
+from jobs.backoff import Backoff
+from jobs.delivery import DeliveryWorker
 from jobs.pacing import FREE_CAP, MAX_IN_FLIGHT, Pacer
 from jobs.publishing import publish_run
 from jobs.send_gate import SendGate
 from jobs.subscriptions import add_topics
 from storage.database import create_engine, create_sessionmaker
+from storage.errors import is_database_unavailable
 from storage.records import ChatKind
 from storage.state_keys import channel_state_key
 from storage.unit_of_work import UnitOfWork, UowFactory
@@ -36,6 +38,8 @@ from storage.unit_of_work import UnitOfWork, UowFactory
 log = logging.getLogger(__name__)
 
 DATABASE_AWAY = "I can't reach my database right now; please try again in a minute."
+# getChat at start, after a network error: 2, 4, 8, 16 s, then the start fails.
+CHANNEL_LOOKUP_BACKOFF: Backoff[float] = Backoff(base=2.0, cap=16.0)
 
 
 def make_uow(engine: AsyncEngine) -> UowFactory:
@@ -98,7 +102,7 @@ async def _resolve_channel(application: Application[Any, Any, Any, Any, Any, Any
             if attempt == 5:
                 raise
             log.warning("getChat(%s) failed (%s); retrying", target, exc.message)
-            await asyncio.sleep(2.0**attempt)
+            await asyncio.sleep(CHANNEL_LOOKUP_BACKOFF.longest(attempt))
     now = datetime.now(UTC)
     async with svc.uow() as tx:
         await tx.chats.ensure_chat(chat.id, ChatKind(chat.type), chat.title or chat.username, now)
@@ -168,7 +172,7 @@ async def publish_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     where = f"update {update.update_id}" if isinstance(update, Update) else "a job"
-    if isinstance(context.error, DB_UNAVAILABLE):
+    if is_database_unavailable(context.error):
         # An outage fails every update and every run until it ends: one line each, not a
         # traceback each, and the user hears that trying again later will work.
         log.warning(

@@ -14,13 +14,13 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from bot.config import Config, ConfigError, load_config
 from bot.formatting import render_post
 from bot.logs import configure_logging
-from jobs.ingest import ingest
-from jobs.json_feed import ingest_feeds
+from jobs.ingest.sources import ingest_sources
 from jobs.publishing import select_articles
 from storage.database import create_engine, upgrade_to_head
 from storage.lease import Lease, LeaseError, LeaseHeldError, describe, take_lease
 from storage.records import IngestReport
 from storage.state_keys import channel_state_key
+from storage.unit_of_work import UowFactory
 
 log = logging.getLogger("feedbot")
 
@@ -124,16 +124,21 @@ def _print_report(report: IngestReport) -> None:
         print(f"  skipped {path}: {reason}")
 
 
-async def _ingest_once(config: Config) -> int:
-    from bot.app import make_uow
+async def _ingest(uow: UowFactory, config: Config) -> IngestReport:
+    """The pass `feedbot ingest` and the dry run make: every source, with a progress bar on a
+    terminal."""
     from bot.progress import ingest_progress
     from bot.services import feed_specs
 
+    return await ingest_sources(uow, config.folders, feed_specs(config), progress=ingest_progress())
+
+
+async def _ingest_once(config: Config) -> int:
+    from bot.app import make_uow
+
     engine = create_engine(config.database.url)
     try:
-        uow = make_uow(engine)
-        report = await ingest(uow, config.folders, progress=ingest_progress())
-        await ingest_feeds(uow, feed_specs(config), report)
+        report = await _ingest(make_uow(engine), config)
     finally:
         await engine.dispose()
     _print_report(report)
@@ -142,14 +147,12 @@ async def _ingest_once(config: Config) -> int:
 
 async def _dry_run(config: Config) -> int:
     from bot.app import make_uow
-    from bot.progress import ingest_progress
-    from bot.services import feed_specs, publish_rules
+    from bot.services import publish_rules
 
     engine = create_engine(config.database.url)
     try:
         uow = make_uow(engine)
-        report = await ingest(uow, config.folders, progress=ingest_progress())
-        await ingest_feeds(uow, feed_specs(config), report)
+        report = await _ingest(uow, config)
         async with uow() as tx:
             known = await tx.state.get(channel_state_key(config.telegram.channel))
         # Without a token the channel's id cannot be asked for; before the first real run

@@ -10,7 +10,7 @@ from typing import Never, TextIO
 
 from tqdm import tqdm
 
-from jobs.ingest import ProgressCallback
+from jobs.ingest.files import ProgressCallback
 
 
 class IngestBar:

@@ -92,7 +92,7 @@ class PacedRateLimiter(BaseRateLimiter[None]):
         except RetryAfter as exc:
             # Whether to try again is the caller's call (bot.handlers.replies); the broadcast
             # must not send to this chat before the wait is over either way.
-            pacer.retry_after(chat_id, retry_seconds(exc), self._monotonic())
+            self._gate.hold_chat(chat_id, retry_seconds(exc))
             raise
         finally:
             self._gate.answered(ticket)

@@ -15,7 +15,7 @@ from bot.config import Config
 from bot.permissions import MemberStatusCache
 from bot.sender import TelegramSender
 from jobs.delivery import DeliveryWorker
-from jobs.json_feed import FeedSpec
+from jobs.ingest.feeds import FeedSpec
 from jobs.selection import PublishRules
 from storage.unit_of_work import UowFactory
 

@@ -199,16 +199,3 @@ class Pacer:
         fan-outs)."""
         self._chat_ready = {c: t for c, t in self._chat_ready.items() if t > now}
         self._blocked_until = {c: t for c, t in self._blocked_until.items() if t > now}
-
-
-@dataclass(frozen=True, slots=True)
-class Backoff:
-    """Exponential backoff with full jitter for transient failures."""
-
-    base: float = 2.0
-    cap: float = 600.0
-
-    def delay(self, attempt: int, jitter: float) -> float:
-        """attempt counts from 1; jitter is a random number in [0, 1)."""
-        ceiling = min(self.cap, self.base * 2.0 ** max(attempt - 1, 0))
-        return ceiling / 2 + ceiling / 2 * jitter

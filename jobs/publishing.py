@@ -17,10 +17,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeAlias
 
-from jobs.article_urls import normalise_url
 from jobs.fanout import recipients
-from jobs.ingest import ingest
-from jobs.json_feed import FeedSpec, ingest_feeds
+from jobs.ingest.feeds import FeedSpec
+from jobs.ingest.sources import ingest_sources
+from jobs.ingest.urls import normalise_url
 from jobs.selection import PublishRules, select_new
 from storage.records import Article, DeliveryStatus, IngestReport
 from storage.state_keys import LAST_INGEST_KEY, LAST_RUN_KEY, PAUSED_KEY
@@ -56,8 +56,7 @@ async def publish_run(
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     feeds: Sequence[FeedSpec] = (),
 ) -> RunReport:
-    report = await ingest(uow, folders, clock=clock)
-    await ingest_feeds(uow, feeds, report, clock=clock)
+    report = await ingest_sources(uow, folders, feeds, clock=clock)
     now = clock()
     enqueued = fanned_out = 0
     async with uow() as tx:

@@ -74,6 +74,12 @@ class SendGate:
         if self._in_flight_waiters:
             self.wake_all()
 
+    def hold_chat(self, chat_id: int, seconds: float) -> float:
+        """A 429 for the chat: nothing more goes there, broadcast or reply, for `seconds` (or
+        longer, while an earlier 429's hold lasts); returns this 429's wait from now."""
+        now = self._monotonic()
+        return self.pacer.retry_after(chat_id, seconds, now) - now
+
     def wake_all(self) -> None:
         """Make every waiter look again (an answer came, or a stop)."""
         # Setting wakes the current waiters; clearing at once keeps later ones waiting.

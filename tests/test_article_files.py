@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import random
 import re
+import tempfile
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,16 +13,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from jobs import article_files
-from jobs.article_files import (
-    MAX_EXCERPT_CHARS,
-    MAX_FILE_BYTES,
-    ArticleFileError,
-    parse_article,
-    read_article_file,
-)
-from jobs.article_urls import MAX_URL_CHARS, TRACKING_PARAMETERS, normalise_url
+from jobs.ingest import fields, front_matter
+from jobs.ingest.fields import MAX_EXCERPT_CHARS, UnusableArticleError
+from jobs.ingest.files import parse_article, read_article_file
+from jobs.ingest.front_matter import MAX_FILE_BYTES
+from jobs.ingest.urls import MAX_URL_CHARS, TRACKING_PARAMETERS, normalise_url
 from storage.records import ArticleData
+from tests.fifo_rescue import fifo_rescue
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "articles"
 BASE = 'title: "Robots learn to fold laundry"\nwebUrl: "https://example.com/news/laundry"\n'
@@ -32,7 +30,7 @@ def article(body: str = "", *, base: str = BASE) -> ArticleData:
 
 
 def failure(data: bytes) -> str:
-    with pytest.raises(ArticleFileError) as caught:
+    with pytest.raises(UnusableArticleError) as caught:
         parse_article(data)
     return caught.value.reason
 
@@ -419,7 +417,7 @@ def test_published_at(line: str, published_at: datetime | None) -> None:
 def test_topics(lines: str, topics: tuple[str, ...] | None) -> None:
     parsed = article(lines).topics
     if topics is None:
-        assert parsed == tuple(f"topic {n}" for n in range(article_files.MAX_TOPICS))
+        assert parsed == tuple(f"topic {n}" for n in range(fields.MAX_TOPICS))
     else:
         assert parsed == topics
 
@@ -539,7 +537,7 @@ def test_deep_nesting(depth: int) -> None:
     for body in (flow, block):
         try:
             article(body)
-        except ArticleFileError as error:
+        except UnusableArticleError as error:
             assert error.reason.startswith("broken YAML")
 
 
@@ -565,12 +563,12 @@ def test_random_mutations_raise_only_article_file_error() -> None:
         try:
             parse_article(bytes(data))
             outcomes["parsed"] += 1
-        except ArticleFileError:
+        except UnusableArticleError:
             outcomes["rejected"] += 1
     for _ in range(100):
         try:
             parse_article(rng.randbytes(rng.randint(0, 300)))
-        except ArticleFileError:
+        except UnusableArticleError:
             outcomes["junk rejected"] += 1
     assert outcomes["parsed"] and outcomes["rejected"], outcomes
 
@@ -605,7 +603,7 @@ def test_fixture_tables_cover_the_folder() -> None:
 
 @pytest.mark.parametrize(("name", "reason"), sorted(SKIPPED_FIXTURES.items()))
 def test_skipped_fixture(name: str, reason: str) -> None:
-    with pytest.raises(ArticleFileError) as caught:
+    with pytest.raises(UnusableArticleError) as caught:
         read_article_file(FIXTURES / name)
     assert caught.value.reason.startswith(reason)
 
@@ -633,10 +631,45 @@ def test_modern_fixture_in_full() -> None:
 
 
 def test_read_errors(tmp_path: Path) -> None:
-    with pytest.raises(ArticleFileError, match=r"^cannot read: no such file or directory$"):
+    with pytest.raises(UnusableArticleError, match=r"^cannot read: no such file or directory$"):
         read_article_file(tmp_path / "missing.md")
-    with pytest.raises(ArticleFileError, match=r"^cannot read: is a directory$"):
+    with pytest.raises(UnusableArticleError, match=r"^cannot read: is a directory$"):
         read_article_file(tmp_path)
+
+
+def test_read_skips_a_fifo_without_waiting_for_a_writer(tmp_path: Path) -> None:
+    # The generator's folder is shared: a path can be a FIFO by the time it is opened.
+    fifo = tmp_path / "turned.md"
+    os.mkfifo(fifo)
+    with fifo_rescue(fifo) as rescue, pytest.raises(UnusableArticleError) as caught:
+        read_article_file(fifo)
+    assert not rescue.needed, "open() waited for a writer"
+    assert caught.value.reason == "not a regular file (a FIFO)"
+
+
+def test_read_skips_a_device() -> None:
+    with pytest.raises(UnusableArticleError, match=r"^not a regular file \(a character device\)$"):
+        read_article_file("/dev/null")
+
+
+@pytest.mark.parametrize(
+    ("written", "limit", "size", "expected"),
+    [
+        (0, 100, 0, 0),
+        (100, 1000, 100, 100),  # as fstat said
+        (100_000, 200_000, 10, 100_000),  # grew after fstat: read on to the end
+        (100_000, 5_000, 100_000, 5_000),  # stops at the limit
+    ],
+)
+def test_read_at_most_reads_to_the_end_or_the_limit(
+    written: int, limit: int, size: int, expected: int
+) -> None:
+    data = os.urandom(written)
+    with tempfile.TemporaryFile() as file:
+        file.write(data)
+        file.flush()
+        os.lseek(file.fileno(), 0, os.SEEK_SET)
+        assert front_matter._read_at_most(file.fileno(), limit, size) == data[:expected]
 
 
 def test_read_permission_denied(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -644,17 +677,18 @@ def test_read_permission_denied(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     def locked(*_args: object, **_kwargs: object) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(article_files, "open", locked, raising=False)
-    with pytest.raises(ArticleFileError, match=r"^cannot read: permission denied$"):
-        read_article_file(tmp_path / "locked.md")
+    with monkeypatch.context() as patched:  # os.open is everyone's: patched for one call only
+        patched.setattr(os, "open", locked)
+        with pytest.raises(UnusableArticleError, match=r"^cannot read: permission denied$"):
+            read_article_file(tmp_path / "locked.md")
 
 
 def test_read_refuses_large_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(article_files, "MAX_FILE_BYTES", 3 * 1024 * 1024)
+    monkeypatch.setattr(front_matter, "MAX_FILE_BYTES", 3 * 1024 * 1024)
     path = tmp_path / "huge.md"
     with path.open("wb") as file:
         file.truncate(5 * 1024 * 1024 + 1)
-    with pytest.raises(ArticleFileError, match=r"^file too large \(5\.0 MB > 3 MB\)$"):
+    with pytest.raises(UnusableArticleError, match=r"^file too large \(5\.0 MB > 3 MB\)$"):
         read_article_file(path)
 
 
@@ -706,7 +740,7 @@ def corpus() -> dict[Path, ArticleData | str]:
         if path.suffix in {".md", ".txt"} and path.name != "README.md" and path.is_file():
             try:
                 results[path.relative_to(root)] = read_article_file(path)
-            except ArticleFileError as error:
+            except UnusableArticleError as error:
                 results[path.relative_to(root)] = error.reason
     if not results:
         pytest.skip(f"no *.md or *.txt article files under {root}")
@@ -719,7 +753,7 @@ def parsed_articles(corpus: dict[Path, ArticleData | str]) -> list[ArticleData]:
 
 def test_corpus_parses(corpus: dict[Path, ArticleData | str]) -> None:
     failures = {path: reason for path, reason in corpus.items() if isinstance(reason, str)}
-    # Anything but ArticleFileError has already failed the fixture.
+    # Anything but UnusableArticleError has already failed the fixture.
     assert len(failures) <= 0.05 * len(corpus), failures
 
 
@@ -821,4 +855,4 @@ def test_remembered_scalar_tags_match_pyyaml_every_time() -> None:
     text = "topics: [yes, 120, 1.5, null, ~, 2021-02-03, x, 0x1F, .inf, 1_000, '120']\nheat: 0o17\n"
     expected = yaml.load(text, Loader=yaml.SafeLoader)
     for _ in range(2):
-        assert article_files._construct_fields(text) == expected
+        assert front_matter._construct_fields(text) == expected

@@ -13,8 +13,9 @@ from telegram import Bot
 
 from bot.sender import TelegramSender
 from bot.transport import AiohttpRequest
+from jobs.backoff import Backoff
 from jobs.delivery import DeliveryWorker, RetryPolicy
-from jobs.pacing import Backoff, Pacer
+from jobs.pacing import Pacer
 from jobs.send_gate import SendGate
 from storage.records import ArticleData, ChatKind, DeliveryStatus
 from tests.conftest import Db

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from jobs.backoff import Backoff
 from jobs.delivery import (
     ChatGone,
     ChatMoved,
@@ -22,7 +23,7 @@ from jobs.delivery import (
     Sent,
     Transient,
 )
-from jobs.pacing import Backoff, Pacer
+from jobs.pacing import Pacer
 from jobs.send_gate import SendGate
 from storage.records import Article, ArticleData, ChatKind, DeliveryStatus
 from tests.conftest import Db

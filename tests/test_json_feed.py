@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from jobs.json_feed import FeedSpec, ingest_feeds
+from jobs.ingest.feeds import FeedSpec, ingest_feeds
 from jobs.publishing import publish_run
 from jobs.selection import PublishRules
 from jobs.stats import gather_stats

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from jobs.feed_pages import (
+from jobs.ingest.feed_pages import (
     BACKOFF_BASE,
     BACKOFF_MAX,
     FeedPageError,

@@ -12,7 +12,6 @@ from jobs.pacing import (
     RECOVERY_FACTOR,
     RTT_SAMPLES,
     SLOWDOWN_FACTOR,
-    Backoff,
     Pacer,
 )
 
@@ -85,16 +84,6 @@ def test_forget_idle_keeps_only_live_constraints() -> None:
     pacer.forget_idle(2.0)
     assert pacer.blocked_chats(2.0) == [OTHER_USER]
     assert pacer.chat_ready_at(USER) == 0
-
-
-@pytest.mark.parametrize(
-    ("attempt", "jitter", "delay"),
-    [(1, 0.0, 1.0), (1, 0.999, 1.999), (2, 0.0, 2.0), (3, 0.5, 6.0), (20, 0.0, 300.0)],
-)
-def test_backoff_is_exponential_with_jitter_and_capped(
-    attempt: int, jitter: float, delay: float
-) -> None:
-    assert Backoff(base=2.0, cap=600.0).delay(attempt, jitter) == pytest.approx(delay)
 
 
 def test_rolling_window_holds_back_a_bunch() -> None:

@@ -55,3 +55,14 @@ async def test_a_waiting_reply_holds_broadcasts_back_until_it_is_sent() -> None:
     assert await asyncio.wait_for(reply, 1) is True
     assert pacer.priority_waiting == 0
     assert pacer.window_wait(clock.now) == 0.0  # with no reply waiting, broadcasts may go
+
+
+def test_a_429_holds_the_chat_and_a_shorter_one_does_not_shorten_the_hold() -> None:
+    clock = Clock()
+    gate = SendGate(Pacer(cap=30), monotonic=clock)
+    assert gate.hold_chat(7, 5.0) == 5.0
+    clock.now += 1.0
+    assert gate.hold_chat(7, 2.0) == 2.0
+    # ... but the earlier, longer hold still stands
+    assert gate.pacer.blocked_chats(clock.now) == [7]
+    assert gate.pacer.chat_ready_at(7) == 105.0

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from telegram import Bot, InputFile
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, LinkPreviewOptions
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -30,7 +30,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.app import build_application
 from bot.config import parse_config
-from bot.lean_send import send_for_id
+from bot.lean_send import prepare_call, send_for_id
 from bot.transport import POOL_TIMEOUT_MESSAGE, AiohttpRequest, redact_token
 from tests.fake_telegram.params import Upload
 from tests.fake_telegram.server import FakeTelegram
@@ -326,14 +326,47 @@ async def test_a_stopped_transport_starts_again(world: World) -> None:
     assert [call.text for call in world.fake.sent(CHAT)] == ["one", "two"]
 
 
-async def test_send_for_id_returns_the_message_id_and_keeps_the_errors(world: World) -> None:
-    bot = Bot(world.fake.token, base_url=world.fake.base_url, request=AiohttpRequest())
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_a_prepared_send_is_what_send_message_sends(world: World, transport: str) -> None:
+    """The form encoded once (bot.lean_send) carries what Bot.send_message would, over
+    post_form (aiohttp) or Bot._post (any other transport), and returns the message_id."""
+    data = {
+        "text": "<b>Chips &amp; models</b> 1 + 1 = 2 ✓",
+        "parse_mode": "HTML",
+        "reply_markup": InlineKeyboardMarkup(
+            [[InlineKeyboardButton("Read", url="https://example.com/a?b=c&d=é")]]
+        ),
+        "link_preview_options": LinkPreviewOptions(url="https://example.com/a", is_disabled=False),
+        "allow_paid_broadcast": True,
+        "disable_notification": None,
+    }
+    call = prepare_call("sendMessage", data)
+    bot = world.bot(transport)
     async with bot.request:
-        message_id = await send_for_id(bot, "sendMessage", {"chat_id": CHAT, "text": "hi"})
-        assert message_id == world.fake.sent(CHAT)[-1].result["message_id"]
+        await bot.send_message(CHAT, **data)
+        message_id = await send_for_id(bot, call, CHAT)
+    by_bot, prepared = world.fake.sent(CHAT)
+    assert prepared.params == by_bot.params
+    assert prepared.text == by_bot.text and prepared.entities == by_bot.entities
+    assert message_id == prepared.result["message_id"] != by_bot.result["message_id"]
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_a_prepared_send_keeps_the_error_mapping(world: World, transport: str) -> None:
+    call = prepare_call("sendMessage", {"text": "hi"}, read_timeout=0.3)
+    bot = world.bot(transport)
+    async with bot.request:
         world.fake.rate_limit(CHAT, retry_after=3)
         with pytest.raises(RetryAfter):
-            await send_for_id(bot, "sendMessage", {"chat_id": CHAT, "text": "again"})
+            await send_for_id(bot, call, CHAT)
+        world.fake.migrate_chat(GROUP, SUPERGROUP)
+        with pytest.raises(ChatMigrated):
+            await send_for_id(bot, call, GROUP)
+        with pytest.raises(BadRequest, match=r"(?i)chat not found"):
+            await send_for_id(bot, call, 404404)
+        world.fake.delay_responses(1.0, "sendMessage")  # longer than the call's read timeout
+        with pytest.raises(TimedOut):
+            await send_for_id(bot, call, CHAT)
 
 
 def test_the_application_sends_through_aiohttp(tmp_path: Path) -> None:

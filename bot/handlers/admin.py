@@ -13,7 +13,7 @@ from bot.handlers.access import admin_command, argument_text, command_message, n
 from bot.handlers.replies import escape, reply
 from bot.services import services
 from jobs import delivery
-from jobs.article_urls import normalise_url
+from jobs.ingest.urls import normalise_url
 from jobs.publishing import (
     AlreadyPosted,
     ChannelUnavailable,

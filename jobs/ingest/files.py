@@ -1,4 +1,5 @@
-"""Ingest: bring the stored articles up to date with the article files under the source folders.
+"""The file source: bring the stored articles up to date with the article files under the
+source folders.
 
 Only files whose size or mtime changed since the last pass are parsed, so a rescan of a large,
 unchanged folder costs one directory walk and one query."""
@@ -14,7 +15,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from jobs.article_files import ArticleFileError, read_article_file
+from jobs.ingest.fields import UnusableArticleError, article_from_fields
+from jobs.ingest.front_matter import parse_front_matter, read_front_matter
+from jobs.ingest.versions import file_replaces_batch_copy, file_replaces_stored
 from storage.records import ArticleData, IngestReport, SourcedArticle
 from storage.unit_of_work import UowFactory
 
@@ -65,6 +68,16 @@ def walk_articles(root: Path) -> Iterator[FileStat]:
                 log.warning("cannot stat %s: %s", entry.path, exc.strerror or exc)
 
 
+def read_article_file(path: Path | str) -> ArticleData:
+    """The article one file describes; raises UnusableArticleError with the reason it is none."""
+    return article_from_fields(read_front_matter(path))
+
+
+def parse_article(data: bytes) -> ArticleData:
+    """The article the bytes of one file describe; raises UnusableArticleError and nothing else."""
+    return article_from_fields(parse_front_matter(data))
+
+
 def _scan(folder: Path) -> list[FileStat] | None:
     return list(walk_articles(folder)) if folder.is_dir() else None
 
@@ -75,7 +88,7 @@ def parse_files(stats: Sequence[FileStat]) -> list[Parsed]:
     for stat in stats:
         try:
             parsed.append(Parsed(stat, read_article_file(stat.path), None))
-        except ArticleFileError as exc:
+        except UnusableArticleError as exc:
             parsed.append(Parsed(stat, None, str(exc)))
     return parsed
 
@@ -87,7 +100,7 @@ ProgressCallback = Callable[[int, int], None]
 PROGRESS_LOG_SECONDS = 5.0
 
 
-async def ingest(
+async def ingest_files(
     uow: UowFactory,
     folders: Sequence[Path],
     *,
@@ -192,7 +205,7 @@ async def _store(
     for item in parsed:
         if item.article is not None:
             seen = latest.get(item.article.url)
-            if seen is None or item.stat.mtime_ns >= seen.stat.mtime_ns:
+            if seen is None or file_replaces_batch_copy(item.stat.mtime_ns, seen.stat.mtime_ns):
                 latest[item.article.url] = item
     async with uow() as tx:
         stored = await tx.articles.stored_versions(latest)
@@ -204,10 +217,7 @@ async def _store(
             version = stored.get(url)
             if version is None:
                 new.append(sourced)
-            elif (
-                item.stat.mtime_ns >= version.source_mtime_ns
-                or item.stat.path == version.source_path
-            ):
+            elif file_replaces_stored(item.stat.path, item.stat.mtime_ns, version):
                 replaced.append((version.id, sourced))
             else:
                 log.debug(

@@ -1,10 +1,6 @@
-"""The delivery engine: drains the outbox, paced by jobs.pacing, and turns every answer Telegram
-can give into the right change of the delivery's row.
-
-Crash safety comes from the row states: a delivery is `sending` from the moment it is claimed
-until its outcome is written. A process killed in between leaves it `sending`; the next start
-puts it back to `pending` (tx.outbox.release_in_flight), so nothing is lost, and only the sends
-that had reached Telegram without their outcome being written can repeat."""
+"""The delivery worker: drains the outbox, paced by the shared SendGate, and applies the step
+jobs.delivery.transitions decides for each send's outcome (row writes, pacer updates and log
+lines each in one place here; decisions none)."""
 
 from __future__ import annotations
 
@@ -14,83 +10,38 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Protocol, TypeVar
+from typing import TypeVar, assert_never
 
-from sqlalchemy.exc import InterfaceError, OperationalError
-
-from jobs.pacing import Backoff
+from jobs.backoff import Backoff
+from jobs.delivery.outcomes import Sender, Transient
+from jobs.delivery.transitions import (
+    DEFAULT_RETRY,
+    DeactivateChat,
+    DeferChat,
+    Fail,
+    MarkSent,
+    Migrate,
+    Retry,
+    RetryPolicy,
+    Step,
+    transition,
+)
 from jobs.send_gate import SendGate
+from storage.errors import DB_UNAVAILABLE
 from storage.records import Article, Delivery
 from storage.unit_of_work import Transaction, UowFactory
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# Database errors the engine waits out (a server restart, a dropped connection) instead of
-# giving up: the outbox is the only record of what is owed.
-DB_UNAVAILABLE = (OperationalError, InterfaceError, OSError)
-DB_RETRY_CAP = 30.0  # seconds between two tries while the database is away
+# Waits between two tries while the database is away (storage.errors.DB_UNAVAILABLE): waited
+# out, never given up on, as the outbox is the only record of what is owed. 2, 4, 8, 16, 30 s.
+DB_BACKOFF: Backoff[float] = Backoff(base=2.0, cap=30.0)
 WRITES_AFTER_STOP = 3  # tries left for an outcome write once a stop came
 # Claimed deliveries waiting for their turn, at most: each is a task in memory, and at the paid
 # rate two seconds of work would be 2000 of them (~8 MB) for no gain in pace.
 MAX_CLAIMED = 500
-
-
-# -- what a send can come to ------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Sent:
-    message_id: int | None
-    note: str | None = None  # e.g. "photo refused, sent as text"
-
-
-@dataclass(frozen=True, slots=True)
-class RetryAfter:
-    seconds: float
-
-
-@dataclass(frozen=True, slots=True)
-class ChatGone:
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class ChatMoved:
-    new_chat_id: int
-
-
-@dataclass(frozen=True, slots=True)
-class Rejected:
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class Transient:
-    reason: str
-    maybe_delivered: bool = False  # a timeout: Telegram may have posted it anyway
-
-
-SendOutcome = Sent | RetryAfter | ChatGone | ChatMoved | Rejected | Transient
-
-
-class Sender(Protocol):
-    """What the engine needs from Telegram; bot.sender implements it with python-telegram-bot."""
-
-    async def send(self, chat_id: int, article: Article) -> SendOutcome: ...
-
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    max_attempts: int = 5
-    # A timed-out send may have arrived; retrying it may duplicate, so it is retried less.
-    max_attempts_after_timeout: int = 2
-    backoff: Backoff = Backoff()  # noqa: RUF009 - frozen, so sharing the default is safe
-
-
-# -- the worker -------------------------------------------------------------------------------
 
 
 class DeliveryWorker:
@@ -102,7 +53,7 @@ class DeliveryWorker:
         sender: Sender,
         gate: SendGate,
         *,
-        retry: RetryPolicy = RetryPolicy(),
+        retry: RetryPolicy = DEFAULT_RETRY,
         monotonic: Callable[[], float] = time.monotonic,
         wall: Callable[[], datetime] = lambda: datetime.now(UTC),
         jitter: Callable[[], float] = random.random,
@@ -159,7 +110,7 @@ class DeliveryWorker:
                     outage = 0
                 except DB_UNAVAILABLE as exc:
                     outage += 1
-                    pause = min(2.0**outage, DB_RETRY_CAP)
+                    pause = DB_BACKOFF.longest(outage)
                     log.warning(
                         "database unavailable (%s); delivery pauses, next try in %.0f s",
                         type(exc).__name__,
@@ -280,17 +231,20 @@ class DeliveryWorker:
             outcome = Transient(f"internal error: {exc!r}")
         finally:
             self._gate.answered(ticket)
-        await self._record(delivery, article, outcome)
+        step = transition(outcome, delivery.attempts, self._retry, self._jitter())
+        await self._apply(delivery, article, step)
 
     async def _release(self, delivery: Delivery) -> None:
         """A stop came before this claimed delivery was sent: hand it back, unsent."""
         await self._write(lambda tx: tx.outbox.mark_released([delivery.id]))
 
-    async def _record(self, delivery: Delivery, article: Article, outcome: SendOutcome) -> None:
+    async def _apply(self, delivery: Delivery, article: Article, step: Step) -> None:
+        """The one place a step takes effect: counters, pacer, log line, row write."""
         now = self._wall()
-        where = f"article {article.id} to chat {delivery.chat_id}"
-        match outcome:
-            case Sent(message_id, note):
+        chat = delivery.chat_id
+        where = f"article {article.id} to chat {chat}"
+        match step:
+            case MarkSent(message_id, note):
                 self.sent += 1
                 if note:
                     log.info("sent %s (%s)", where, note)
@@ -299,63 +253,49 @@ class DeliveryWorker:
                 self._sent_buffer.append((delivery.id, message_id, now))
                 if len(self._sent_buffer) >= 200:
                     await self._flush_sent()
-            case RetryAfter(seconds):
-                until = self._pacer.retry_after(delivery.chat_id, seconds, self._monotonic())
-                wait = until - self._monotonic()
-                log.warning(
-                    "429 for chat %d: waiting %.0f s before sending there", delivery.chat_id, wait
+            case DeferChat(seconds, error):
+                # The broadcast and the replies (bot.rate_limit) hold the chat alike.
+                wait = self._gate.hold_chat(chat, seconds)
+                log.warning("429 for chat %d: waiting %.0f s before sending there", chat, wait)
+                await self._write(
+                    _deferral(delivery.id, chat, now + timedelta(seconds=wait), error)
                 )
-                at = now + timedelta(seconds=wait)
-
-                async def defer(tx: Transaction) -> None:
-                    await tx.outbox.postpone(delivery.id, at, f"429: retry after {seconds:g} s")
-                    await tx.outbox.defer_chat(delivery.chat_id, at)
-
-                await self._write(defer)
-            case ChatGone(reason):
+            case DeactivateChat(reason):
                 log.warning(
-                    "chat %d is gone (%s): deactivated, its deliveries cancelled",
-                    delivery.chat_id,
-                    reason,
+                    "chat %d is gone (%s): deactivated, its deliveries cancelled", chat, reason
                 )
-                self._dropped[delivery.chat_id] = self._claims
-                await self._write(lambda tx: tx.deactivate_chat(delivery.chat_id, reason, now))
-                # Rows claimed while that write ran were cancelled by it too.
-                self._dropped[delivery.chat_id] = self._claims
-            case ChatMoved(new_chat_id):
+                await self._drop_chat(chat, lambda tx: tx.deactivate_chat(chat, reason, now))
+            case Migrate(new_chat_id):
                 log.info(
                     "chat %d moved to %d: moving its subscriptions and deliveries",
-                    delivery.chat_id,
+                    chat,
                     new_chat_id,
                 )
-                self._dropped[delivery.chat_id] = self._claims
-                await self._write(lambda tx: tx.migrate_chat(delivery.chat_id, new_chat_id, now))
-                self._dropped[delivery.chat_id] = self._claims
+                await self._drop_chat(chat, lambda tx: tx.migrate_chat(chat, new_chat_id, now))
                 self.wake()
-            case Rejected(reason):
+            case Retry(delay, error):
+                log.warning("delivery of %s: %s; retrying in %.0f s", where, error, delay)
+                at = now + timedelta(seconds=delay)
+                await self._write(lambda tx: tx.outbox.mark_retry(delivery.id, at, error))
+            case Fail(error, attempts):
                 self.failed += 1
-                log.error("delivery of %s failed: %s", where, reason)
-                await self._write(lambda tx: tx.outbox.mark_failed(delivery.id, reason))
-            case Transient(reason, maybe_delivered):
-                limit = (
-                    self._retry.max_attempts_after_timeout
-                    if maybe_delivered
-                    else self._retry.max_attempts
-                )
-                if delivery.attempts >= limit:
-                    self.failed += 1
-                    log.error(
-                        "delivery of %s failed after %d attempts: %s",
-                        where,
-                        delivery.attempts,
-                        reason,
-                    )
-                    await self._write(lambda tx: tx.outbox.mark_failed(delivery.id, reason))
+                if attempts is None:
+                    log.error("delivery of %s failed: %s", where, error)
                 else:
-                    delay = self._retry.backoff.delay(delivery.attempts, self._jitter())
-                    log.warning("delivery of %s: %s; retrying in %.0f s", where, reason, delay)
-                    at = now + timedelta(seconds=delay)
-                    await self._write(lambda tx: tx.outbox.mark_retry(delivery.id, at, reason))
+                    log.error("delivery of %s failed after %d attempts: %s", where, attempts, error)
+                await self._write(lambda tx: tx.outbox.mark_failed(delivery.id, error))
+            case _:
+                assert_never(step)
+
+    async def _drop_chat(
+        self, chat: int, change: Callable[[Transaction], Awaitable[object]]
+    ) -> None:
+        """Write a change that cancels or moves the chat's unsent rows; the tasks claimed for
+        them until it is written must not send."""
+        self._dropped[chat] = self._claims
+        await self._write(change)
+        # Rows claimed while that write ran were cancelled or moved by it too.
+        self._dropped[chat] = self._claims
 
     async def _write(self, change: Callable[[Transaction], Awaitable[T]]) -> T:
         """One small transaction per outcome, retried for as long as the database is away: an
@@ -376,7 +316,7 @@ class DeliveryWorker:
                 log.warning(
                     "database write failed (%s, attempt %d); retrying", type(exc).__name__, attempt
                 )
-                await asyncio.sleep(min(2.0**attempt, DB_RETRY_CAP))
+                await asyncio.sleep(DB_BACKOFF.longest(attempt))
 
     async def _flush_sent(self) -> None:
         batch, self._sent_buffer = self._sent_buffer, []
@@ -396,3 +336,13 @@ class DeliveryWorker:
         if self._flusher is not None:
             await self._flusher
         await self._flush_sent()
+
+
+def _deferral(
+    delivery_id: int, chat_id: int, at: datetime, error: str
+) -> Callable[[Transaction], Awaitable[None]]:
+    async def defer(tx: Transaction) -> None:
+        await tx.outbox.postpone(delivery_id, at, error)
+        await tx.outbox.defer_chat(chat_id, at)
+
+    return defer

@@ -22,7 +22,14 @@ from datetime import UTC, datetime
 
 import httpx
 
-from jobs.feed_pages import MAX_PAGE_BYTES, FeedPage, FeedPageError, backoff_delay, parse_page
+from jobs.ingest.feed_pages import (
+    MAX_PAGE_BYTES,
+    FeedPage,
+    FeedPageError,
+    backoff_delay,
+    parse_page,
+)
+from jobs.ingest.versions import feed_item_replaces_stored, fetch_version_ns
 from storage.records import ArticleData, FeedHealth, IngestReport, PageValidators
 from storage.unit_of_work import UowFactory
 
@@ -196,9 +203,7 @@ async def _store_page(
         report.skipped.append((f"{page.url} {label}", reason))
     items = [a for a in page.items if a.url not in seen]
     seen.update(a.url for a in items)
-    # The fetch time plays the file's mtime: of a feed item and a file holding the same URL,
-    # the version read last wins, as between two files.
-    version_ns = int(now.timestamp() * 1_000_000_000)
+    version_ns = fetch_version_ns(now)
     new = 0
     async with uow() as tx:
         stored = await tx.articles.stored_versions([a.url for a in items])
@@ -213,7 +218,7 @@ async def _store_page(
                 )
                 report.new += 1
                 new += 1
-            elif version_ns >= version.source_mtime_ns:
+            elif feed_item_replaces_stored(version_ns, version):
                 await tx.articles.replace_article(
                     version.id, article, source_path=feed.url, source_mtime_ns=version_ns, now=now
                 )

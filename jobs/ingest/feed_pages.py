@@ -15,23 +15,22 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-# The item shape is the front matter's: one parser, so a file and a feed item describing the same
-# article store the same fields. (It is private there; see the report to the lead.)
-from jobs.article_files import ArticleFileError
-from jobs.article_files import _article_from as article_from_fields
-from jobs.article_urls import MAX_URL_CHARS
+from jobs.backoff import Backoff
+
+# The item shape is the front matter's: one mapping, so a file and a feed item describing the
+# same article store the same fields.
+from jobs.ingest.fields import UnusableArticleError, article_from_fields, short_reason
+from jobs.ingest.urls import MAX_URL_CHARS
 from storage.records import ArticleData
 
 # Real pages are about 50 KB (25 items); the cap bounds memory when something else answers.
 MAX_PAGE_BYTES = 8 * 1024 * 1024
 
 # Backoff after failed passes: 1 min, 2, 4, ... up to 1 h, each drawn between half and all of
-# that ("equal jitter"), so several bots behind one outage do not retry in step, and every
-# delay is at least as long as the one before.
+# that (jobs.backoff), so several bots behind one outage do not retry in step.
 BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=1)
-
-_MAX_REASON_CHARS = 200
+FEED_BACKOFF = Backoff(base=BACKOFF_BASE, cap=BACKOFF_MAX)
 
 
 class FeedPageError(Exception):
@@ -55,7 +54,7 @@ def parse_page(body: bytes, page_url: str, source_url: str) -> FeedPage:
     try:
         document = json.loads(body)
     except (ValueError, RecursionError) as error:  # UnicodeDecodeError is a ValueError
-        raise FeedPageError(_short(f"invalid JSON: {error}")) from None
+        raise FeedPageError(short_reason(f"invalid JSON: {error}")) from None
     if not isinstance(document, dict):
         raise FeedPageError(f"not a feed page: a JSON {type(document).__name__}, not an object")
     values = document.get("value")
@@ -68,7 +67,7 @@ def parse_page(body: bytes, page_url: str, source_url: str) -> FeedPage:
         label = _label(index, raw)
         try:
             article = parse_item(raw)
-        except ArticleFileError as error:
+        except UnusableArticleError as error:
             skipped.append((label, error.reason))
             continue
         if article.url not in urls:
@@ -83,16 +82,16 @@ def parse_page(body: bytes, page_url: str, source_url: str) -> FeedPage:
 
 
 def parse_item(raw: object) -> ArticleData:
-    """One item of a page's "value" list; raises ArticleFileError with a reason."""
+    """One item of a page's "value" list; raises UnusableArticleError with a reason."""
     if not isinstance(raw, dict):
-        raise ArticleFileError(f"not an object but a JSON {type(raw).__name__}")
+        raise UnusableArticleError(f"not an object but a JSON {type(raw).__name__}")
     try:
         return article_from_fields(_storable(raw))
-    except ArticleFileError:
+    except UnusableArticleError:
         raise
     except Exception as error:  # third-party input: a shape no one foresaw skips one item only
-        raise ArticleFileError(
-            _short(f"unreadable item ({type(error).__name__}: {error})")
+        raise UnusableArticleError(
+            short_reason(f"unreadable item ({type(error).__name__}: {error})")
         ) from None
 
 
@@ -150,10 +149,7 @@ def next_page_url(next_page: object, page_url: str, source_url: str) -> str | No
 def backoff_delay(failures: int, rand: float) -> timedelta:
     """How long to leave a source alone after its `failures`-th failure in a row; `rand` is a
     uniform draw from [0, 1) (injected, so tests choose it)."""
-    ceiling = BACKOFF_BASE * (1 << min(max(failures, 1) - 1, 20))
-    # Capped after the jitter: capping first would let the draws just under the cap fall
-    # below the previous delay.
-    return min(BACKOFF_MAX, ceiling * (0.5 + 0.5 * min(max(rand, 0.0), 1.0)))
+    return FEED_BACKOFF.delay(failures, rand)
 
 
 def _label(index: int, raw: object) -> str:
@@ -162,10 +158,5 @@ def _label(index: int, raw: object) -> str:
         for key in ("webUrl", "originalUrl", "path"):
             value: Any = raw.get(key)
             if isinstance(value, str) and value.strip():
-                return f"item {index} ({_short(value.strip())})"
+                return f"item {index} ({short_reason(value.strip())})"
     return f"item {index}"
-
-
-def _short(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= _MAX_REASON_CHARS else text[: _MAX_REASON_CHARS - 1] + "…"

@@ -1,0 +1,122 @@
+"""What a send's outcome does to its delivery row: the one decision of the delivery engine, pure,
+so every outcome is a row of a table test (tests/test_delivery_transitions.py). The worker
+(jobs.delivery.worker) applies the step it returns and decides nothing itself."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import assert_never
+
+from jobs.backoff import Backoff
+from jobs.delivery.outcomes import (
+    ChatGone,
+    ChatMoved,
+    Rejected,
+    RetryAfter,
+    SendOutcome,
+    Sent,
+    Transient,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    max_attempts: int = 5
+    # A timed-out send may have arrived; retrying it may duplicate, so it is retried less.
+    max_attempts_after_timeout: int = 2
+    # frozen, so sharing the default is safe
+    backoff: Backoff[float] = Backoff(base=2.0, cap=600.0)  # noqa: RUF009
+
+
+DEFAULT_RETRY = RetryPolicy()
+
+# -- the steps: what happens to the row (and, for some, to its chat) --------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MarkSent:
+    """The row is sent (written in batches: one transaction per message would make the
+    database the limit of a large fan-out)."""
+
+    message_id: int | None  # kept: an edit of the post needs it
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeferChat:
+    """The chat may not be sent to for `seconds`: this row and the chat's other due rows wait."""
+
+    seconds: float
+    error: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeactivateChat:
+    """The chat is marked inactive and its unsent rows cancelled, this one included."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Migrate:
+    """The chat's subscriptions and unsent rows move to its new id, this one included."""
+
+    new_chat_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Retry:
+    """Back to pending, due again after `delay`; the attempt counts."""
+
+    delay: float  # seconds from now
+    error: str
+
+
+@dataclass(frozen=True, slots=True)
+class Fail:
+    """The row fails with `error` (shown in the log and in /stats)."""
+
+    error: str
+    attempts: int | None = None  # set when the retries ran out
+
+
+Step = MarkSent | DeferChat | DeactivateChat | Migrate | Retry | Fail
+
+
+def transition(outcome: SendOutcome, attempts: int, policy: RetryPolicy, draw: float) -> Step:
+    """The step for one send's outcome. `attempts` is the row's count, this send included;
+    `draw` is uniform in [0, 1) for the retry's jitter.
+
+    - Sent: the row is sent (its message id kept).
+    - RetryAfter (429): the chat waits Telegram's retry_after, this row with it; no attempt is
+      spent on a wait Telegram asked for.
+    - ChatGone (blocked, kicked, deleted): permanent for the chat: it is deactivated and its
+      pending rows cancelled.
+    - ChatMoved (group became a supergroup): the chat's subscriptions and rows move to the new
+      id, and are sent there.
+    - Rejected (any other 400): sending again would get the same answer: the row fails.
+    - Transient (5xx, network, timeout): retried after policy.backoff, until `attempts` reaches
+      max_attempts (max_attempts_after_timeout when Telegram may have posted it: each retry of
+      a timeout may duplicate), then the row fails.
+
+    An outcome fatal for the whole process rather than for a row (a revoked token: every send
+    would fail alike) belongs here too, as a step the worker applies by stopping and leaving
+    the row unsent; the exhaustive match makes a new outcome impossible to forget."""
+    match outcome:
+        case Sent(message_id, note):
+            return MarkSent(message_id, note)
+        case RetryAfter(seconds):
+            return DeferChat(seconds, f"429: retry after {seconds:g} s")
+        case ChatGone(reason):
+            return DeactivateChat(reason)
+        case ChatMoved(new_chat_id):
+            return Migrate(new_chat_id)
+        case Rejected(reason):
+            return Fail(reason)
+        case Transient(reason, maybe_delivered):
+            limit = policy.max_attempts_after_timeout if maybe_delivered else policy.max_attempts
+            if attempts >= limit:
+                return Fail(reason, attempts)
+            return Retry(policy.backoff.delay(attempts, draw), reason)
+        case _:
+            assert_never(outcome)

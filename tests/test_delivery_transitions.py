@@ -1,0 +1,60 @@
+"""What each send outcome does to its delivery row: the pure transition, one row per case."""
+
+from __future__ import annotations
+
+import typing
+
+import pytest
+
+import jobs.delivery.transitions as step
+from jobs.backoff import Backoff
+from jobs.delivery import ChatGone, ChatMoved, Rejected, RetryAfter, SendOutcome, Sent, Transient
+
+POLICY = step.RetryPolicy(max_attempts=3, max_attempts_after_timeout=2, backoff=Backoff(2.0, 600.0))
+DRAW = 0.5  # the retry's jitter: half way, so a retry after attempt n waits 1.5 * 2**(n-1) s
+
+CASES: list[tuple[str, SendOutcome, int, step.Step]] = [
+    ("sent", Sent(42), 1, step.MarkSent(42)),
+    ("sent as text", Sent(7, "photo refused"), 1, step.MarkSent(7, "photo refused")),
+    ("sent, no message id", Sent(None), 3, step.MarkSent(None)),
+    ("429 defers the chat", RetryAfter(12.0), 1, step.DeferChat(12.0, "429: retry after 12 s")),
+    ("429 at the attempt limit", RetryAfter(0.5), 3, step.DeferChat(0.5, "429: retry after 0.5 s")),
+    ("blocked", ChatGone("bot was blocked"), 1, step.DeactivateChat("bot was blocked")),
+    ("moved", ChatMoved(-1002), 1, step.Migrate(-1002)),
+    (
+        "rejected on the first try",
+        Rejected("message is too long"),
+        1,
+        step.Fail("message is too long"),
+    ),
+    ("transient, first try", Transient("502"), 1, step.Retry(1.5, "502")),
+    ("transient, second try", Transient("502"), 2, step.Retry(3.0, "502")),
+    ("transient, retries ran out", Transient("502"), 3, step.Fail("502", 3)),
+    ("transient, past the limit", Transient("502"), 4, step.Fail("502", 4)),
+    (
+        "timeout, first try",
+        Transient("timed out", maybe_delivered=True),
+        1,
+        step.Retry(1.5, "timed out"),
+    ),
+    (
+        "timeout, fewer retries",
+        Transient("timed out", maybe_delivered=True),
+        2,
+        step.Fail("timed out", 2),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("outcome", "attempts", "expected"),
+    [case[1:] for case in CASES],
+    ids=[case[0] for case in CASES],
+)
+def test_transition(outcome: SendOutcome, attempts: int, expected: step.Step) -> None:
+    assert step.transition(outcome, attempts, POLICY, DRAW) == expected
+
+
+def test_every_outcome_has_a_row() -> None:
+    covered = {type(outcome) for _, outcome, _, _ in CASES}
+    assert covered == set(typing.get_args(SendOutcome))
