@@ -380,3 +380,51 @@ database: {{url: "sqlite:///{tmp_path / "bot.db"}"}}
     )
     application = build_application(config)
     assert isinstance(application.bot.request, AiohttpRequest)
+
+
+class RecordingProxy:
+    """An HTTP proxy that answers every getMe itself and remembers the request lines."""
+
+    def __init__(self) -> None:
+        self.request_lines: list[bytes] = []
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        self.request_lines.append(head.split(b"\r\n", 1)[0])
+        body = b'{"ok": true, "result": {"id": 1, "is_bot": true, "first_name": "Proxied"}}'
+        writer.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n"
+            b"Connection: close\r\n\r\n%s" % (len(body), body)
+        )
+        await writer.drain()
+        writer.close()
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+@pytest.mark.parametrize("bypassed", [False, True], ids=["proxied", "no_proxy"])
+async def test_proxies_come_from_the_environment_as_with_httpx(
+    world: World, transport: str, bypassed: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    proxy = RecordingProxy()
+    server = await asyncio.start_server(proxy.handle, "127.0.0.1", 0)
+    for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}")
+    if bypassed:
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    try:
+        bot = world.bot(transport)  # the request object reads the environment from here on
+        async with bot.request:
+            me = await bot.get_me()
+    finally:
+        server.close()
+        await server.wait_closed()
+    if bypassed:
+        assert proxy.request_lines == [] and me.first_name != "Proxied"
+    else:
+        (line,) = proxy.request_lines
+        assert line.startswith(b"POST " + world.fake.base_url.encode()) and line.endswith(
+            b"/getMe HTTP/1.1"
+        )
+        assert me.first_name == "Proxied"
