@@ -10,7 +10,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-BENCHMARKS = ("fanout", "transport", "ingest", "scheduled_run", "bot_rss")
+BENCHMARKS = ("fanout", "transport", "ingest", "scheduled_run", "bot_rss", "corpus_quality")
 
 
 def main() -> int:

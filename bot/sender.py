@@ -70,7 +70,9 @@ class TelegramSender:
             return "sendPhoto", data, PHOTO_READ_TIMEOUT
         data.update(
             text=post.html,
-            link_preview_options=LinkPreviewOptions(url=post.link, prefer_large_media=True),
+            link_preview_options=LinkPreviewOptions(
+                url=post.preview_url or post.link, prefer_large_media=True
+            ),
         )
         return "sendMessage", data, BaseRequest.DEFAULT_NONE
 

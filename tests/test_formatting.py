@@ -163,28 +163,28 @@ _SOURCE_CUT = "Researchers say the model " + "learns quickly from data " * 11 + 
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
-        pytest.param("Q&amp;A with the team", "Q&A with the team", id="amp-once"),
-        pytest.param("AT&amp;amp;T", "AT&amp;T", id="double-encoded-stays-visible"),
-        pytest.param("the model&#8217;s output", "the model’s output", id="numeric-entity"),
+        pytest.param("Q&amp;A with the team.", "Q&A with the team.", id="amp-once"),
+        pytest.param("AT&amp;amp;T.", "AT&amp;T.", id="double-encoded-stays-visible"),
+        pytest.param("the model&#8217;s output.", "the model’s output.", id="numeric-entity"),
         pytest.param("&#x201C;quoted&#x201D;", "“quoted”", id="hex-entity"),
-        pytest.param("&quot;fast&quot; &lt;b&gt;", '"fast" <b>', id="encoded-tag-is-text"),
-        pytest.param("latency&nbsp;drops", "latency drops", id="nbsp"),
-        pytest.param("latency\xa0\xa0drops", "latency drops", id="nbsp-character"),
-        pytest.param("R&D budgets &bogus; grow", None, id="not-entities"),
-        pytest.param("R&para budgets", "R&para budgets", id="no-semicolon-no-entity"),
-        pytest.param("first line\\nsecond line", "first line second line", id="literal-newline"),
-        pytest.param("one\\r\\n\\r\\ntwo\\tthree", "one two three", id="literal-crlf-tab"),
+        pytest.param("&quot;fast&quot; &lt;b&gt;.", '"fast" <b>.', id="encoded-tag-is-text"),
+        pytest.param("latency&nbsp;drops.", "latency drops.", id="nbsp"),
+        pytest.param("latency\xa0\xa0drops.", "latency drops.", id="nbsp-character"),
+        pytest.param("R&D budgets &bogus; grow.", None, id="not-entities"),
+        pytest.param("R&para budgets.", "R&para budgets.", id="no-semicolon-no-entity"),
+        pytest.param("first line\\nsecond line.", "first line second line.", id="literal-newline"),
+        pytest.param("one\\r\\n\\r\\ntwo\\tthree.", "one two three.", id="literal-crlf-tab"),
         pytest.param('he said \\"ship it\\"', 'he said "ship it"', id="escaped-quotes"),
-        pytest.param("it\\'s here", "it's here", id="escaped-apostrophe"),
-        pytest.param("  lots \t of\r\n\n white   space ", "lots of white space", id="whitespace"),
-        pytest.param("READ FULL ARTICLE Chips got faster", "Chips got faster", id="read-full"),
+        pytest.param("it\\'s here.", "it's here.", id="escaped-apostrophe"),
+        pytest.param("  lots \t of\r\n\n white   space. ", "lots of white space.", id="whitespace"),
+        pytest.param("READ FULL ARTICLE Chips got faster.", "Chips got faster.", id="read-full"),
         pytest.param(
-            "Read Full Article: Chips got faster", "Chips got faster", id="read-full-mixed"
+            "Read Full Article: Chips got faster!", "Chips got faster!", id="read-full-mixed"
         ),
         pytest.param("Chips got faster ...", "Chips got faster…", id="trailing-dots"),
         pytest.param("Chips got faster&hellip;", "Chips got faster…", id="trailing-hellip"),
         pytest.param("Chips got faster [&#8230;]", "Chips got faster…", id="bracketed-ellipsis"),
-        pytest.param("Chips [...] got faster", "Chips… got faster", id="elision-inside"),
+        pytest.param("Chips [...] got faster.", "Chips… got faster.", id="elision-inside"),
         pytest.param("Chips got faster. Continue reading →", "Chips got faster.", id="continue"),
         pytest.param("Chips got faster. Read more", "Chips got faster.", id="read-more"),
         pytest.param("Chips got faster. Read more…", "Chips got faster.", id="read-more-dots"),
@@ -199,17 +199,19 @@ _SOURCE_CUT = "Researchers say the model " + "learns quickly from data " * 11 + 
             id="wordpress-footer",
         ),
         pytest.param("Everything you need to read more.", None, id="sentence-kept"),
-        pytest.param("Read more about chips on Some Site", None, id="leading-read-more-kept"),
+        pytest.param("Read more about chips on Some Site.", None, id="leading-read-more-kept"),
         pytest.param("<p>One.</p><p>Two.</p>", "One. Two.", id="block-tags"),
-        pytest.param("a <b>bold</b> <a href='x'>move</a>", "a bold move", id="inline-tags"),
-        pytest.param("std::vector<float> wins", None, id="code-kept"),
-        pytest.param("zero\u200bwidth\ufeff", "zerowidth", id="invisible"),
-        pytest.param("bell\x07and\x00nul", "bell and nul", id="controls"),
-        pytest.param("lone\ud83dsurrogate", "lonesurrogate", id="lone-surrogate"),
+        pytest.param("a <b>bold</b> <a href='x'>move</a>.", "a bold move.", id="inline-tags"),
+        pytest.param("std::vector<float> wins.", None, id="code-kept"),
+        pytest.param("zero\u200bwidth\ufeff.", "zerowidth.", id="invisible"),
+        pytest.param("bell\x07and\x00nul.", "bell and nul.", id="controls"),
+        pytest.param("lone\ud83dsurrogate.", "lonesurrogate.", id="lone-surrogate"),
         pytest.param(
-            "Following â€˜Sensitive Dataâ€™ leak", "Following ‘Sensitive Data’ leak", id="mojibake"
+            "Following â€˜Sensitive Dataâ€™ leak.",
+            "Following ‘Sensitive Data’ leak.",
+            id="mojibake",
         ),
-        pytest.param("São Paulo château", None, id="real-accents-kept"),
+        pytest.param("São Paulo château.", None, id="real-accents-kept"),
         pytest.param("人工智能正在改变世界。", None, id="chinese"),
         pytest.param("Nuevo modelo de visión 🚀", None, id="spanish-emoji"),
         pytest.param("NA", "", id="placeholder-NA"),
@@ -222,7 +224,9 @@ _SOURCE_CUT = "Researchers say the model " + "learns quickly from data " * 11 + 
             "Short, and cut after a clause,", "Short, and cut after a clause…", id="comma"
         ),
         pytest.param("Ends on a dash —", "Ends on a dash…", id="dash"),
-        pytest.param("A short headline-like excerpt", None, id="short-unpunctuated-kept"),
+        pytest.param(
+            "A short headline-like excerpt", "A short headline-like excerpt…", id="short-unmarked"
+        ),
     ],
 )
 def test_clean_excerpt(raw: str, expected: str | None) -> None:
@@ -410,7 +414,12 @@ def test_link_and_button_use_article_link() -> None:
 def test_source_and_heat_line(
     source_name: str | None, source_domain: str | None, heat: int | None, expected: str | None
 ) -> None:
-    article = _article(source_name=source_name, source_domain=source_domain, heat=heat)
+    article = _article(
+        source_name=source_name,
+        source_domain=source_domain,
+        heat=heat,
+        link="https://www.wired.com/story/robots-fold-laundry/",
+    )
     lines = _checked(render_post(article), CAPTION_LIMIT).split("\n")
     assert lines[-1] == "#AIInRobotics #AI"
     if expected is None:

@@ -8,11 +8,14 @@ text that went in.
 
 from bot.formatting.cleaning import clean_excerpt, clean_text, hashtag, strip_bidi_controls
 from bot.formatting.limits import CAPTION_LIMIT, TEXT_LIMIT, utf16_len, visible_length
+from bot.formatting.links import clean_link, is_video_link, source_label
 from bot.formatting.post import (
     EXCERPT_CAP,
     SOURCE_CAP,
     TAGS_CAP,
     TITLE_CAP,
+    VIDEO_MARK,
+    WATCH_BUTTON,
     Post,
     render_post,
     render_text_post,
@@ -26,13 +29,18 @@ __all__ = [
     "TAGS_CAP",
     "TEXT_LIMIT",
     "TITLE_CAP",
+    "VIDEO_MARK",
+    "WATCH_BUTTON",
     "Post",
     "clean_excerpt",
+    "clean_link",
     "clean_text",
     "hashtag",
+    "is_video_link",
     "render_post",
     "render_text_post",
     "shorten",
+    "source_label",
     "strip_bidi_controls",
     "utf16_len",
     "visible_length",

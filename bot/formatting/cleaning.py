@@ -4,10 +4,11 @@ the source's artefacts or anything Telegram cannot send.
 Rules: entities are unescaped once (only well-formed ones, semicolon required); markup tags that
 are certainly markup are dropped (block tags leave a space); invisible and control characters
 and the bidi controls that reorder what follows them (U+202A-202E, U+2066-2069) are removed;
-whitespace runs become one space. An excerpt also loses the site's lead and tail
-artefacts ("READ FULL ARTICLE", "Continue reading", WordPress footers) and placeholders ("N/A"),
-and an excerpt the source cut off without a mark gets a "…". A topic becomes a hashtag of its
-letters, digits and marks, or none if no letter survives.
+whitespace runs become one space. An excerpt also loses the sources' boilerplate ("READ FULL
+ARTICLE", "Continue reading", WordPress footers, share widgets: the patterns in boilerplate.yaml),
+its fragment joins (" ... ", "[…]") become one "…", a placeholder ("N/A", "English") is no
+excerpt, and an excerpt that does not end a sentence (closing punctuation, or an emoji) ends with
+"…". A topic becomes a hashtag of its letters, digits and marks, or none if no letter survives.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import html
 import re
 import unicodedata
 
+from bot.formatting.boilerplate import is_placeholder, strip_boilerplate
 from bot.formatting.limits import utf16_len
 from bot.formatting.shortening import ELLIPSIS, is_cjk
 
@@ -37,61 +39,47 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _WHITESPACE = re.compile(r"\s+")
 _MOJIBAKE = re.compile("[ÂÃâ][\u0080-\u00bf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]")
 
-_LEAD_ARTEFACT = re.compile(
-    r"READ (?:THE )?FULL (?:ARTICLE|STORY)\s*[:|»>–—-]*\s*",
-    re.IGNORECASE,
-)
 _ELIDED = re.compile(r"\s*[\[(]\s*(?:…|\.{3})\s*[\])]")
-_REPEATED_ELLIPSIS = re.compile(r"…(?:\s*…)+")
-_TAIL_ARTEFACTS = (
-    # WordPress feed footer
-    re.compile(r"\s*The post .{1,400}? appeared first on [^.]{1,120}\.?$", re.DOTALL),
-    re.compile(
-        # case-sensitive: "…all you need to read more." is a sentence, not a link label
-        r"\s*(?:Continue reading|CONTINUE READING|Read more|READ MORE|Keep reading"
-        r"|Read the full (?:article|story)|Click here to read more)"
-        r"(?:\s*[\"“«][^\"”»]{0,300}[\"”»])?\s*[.:…»→›>-]*$",
-    ),
-    re.compile(r"\s*\(\s*more\s*(?:…|\.{3})?\s*\)$", re.IGNORECASE),
-)
-# Feeds write these when they have no excerpt at all.
-_PLACEHOLDERS = frozenset({"na", "n/a", "none", "null", "-", "…"})
-# Long enough for any footer above, short enough that a megabyte excerpt is not scanned with
-# end-anchored patterns from every starting position.
-_TAIL_WINDOW = 1000
+# Where the source joined fragments of the article: "Jones ... recognition", "Apps….The",
+# "faster … … and": one "…" on the word before, one space after.
+_FRAGMENT_JOIN = re.compile(r"\s*(?:\.{3,}|…)(?:[\s.]*(?:\.{3,}|…))*\.?")
 # The site generator cuts excerpts at about 300 characters, mid-word and without any mark (a
 # third of the corpus ends that way): a long excerpt that stops without closing punctuation was
-# cut, and the reader should see that rather than "contributed to th".
+# cut inside its last word, and the reader should see "contributed…" rather than "contributed
+# to th". A shorter one that stops without a mark ("…in Market. It describes") was cut too, or
+# is a headline-like fragment; either way it does not end a sentence, and says so with "…".
 _SOURCE_CUT_LENGTH = 295
 _CLOSING = (".", "!", "?", ELLIPSIS, '"', "”", "’", "'", ")", "]", "»", "。", "！", "？")
-_DANGLING = (",", ";", ":", "–", "—", "-", "，", "、")
 
 
 def clean_excerpt(raw: str) -> str:
-    """Plain text: entities unescaped once, source artefacts and runs of whitespace removed."""
+    """Plain text: entities unescaped once, the sources' boilerplate (boilerplate.yaml) and runs
+    of whitespace removed, fragment joins made one "…"; a placeholder becomes "", and an excerpt
+    that does not end a sentence ends with "…"."""
     text = _LITERAL_ESCAPE.sub(_literal_escape, raw)
     text = _MARKUP_TAG.sub(_markup_tag, text)
-    text = clean_text(text)
-    if (lead := _LEAD_ARTEFACT.match(text)) is not None:
-        text = text[lead.end() :]
-    text = _REPEATED_ELLIPSIS.sub(ELLIPSIS, _ELIDED.sub(ELLIPSIS, text))
-    head, tail = text[:-_TAIL_WINDOW], text[-_TAIL_WINDOW:]
-    stripped = None
-    while stripped != tail:
-        stripped = tail
-        for pattern in _TAIL_ARTEFACTS:
-            tail = pattern.sub("", tail)
-    text = (head + tail).strip()
-    if text.endswith((ELLIPSIS, "...")):
+    text = strip_boilerplate(clean_text(text))
+    text = _FRAGMENT_JOIN.sub(_fragment_join, _ELIDED.sub(ELLIPSIS, text)).strip()
+    if text.endswith(ELLIPSIS):
         # the source's own truncation mark, in one character and attached to the last word
         text = text.rstrip(" ." + ELLIPSIS) + ELLIPSIS
-    if text.casefold() in _PLACEHOLDERS:
+    if is_placeholder(text):
         return ""
-    if len(raw) >= _SOURCE_CUT_LENGTH and text and not text.endswith(_CLOSING):
-        text = _mark_source_cut(text, mid_word=not raw[-1].isspace())
-    elif text.endswith(_DANGLING):  # cut after a clause, at whatever length
-        text = _mark_source_cut(text, mid_word=False)
+    if text and not _ends_sentence(text):
+        long_cut = len(raw) >= _SOURCE_CUT_LENGTH and not raw[-1].isspace()
+        text = _mark_source_cut(text, mid_word=long_cut)
     return text
+
+
+def _fragment_join(match: re.Match[str]) -> str:
+    after = match.string[match.end() : match.end() + 1]
+    return ELLIPSIS + (" " if after and not after.isspace() else "")
+
+
+def _ends_sentence(text: str) -> bool:
+    # a closing mark, or an emoji or symbol a headline ends on ("… de visión 🚀")
+    last = text.rstrip("\ufe0f")[-1:]
+    return text.endswith(_CLOSING) or unicodedata.category(last) == "So"
 
 
 def _mark_source_cut(text: str, *, mid_word: bool) -> str:
@@ -99,6 +87,8 @@ def _mark_source_cut(text: str, *, mid_word: bool) -> str:
         space = text.rfind(" ")
         if space > len(text) // 2:
             text = text[:space]
+    if text.rpartition(" ")[2].startswith(("http://", "https://")):
+        return text + ELLIPSIS  # an address keeps its last "/"; Telegram's link stops at "…"
     return text.rstrip(" ,;:|/([{–—-，、") + ELLIPSIS
 
 

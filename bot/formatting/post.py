@@ -2,10 +2,14 @@
 
 Rule: a post is the title (bold, linked to the article), the excerpt, and a footer (source and
 heat, then the topics as hashtags), separated by blank lines. The photo form (caption, 1024) is
-used when the article has an http(s) image, else the text form (4096). Each part is cleaned
-(bot.formatting.cleaning) and capped (bot.formatting.shortening) as plain text and escaped for
-HTML last. When the parts do not fit, the excerpt gives way first (down to nothing below 40
-units), then the footer, then the title is cut; an excerpt that repeats the title is dropped.
+used when the article has an http(s) image, else the text form (4096) with the large preview of
+its link. A video (a link to a video host) is always the text form, so that Telegram plays it in
+the preview: its title is marked ▶️ and its button says "▶️ Watch". The link is the article's
+address without tracking parameters, and the source label names the linked site (links). Each
+part is cleaned (bot.formatting.cleaning) and capped (bot.formatting.shortening) as plain text
+and escaped for HTML last. When the parts do not fit, the excerpt gives way first (down to
+nothing below 40 units), then the footer, then the title is cut; an excerpt that repeats the
+title is dropped.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from urllib.parse import urlsplit
 
 from bot.formatting.cleaning import clean_excerpt, clean_text, hashtag
 from bot.formatting.limits import CAPTION_LIMIT, TEXT_LIMIT, utf16_len
+from bot.formatting.links import clean_link, is_video_link, source_label
 from bot.formatting.shortening import ELLIPSIS, shorten
 from storage.records import Article
 
@@ -37,6 +42,9 @@ _MIN_EXCERPT = 40
 _RAW_SCAN = 16 * EXCERPT_CAP
 
 _HEAT_MARK = "🔥"
+VIDEO_MARK = "▶️"
+READ_BUTTON = "Read"
+WATCH_BUTTON = f"{VIDEO_MARK} Watch"
 _META_SEPARATOR = " · "
 
 
@@ -44,14 +52,17 @@ _META_SEPARATOR = " · "
 class Post:
     html: str  # Telegram HTML: the photo caption, or the message text
     photo_url: str | None  # set: send as photo with caption; None: text with a large link preview
-    link: str  # the article address: the "Read" button and the preview URL
-    button_text: str = "Read"
+    link: str  # the article address (tracking parameters dropped): the title and the button
+    button_text: str = READ_BUTTON
+    # The text form's large link preview (None in the photo form): the article, or the video
+    # Telegram plays inline.
+    preview_url: str | None = None
 
 
 def render_post(article: Article) -> Post:
-    """The photo form when the article has a usable image, else the text form."""
+    """The photo form when the article has a usable image and is no video, else the text form."""
     photo_url = _usable_image(article.image_url)
-    if photo_url is None:
+    if photo_url is None or is_video_link(article.link):
         return render_text_post(article)
     return _render(article, photo_url, CAPTION_LIMIT)
 
@@ -116,7 +127,8 @@ def _host(url: str) -> str | None:
 
 
 def _meta_line(article: Article) -> str:
-    source = shorten(clean_text(article.source_name or article.source_domain or ""), SOURCE_CAP)
+    label = source_label(article.source_name, article.source_domain, article.link)
+    source = shorten(clean_text(label), SOURCE_CAP)
     # -1 marks an unpublished item in the source: not a temperature worth showing
     heat = f"{_HEAT_MARK} {article.heat}" if article.heat is not None and article.heat >= 0 else ""
     return _META_SEPARATOR.join(part for part in (source, heat) if part)
@@ -140,31 +152,39 @@ def _tags_line(topics: tuple[str, ...]) -> str:
 
 
 def _render(article: Article, photo_url: str | None, limit: int) -> Post:
-    link = article.link.strip()
+    link = clean_link(article.link)
+    video = is_video_link(link)
+    mark = f"{VIDEO_MARK} " if video else ""
     title = _title_text(article)
     footer = "\n".join(line for line in (_meta_line(article), _tags_line(article.topics)) if line)
 
     # Only broken data gets here (the caps keep title + footer far below either limit), but the
     # post must still go out, so give up the footer before the title.
-    if utf16_len(title) + (2 + utf16_len(footer) if footer else 0) > limit:
+    if utf16_len(mark + title) + (2 + utf16_len(footer) if footer else 0) > limit:
         footer = ""
-        title = shorten(title, limit)
+        title = shorten(title, limit - utf16_len(mark))
 
-    fixed = utf16_len(title) + (2 + utf16_len(footer) if footer else 0)
+    fixed = utf16_len(mark + title) + (2 + utf16_len(footer) if footer else 0)
     excerpt = _excerpt_text(article, title)
     room = limit - fixed - 2
     if excerpt and utf16_len(excerpt) > room:
         excerpt = shorten(excerpt, room) if room >= _MIN_EXCERPT else ""
 
     # a link to nothing would make Telegram use the title itself as the address
-    title_html = (
+    title_html = mark + (
         f'<b><a href="{_escape_attribute(link)}">{_escape(title)}</a></b>'
         if link
         else f"<b>{_escape(title)}</b>"
     )
     blocks = [title_html, _escape(excerpt), _escape(footer)]
     text = "\n\n".join(block for block in blocks if block)
-    return Post(html=text, photo_url=photo_url, link=link)
+    return Post(
+        html=text,
+        photo_url=photo_url,
+        link=link,
+        button_text=WATCH_BUTTON if video else READ_BUTTON,
+        preview_url=None if photo_url else link or None,
+    )
 
 
 def _escape(text: str) -> str:
