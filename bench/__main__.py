@@ -12,6 +12,7 @@ import sys
 
 BENCHMARKS = (
     "fanout",
+    "transport",
     "ingest",
     "scheduled_run",
     "bot_rss",

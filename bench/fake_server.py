@@ -13,7 +13,7 @@ TOKEN = "123456:BENCH-TOKEN"
 
 
 class FakeServer:
-    def __init__(self, *, global_rate: float) -> None:
+    def __init__(self, *, global_rate: float, rate_limits: bool = True) -> None:
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -25,6 +25,7 @@ class FakeServer:
                 TOKEN,
                 "--global-rate",
                 str(global_rate),
+                *([] if rate_limits else ["--no-rate-limits"]),
             ],
             stdout=subprocess.PIPE,
             text=True,

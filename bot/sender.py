@@ -6,8 +6,10 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from collections.abc import Sequence
+from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram._utils.types import ODVInput
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -19,8 +21,10 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
+from telegram.request import BaseRequest
 
 from bot.formatting import Post, render_post, render_text_post
+from bot.lean_send import PreparedCall, prepare_call, send_for_id
 from bot.rate_limit import broadcast_send, retry_seconds
 from jobs import delivery
 from storage.records import Article
@@ -43,6 +47,7 @@ class TelegramSender:
         self._bot = bot
         self._paid = paid_broadcast
         self._posts: OrderedDict[tuple[object, ...], tuple[Post, Post]] = OrderedDict()
+        self._calls: OrderedDict[Post, PreparedCall] = OrderedDict()  # encoded once per post
 
     def _render(self, article: Article, also: Sequence[Article] = ()) -> tuple[Post, Post]:
         # A fan-out sends one article to many chats: render it once.
@@ -55,28 +60,32 @@ class TelegramSender:
                 self._posts.popitem(last=False)
         return posts
 
-    async def send_post(self, chat_id: int | str, post: Post) -> Message:
-        paid = True if self._paid else None
+    def api_call(self, post: Post) -> tuple[str, dict[str, Any], ODVInput[float]]:
+        """The Bot API method, its parameters but chat_id, and its read timeout for the post."""
+        data: dict[str, Any] = {
+            "parse_mode": ParseMode.HTML,
+            "reply_markup": _keyboard(post),
+            "allow_paid_broadcast": True if self._paid else None,
+        }
         if post.photo_url:
-            return await self._bot.send_photo(
-                chat_id,
-                post.photo_url,
-                caption=post.html,
-                parse_mode=ParseMode.HTML,
-                reply_markup=_keyboard(post),
-                read_timeout=PHOTO_READ_TIMEOUT,
-                allow_paid_broadcast=paid,
-            )
-        return await self._bot.send_message(
-            chat_id,
-            post.html,
-            parse_mode=ParseMode.HTML,
-            reply_markup=_keyboard(post),
+            data.update(photo=post.photo_url, caption=post.html)
+            return "sendPhoto", data, PHOTO_READ_TIMEOUT
+        data.update(
+            text=post.html,
             link_preview_options=LinkPreviewOptions(
                 url=post.preview_url or post.link, prefer_large_media=True
             ),
-            allow_paid_broadcast=paid,
         )
+        return "sendMessage", data, BaseRequest.DEFAULT_NONE
+
+    async def send_post(self, chat_id: int | str, post: Post) -> int:
+        """Sends the post; returns its message_id (bot.lean_send: no Message is built)."""
+        call = self._calls.get(post)
+        if call is None:
+            call = self._calls[post] = prepare_call(*self.api_call(post))
+            if len(self._calls) > 512:
+                self._calls.popitem(last=False)
+        return await send_for_id(self._bot, call, chat_id)
 
     async def send(
         self, chat_id: int, article: Article, also: Sequence[Article] = ()
@@ -90,17 +99,14 @@ class TelegramSender:
         post, text_post = self._render(article, also)
         try:
             try:
-                message = await self.send_post(chat_id, post)
-                return delivery.Sent(message.message_id)
+                return delivery.Sent(await self.send_post(chat_id, post))
             except BadRequest as exc:
                 if post.photo_url is None or _is_chat_gone(exc):
                     raise
                 # Telegram refused the photo (bad URL, too big, wrong type, cached failure):
                 # the post still goes out, as text with a large link preview.
-                message = await self.send_post(chat_id, text_post)
-                return delivery.Sent(
-                    message.message_id, f"photo refused ({exc.message}), sent as text"
-                )
+                message_id = await self.send_post(chat_id, text_post)
+                return delivery.Sent(message_id, f"photo refused ({exc.message}), sent as text")
         except TelegramError as exc:
             return _outcome_of(exc)
 
