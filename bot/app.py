@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -22,6 +22,9 @@ from bot.handlers.commands import set_command_menus
 from bot.rate_limit import PacedRateLimiter
 from bot.sender import TelegramSender
 from bot.services import SERVICES, Services, feed_specs, publish_rules, services
+from bot.transport import AiohttpRequest
+from bot.update_lanes import ChatLanes
+from bot.updates import FeedBot
 from bot.watcher import FolderWatcher
 from jobs.backoff import Backoff
 from jobs.delivery import DeliveryWorker
@@ -69,29 +72,31 @@ def make_delivery_worker(
     return DeliveryWorker(uow, sender, gate, claims=claims, idle_poll=HEARTBEAT_SECONDS)
 
 
-def application_builder(
-    config: Config, gate: SendGate
-) -> ApplicationBuilder[Any, Any, Any, Any, Any, Any]:
-    """What `feedbot run` and `feedbot worker` build their bot with."""
-    return (
-        ApplicationBuilder()
-        .token(config.require_token())
-        .base_url(config.telegram.api_base_url)
-        .base_file_url(config.telegram.file_base_url)
-        .defaults(Defaults(parse_mode=ParseMode.HTML))
+def make_bot(config: Config, gate: SendGate, lanes: ChatLanes | None = None) -> FeedBot:
+    """The bot `feedbot run` and `feedbot worker` send with."""
+    return FeedBot(
+        config.require_token(),
+        base_url=config.telegram.api_base_url,
+        base_file_url=config.telegram.file_base_url,
+        defaults=Defaults(parse_mode=ParseMode.HTML),
         # Room for the most broadcast sends ever in flight plus command replies, which never
         # wait for a connection behind a fan-out. Connections open only as needed, and the
-        # engine keeps in flight only what the round trip needs (jobs.pacing).
-        .connection_pool_size(MAX_IN_FLIGHT + 8)
-        .rate_limiter(PacedRateLimiter(gate))
+        # engine keeps in flight only what the round trip needs (jobs.pacing). aiohttp, not
+        # PTB's httpx: a third of the CPU per call (bot.transport).
+        request=AiohttpRequest(connection_pool_size=MAX_IN_FLIGHT + 8),
+        get_updates_request=AiohttpRequest(connection_pool_size=1),
+        rate_limiter=PacedRateLimiter(gate, load=lanes.load) if lanes else PacedRateLimiter(gate),
     )
 
 
 def build_application(config: Config) -> Application[Any, Any, Any, Any, Any, Any]:
     # One gate for every message, the worker's and the handlers' replies alike.
     gate = make_gate(config)
+    lanes = ChatLanes()
     application = (
-        application_builder(config, gate)
+        ApplicationBuilder()
+        .bot(make_bot(config, gate, lanes))
+        .concurrent_updates(lanes)
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
@@ -169,6 +174,9 @@ async def _post_stop(application: Application[Any, Any, Any, Any, Any, Any]) -> 
     svc = services(application)
     if svc.watcher is not None:
         await svc.watcher.stop()
+    processor = application.update_processor
+    if isinstance(processor, ChatLanes):
+        await processor.drain()  # before the bot shuts down: the updates still queued reply
     await svc.worker.stop()
     if svc.worker_task is not None:
         await svc.worker_task
@@ -193,8 +201,9 @@ async def _publish(svc: Services, changed: list[str] | None = None) -> IngestRep
             svc.channel_id,
             feeds=feed_specs(svc.config),
             changed=changed,
+            story_window=timedelta(hours=svc.config.publish.story_window_hours),
         )
-    if report.enqueued or report.fanned_out:
+    if report.enqueued or report.fanned_out or report.edits:
         svc.worker.wake()
     return report.ingest
 

@@ -7,8 +7,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import sys
 
-from bot.app import application_builder, make_delivery_worker, make_gate, make_uow
+from telegram.error import InvalidToken, NetworkError
+
+from bot.app import make_bot, make_delivery_worker, make_gate, make_uow
 from bot.config import Config, ConfigError
 from bot.sender import TelegramSender
 from storage.database import HEAD_REVISION, create_engine, is_postgres, schema_revision
@@ -30,16 +33,25 @@ def refuse_unless_postgres(config: Config) -> None:
 
 
 def run_worker(config: Config) -> int:
-    """Blocks until SIGINT/SIGTERM; exit 0 once everything claimed is written or handed back."""
-    from telegram.error import InvalidToken
+    """Blocks until SIGINT/SIGTERM; exit 0 once everything claimed is written or handed back.
+    Exit codes as `feedbot run`'s (bot.cli)."""
+
+    from bot.cli import EXIT_UNREACHABLE, TOKEN_REJECTED
 
     refuse_unless_postgres(config)
     try:
         return asyncio.run(_work(config))
     except InvalidToken:
-        raise ConfigError(
-            "telegram.token: Telegram rejected the bot token; copy it again from @BotFather"
-        ) from None
+        raise ConfigError(TOKEN_REJECTED) from None
+    except NetworkError as exc:  # getMe at start found no Bot API server answering
+        token = config.telegram.token or ""
+        reason = exc.message.replace(token, "<token>") if token else exc.message
+        print(
+            f"feedbot: cannot reach the Telegram Bot API at {config.telegram.api_base_url} "
+            f"({reason}); check the network, or telegram.api_base_url",
+            file=sys.stderr,
+        )
+        return EXIT_UNREACHABLE
 
 
 async def _wait_for_schema(config: Config, stopping: asyncio.Event) -> bool:
@@ -74,8 +86,7 @@ async def _work(config: Config) -> int:
     if not await _wait_for_schema(config, stopping):
         return 0
     gate = make_gate(config)
-    application = application_builder(config, gate).updater(None).job_queue(None).build()
-    bot = application.bot
+    bot = make_bot(config, gate)
     engine = create_engine(config.database.url)
     try:
         await bot.initialize()  # getMe: a wrong token fails here, before anything is claimed
@@ -89,6 +100,9 @@ async def _work(config: Config) -> int:
         await worker.stop()
         stop.cancel()
         await task
+        if bot.token_rejected:
+            # The worker halted at the first 401, handing back what it held (as `run` does).
+            raise InvalidToken("Unauthorized")
     finally:
         await bot.shutdown()
         await engine.dispose()

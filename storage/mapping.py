@@ -12,6 +12,7 @@ from storage.records import (
     Chat,
     ChatKind,
     Delivery,
+    DeliveryKind,
     DeliveryStatus,
     FeedHealth,
 )
@@ -63,6 +64,8 @@ def article_record(row: ArticleRow, topics: tuple[str, ...]) -> Article:
         topics=topics,
         first_seen_at=row.first_seen_at,
         updated_at=row.updated_at,
+        story_id=row.story_id,
+        rising=row.rising_at is not None,
     )
 
 
@@ -88,6 +91,8 @@ def delivery_record(row: DeliveryRow) -> Delivery:
         message_id=row.message_id,
         created_at=row.created_at,
         sent_at=row.sent_at,
+        kind=DeliveryKind(row.kind),
+        revision=row.revision,
     )
 
 

@@ -15,11 +15,13 @@ from storage.articles import ArticleRepository
 from storage.chats import ChatRepository
 from storage.claims import ClaimRepository
 from storage.feeds import FeedRepository
+from storage.heat_history import HeatHistoryRepository
 from storage.outbox import OutboxRepository
 from storage.records import ChatKind
 from storage.sources import SourceFileRepository
 from storage.state import StateRepository
 from storage.stats import StatsQueries
+from storage.stories import StoryRepository
 from storage.subscriptions import SubscriptionRepository
 from storage.topics import TopicRepository
 from storage.workers import WorkerRepository
@@ -36,9 +38,11 @@ class Transaction:
         self.chats = ChatRepository(session)
         self.subscriptions = SubscriptionRepository(session)
         self.outbox = OutboxRepository(session)
+        self.stories = StoryRepository(session)
         self.feeds = FeedRepository(session)
         self.state = StateRepository(session)
         self.stats = StatsQueries(session)
+        self.heat = HeatHistoryRepository(session)
         # PostgreSQL only: several delivery workers on one database.
         self.claims = ClaimRepository(session)
         self.workers = WorkerRepository(session)

@@ -15,26 +15,31 @@ from typing import TypeVar, assert_never
 
 from jobs.backoff import Backoff
 from jobs.delivery.claims import Claims, SoleClaims
+from jobs.delivery.edits import edit_target
 from jobs.delivery.outcomes import Sender, Transient
 from jobs.delivery.transitions import (
     DEFAULT_RETRY,
     DeactivateChat,
     DeferChat,
     Fail,
+    Halt,
     MarkSent,
     Migrate,
+    Postpone,
     Retry,
     RetryPolicy,
     Step,
+    edit_transition,
     transition,
 )
 from jobs.send_gate import SendGate
 from storage.errors import DB_UNAVAILABLE
-from storage.records import Article, Delivery
+from storage.records import Article, Delivery, DeliveryKind
 from storage.unit_of_work import Transaction, UowFactory
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+R = TypeVar("R")
 
 # Waits between two tries while the database is away (storage.errors.DB_UNAVAILABLE): waited
 # out, never given up on, as the outbox is the only record of what is owed. 2, 4, 8, 16, 30 s.
@@ -81,6 +86,9 @@ class DeliveryWorker:
         self._task_done = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self._articles: dict[int, Article] = {}
+        # story id -> its articles, refreshed at every claim: a post names the story's other
+        # outlets on its "Also:" line
+        self._story_articles: dict[int, tuple[Article, ...]] = {}
         self._chat_locks: dict[int, tuple[asyncio.Lock, int]] = {}
         # chat -> claim number when it was found gone or moved: the rows of tasks claimed up to
         # then were cancelled or moved in the database, so those tasks must not send.
@@ -172,11 +180,16 @@ class DeliveryWorker:
         blocked = self._pacer.blocked_chats(now)
         if len(self._articles) > 1000:
             self._articles.clear()  # a cache, not an archive: memory stays flat
+            self._story_articles.clear()
         batch = await self._claimer.claim(self._wall(), room, blocked)
-        missing = {d.article_id for d in batch} - self._articles.keys()
-        if missing:
+        posts = {d.article_id for d in batch if d.kind is DeliveryKind.POST}
+        missing = posts - self._articles.keys()
+        if posts:
             async with self._uow() as tx:
-                self._articles.update(await tx.articles.articles(missing))
+                if missing:
+                    self._articles.update(await tx.articles.articles(missing))
+                found = await tx.articles.stories_of(posts)
+            self._story_articles.update({s: tuple(a) for s, a in found.items()})
         self._claims += 1
         for delivery in batch:
             task = asyncio.create_task(self._deliver(delivery, self._claims))
@@ -227,27 +240,60 @@ class DeliveryWorker:
                 self._chat_locks[chat] = (lock, users - 1)
 
     async def _send(self, delivery: Delivery) -> None:
+        if delivery.kind is DeliveryKind.EDIT:
+            await self._edit(delivery)
+            return
         article = self._articles.get(delivery.article_id)
         if article is None:
             article = await self._write(lambda tx: tx.articles.article(delivery.article_id))
             if article is None:
                 await self._write(lambda tx: tx.outbox.mark_failed(delivery.id, "article deleted"))
                 return
-        # The gate checks the in-flight limit and the rolling window at the moment of sending,
-        # so that sends queued behind a slow server do not leave in one bunch.
-        if not await self._gate.wait_for_room(cancel=self._stopping):
-            await self._release(delivery)
+        story = self._story_articles.get(article.story_id or 0, ())
+        also = [a for a in story if a.id != article.id]
+        outcome = await self._gated(
+            delivery, lambda: self._sender.send(delivery.chat_id, article, also)
+        )
+        if outcome is None:
             return
-        ticket = self._gate.sending(delivery.chat_id)
-        try:
-            outcome = await self._sender.send(delivery.chat_id, article)
-        except Exception as exc:  # a bug in the sender must not kill the worker
-            log.exception("sender crashed on delivery %d", delivery.id)
-            outcome = Transient(f"internal error: {exc!r}")
-        finally:
-            self._gate.answered(ticket)
         step = transition(outcome, delivery.attempts, self._retry, self._jitter())
         await self._apply(delivery, article, step)
+
+    async def _edit(self, delivery: Delivery) -> None:
+        """An edit of a channel post, from the story as stored now, once its post is sent; a
+        message for the limits (same turn and gate as a send)."""
+        await self._flush_sent()  # the post may have been sent a moment ago: its id is needed
+        target = await self._write(lambda tx: edit_target(tx, delivery))
+        lead = target.lead
+        if lead is None:
+            await self._write(lambda tx: tx.outbox.mark_failed(delivery.id, "article deleted"))
+            return
+        outcome = target.refusal or await self._gated(
+            delivery,
+            lambda: self._sender.edit(delivery.chat_id, target.message_id, lead, target.also),
+        )
+        if outcome is None:
+            return
+        step = edit_transition(outcome, delivery.attempts, self._retry, self._jitter())
+        await self._apply(delivery, lead, step)
+
+    async def _gated(
+        self, delivery: Delivery, call: Callable[[], Awaitable[R]]
+    ) -> R | Transient | None:
+        """Make the request through the gate; None when a stop came first (the row is given
+        back). The gate checks the in-flight limit and the rolling window at the moment of
+        sending, so that sends queued behind a slow server do not leave in one bunch."""
+        if not await self._gate.wait_for_room(cancel=self._stopping):
+            await self._release(delivery)
+            return None
+        ticket = self._gate.sending(delivery.chat_id)
+        try:
+            return await call()
+        except Exception as exc:  # a bug in the sender must not kill the worker
+            log.exception("sender crashed on delivery %d", delivery.id)
+            return Transient(f"internal error: {exc!r}")
+        finally:
+            self._gate.answered(ticket)
 
     async def _release(self, delivery: Delivery) -> None:
         """A stop came before this claimed delivery was sent: hand it back, unsent."""
@@ -258,6 +304,8 @@ class DeliveryWorker:
         now = self._wall()
         chat = delivery.chat_id
         where = f"article {article.id} to chat {chat}"
+        if delivery.kind is DeliveryKind.EDIT:
+            where = f"edit {delivery.revision} of article {article.id}'s post in chat {chat}"
         match step:
             case MarkSent(message_id, note):
                 self.sent += 1
@@ -292,6 +340,10 @@ class DeliveryWorker:
                 log.warning("delivery of %s: %s; retrying in %.0f s", where, error, delay)
                 at = now + timedelta(seconds=delay)
                 await self._write(lambda tx: tx.outbox.mark_retry(delivery.id, at, error))
+            case Postpone(delay, error):
+                log.debug("%s: %s; again in %.0f s", where, error, delay)
+                at = now + timedelta(seconds=delay)
+                await self._write(lambda tx: tx.outbox.postpone(delivery.id, at, error))
             case Fail(error, attempts):
                 self.failed += 1
                 if attempts is None:
@@ -299,6 +351,9 @@ class DeliveryWorker:
                 else:
                     log.error("delivery of %s failed after %d attempts: %s", where, attempts, error)
                 await self._write(lambda tx: tx.outbox.mark_failed(delivery.id, error))
+            case Halt():
+                await self._release(delivery)
+                await self.stop()
             case _:
                 assert_never(step)
 
