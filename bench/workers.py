@@ -104,61 +104,70 @@ def measure(
     url, name = _postgres_db(ADMIN)
     paid = cap > FREE_CAP  # the paid cap, or a free-mode cap the fake enforces as Telegram's
     fake = FakeServer(global_rate=30 if paid else cap)
-    started: list[BotProcess] = []
     try:
         fake.add_chat(CHANNEL_ID, "channel", "my_ai_news")
         upgrade_to_head(url)
         asyncio.run(_seed(url, range(FIRST_CHAT, FIRST_CHAT + chats), articles))
         with tempfile.TemporaryDirectory(prefix="feedbot-bench-") as tmp:
             config = str(_config(Path(tmp), fake, url, cap, paid))
-            env = {"TELEGRAM_BOT_TOKEN": TOKEN}
             fake_cpu0 = _cpu(fake.proc.pid)
-            started.append(BotProcess("run", "--config", config, env=env))
-            late = 1 if join_after is not None else 0
-            started.extend(
-                BotProcess("worker", "--config", config, env=env)
-                for _ in range(processes - 1 - late)
-            )
-            deadline = time.monotonic() + 60 + total / 100
-            first_send: float | None = None
-            while (sent := fake.stats()["sent"]) < total:
-                if late and first_send is None and sent:
-                    first_send = time.monotonic()
-                if (
-                    late
-                    and first_send is not None
-                    and time.monotonic() - first_send >= (join_after or 0)
-                ):
-                    started.append(BotProcess("worker", "--config", config, env=env))
-                    late = 0
-                if time.monotonic() > deadline or any(p.proc.poll() is not None for p in started):
-                    raise RuntimeError(f"fan-out incomplete: {fake.stats()['sent']} of {total}")
-                time.sleep(0.2)
-            cpu = sum(_cpu(p.proc.pid) for p in started)
+            cpu = _drain(fake, config, processes, total, join_after)
             fake_cpu = _cpu(fake.proc.pid) - fake_cpu0
-            for process in started:
-                process.terminate()
-                if VERBOSE:
-                    print(process.log[-4000:])
-            started.clear()
         report = fake.report(FIRST_CHAT)
-        rate = (report["sent"] - 1) / (report["last"] - report["first"])
-        return {
-            "rate": rate,
-            "rate_over_cap": rate / cap,
-            "count_429": report["count_429"],
-            "duplicates": report["duplicates"],
-            "chat_violations": report["chat_violations"],
-            "busiest_second_over_cap": report["busiest_second"] / cap,
-            "cpu_per_1000": cpu / (report["sent"] / 1000),
-            "fake_cpu_per_1000": fake_cpu / (report["sent"] / 1000),
-            "undelivered": total - report["sent"] + report["duplicates"],
-        }
     finally:
-        for process in started:
-            process.kill()
         fake.stop()
         _drop_postgres_db(ADMIN, name)
+    rate = (report["sent"] - 1) / (report["last"] - report["first"])
+    return {
+        "rate": rate,
+        "rate_over_cap": rate / cap,
+        "count_429": report["count_429"],
+        "duplicates": report["duplicates"],
+        "chat_violations": report["chat_violations"],
+        "busiest_second_over_cap": report["busiest_second"] / cap,
+        "cpu_per_1000": cpu / (report["sent"] / 1000),
+        "fake_cpu_per_1000": fake_cpu / (report["sent"] / 1000),
+        "undelivered": total - report["sent"] + report["duplicates"],
+    }
+
+
+def _drain(
+    fake: FakeServer, config: str, processes: int, total: int, join_after: float | None
+) -> float:
+    """Start `feedbot run` and the workers, wait until the fake has `total` sends, stop them;
+    returns the CPU-seconds they used."""
+    env = {"TELEGRAM_BOT_TOKEN": TOKEN}
+    started = [BotProcess("run", "--config", config, env=env)]
+    late = join_after is not None
+    started.extend(
+        BotProcess("worker", "--config", config, env=env) for _ in range(processes - 1 - late)
+    )
+    try:
+        deadline = time.monotonic() + 60 + total / 100
+        first_send: float | None = None
+        while (sent := fake.stats()["sent"]) < total:
+            if first_send is None and sent:
+                first_send = time.monotonic()
+            if (
+                late
+                and first_send is not None
+                and time.monotonic() - first_send >= (join_after or 0)
+            ):
+                started.append(BotProcess("worker", "--config", config, env=env))
+                late = False
+            if time.monotonic() > deadline or any(p.proc.poll() is not None for p in started):
+                raise RuntimeError(f"fan-out incomplete: {sent} of {total}")
+            time.sleep(0.2)
+        cpu = sum(_cpu(p.proc.pid) for p in started)
+        for process in started:
+            process.terminate()
+            if VERBOSE:
+                print(process.log[-4000:])
+        return cpu
+    finally:
+        for process in started:
+            if process.proc.poll() is None:
+                process.kill()
 
 
 def main() -> None:

@@ -53,10 +53,8 @@ class Claims(Protocol):
     def chat_idle(self, chat_id: int, free_at: float) -> None:
         """Nothing more is claimed for the chat; another worker may have it after `free_at`."""
 
-    async def keep_alive(self, stopping: asyncio.Event) -> None:
-        """Until `stopping`: heartbeats, the cap's share, reaping the dead."""
-
-    async def stop(self) -> None: ...
+    async def stop(self) -> None:
+        """After the worker wrote or handed back everything it claimed."""
 
 
 class SoleClaims:
@@ -82,9 +80,6 @@ class SoleClaims:
             return await tx.outbox.next_due_at(skip)
 
     def chat_idle(self, chat_id: int, free_at: float) -> None:
-        pass
-
-    async def keep_alive(self, stopping: asyncio.Event) -> None:
         pass
 
     async def stop(self) -> None:
@@ -116,6 +111,7 @@ class SharedClaims:
         self._monotonic = monotonic
         self._ready_at = 0.0
         self._idle: dict[int, float] = {}  # chat -> when it may be given back
+        self._beating: asyncio.Task[None] | None = None
         self.live = 1
 
     async def start(self) -> None:
@@ -136,6 +132,7 @@ class SharedClaims:
             # The others shrink their share at their next heartbeat; their sends of the last
             # rolling second still count after that.
             self._ready_at = self._monotonic() + self._heartbeat + WINDOW
+        self._beating = asyncio.create_task(self._keep_alive(), name="heartbeat")
 
     def ready_at(self) -> float:
         return self._ready_at
@@ -162,12 +159,10 @@ class SharedClaims:
     def chat_idle(self, chat_id: int, free_at: float) -> None:
         self._idle[chat_id] = free_at
 
-    async def keep_alive(self, stopping: asyncio.Event) -> None:
-        while not stopping.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stopping.wait(), self._heartbeat)
-            if stopping.is_set():
-                return
+    async def _keep_alive(self) -> None:
+        """Heartbeats, the cap's share, reaping the dead: until `stop`."""
+        while True:
+            await asyncio.sleep(self._heartbeat)
             try:
                 await self._beat()
             except DB_UNAVAILABLE as exc:
@@ -214,6 +209,10 @@ class SharedClaims:
 
     async def stop(self) -> None:
         """After the worker wrote or handed back everything it claimed."""
+        if self._beating is not None:
+            self._beating.cancel()  # mid-heartbeat is fine: that transaction just rolls back
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._beating
         try:
             async with self._uow() as tx:
                 await tx.workers.deregister(self.worker_id)

@@ -13,9 +13,9 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar, assert_never
 
-from jobs.backoff import Backoff
 from jobs.delivery.claims import Claims, SoleClaims
 from jobs.delivery.edits import edit_target
+from jobs.delivery.outcome_writes import DB_BACKOFF, OutcomeWriter
 from jobs.delivery.outcomes import Sender, Transient
 from jobs.delivery.transitions import (
     DEFAULT_RETRY,
@@ -41,10 +41,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 R = TypeVar("R")
 
-# Waits between two tries while the database is away (storage.errors.DB_UNAVAILABLE): waited
-# out, never given up on, as the outbox is the only record of what is owed. 2, 4, 8, 16, 30 s.
-DB_BACKOFF: Backoff[float] = Backoff(base=2.0, cap=30.0)
-WRITES_AFTER_STOP = 3  # tries left for an outcome write once a stop came
 # Claimed deliveries waiting for their turn, at most: each is a task in memory, and at the paid
 # rate two seconds of work would be 2000 of them (~8 MB) for no gain in pace.
 MAX_CLAIMED = 500
@@ -94,12 +90,7 @@ class DeliveryWorker:
         # then were cancelled or moved in the database, so those tasks must not send.
         self._dropped: dict[int, int] = {}
         self._claims = 0
-        self._write_lock = asyncio.Lock()
-        # Successful sends are recorded in batches: one transaction per message would make the
-        # database, not Telegram, the limit of a large fan-out.
-        self._sent_buffer: list[tuple[int, int | None, datetime]] = []
-        self._flush_every = flush_every
-        self._flusher: asyncio.Task[None] | None = None
+        self._writes = OutcomeWriter(uow, self._stopping, flush_every)
         self.sent = 0  # counters for logs, /stats and tests
         self.failed = 0
 
@@ -118,8 +109,7 @@ class DeliveryWorker:
 
     async def run(self) -> None:
         log.info("delivery worker started (cap %g messages/s)", self._pacer.cap)
-        self._flusher = asyncio.create_task(self._flush_periodically())
-        alive = asyncio.create_task(self._claimer.keep_alive(self._stopping))
+        self._writes.start()
         outage = 0
         try:
             await self._sleep_until(self._claimer.ready_at())
@@ -138,9 +128,6 @@ class DeliveryWorker:
                     await self._sleep_until(self._monotonic() + pause)
         finally:
             await self._drain()
-            alive.cancel()  # mid-heartbeat is fine: that transaction just rolls back
-            with contextlib.suppress(asyncio.CancelledError):
-                await alive
             await self._claimer.stop()
             log.info("delivery worker stopped (%d sent, %d failed)", self.sent, self.failed)
 
@@ -262,7 +249,7 @@ class DeliveryWorker:
     async def _edit(self, delivery: Delivery) -> None:
         """An edit of a channel post, from the story as stored now, once its post is sent; a
         message for the limits (same turn and gate as a send)."""
-        await self._flush_sent()  # the post may have been sent a moment ago: its id is needed
+        await self._writes.flush()  # the post may have been sent a moment ago: its id is needed
         target = await self._write(lambda tx: edit_target(tx, delivery))
         lead = target.lead
         if lead is None:
@@ -313,9 +300,7 @@ class DeliveryWorker:
                     log.info("sent %s (%s)", where, note)
                 else:
                     log.debug("sent %s as message %s", where, message_id)
-                self._sent_buffer.append((delivery.id, message_id, now))
-                if len(self._sent_buffer) >= 200:
-                    await self._flush_sent()
+                await self._writes.sent(delivery.id, message_id, now)
             case DeferChat(seconds, error):
                 # The broadcast and the replies (bot.rate_limit) hold the chat alike.
                 wait = self._gate.hold_chat(chat, seconds)
@@ -368,44 +353,12 @@ class DeliveryWorker:
         self._dropped[chat] = self._claims
 
     async def _write(self, change: Callable[[Transaction], Awaitable[T]]) -> T:
-        """One small transaction per outcome, retried for as long as the database is away: an
-        outcome not written is a message sent again after a restart. Once a stop came, a few
-        tries only; what is still unwritten then stays `sending` and is sent again at the next
-        start (the in-flight bound in README)."""
-        attempt = after_stop = 0
-        while True:
-            attempt += 1
-            try:
-                async with self._write_lock, self._uow() as tx:
-                    return await change(tx)
-            except DB_UNAVAILABLE as exc:
-                if self._stopping.is_set():
-                    after_stop += 1
-                    if after_stop >= WRITES_AFTER_STOP:
-                        raise
-                log.warning(
-                    "database write failed (%s, attempt %d); retrying", type(exc).__name__, attempt
-                )
-                await asyncio.sleep(DB_BACKOFF.longest(attempt))
-
-    async def _flush_sent(self) -> None:
-        batch, self._sent_buffer = self._sent_buffer, []
-        if batch:
-            await self._write(lambda tx: tx.outbox.mark_sent_many(batch))
-
-    async def _flush_periodically(self) -> None:
-        # Ends by itself after a stop (never cancelled: a cancelled flush would lose its batch).
-        while not self._stopping.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self._flush_every)
-            await self._flush_sent()
+        return await self._writes.write(change)
 
     async def _drain(self) -> None:
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self._flusher is not None:
-            await self._flusher
-        await self._flush_sent()
+        await self._writes.drain()
 
 
 def _deferral(
