@@ -72,7 +72,11 @@ def build_application(config: Config) -> Application[Any, Any, Any, Any, Any, An
         .build()
     )
     engine = create_engine(config.database.url)
-    sender = TelegramSender(application.bot, paid_broadcast=config.delivery.paid_broadcast)
+    sender = TelegramSender(
+        application.bot,
+        paid_broadcast=config.delivery.paid_broadcast,
+        language=config.telegram.language,
+    )
     uow = make_uow(engine)
     worker = DeliveryWorker(uow, sender, gate)
     application.bot_data[SERVICES] = Services(config, engine, uow, worker, sender)

@@ -18,7 +18,8 @@ from telegram.error import (
     TimedOut,
 )
 
-from bot.formatting import Post, render_post, render_text_post
+from bot.formatting import Post, PostWords, render_post, render_text_post
+from bot.i18n import DEFAULT_LANGUAGE, Translator, translator
 from bot.rate_limit import broadcast_send, retry_seconds
 from jobs import delivery
 from storage.records import Article
@@ -30,6 +31,15 @@ PHOTO_READ_TIMEOUT = 30.0
 _CHAT_GONE = ("chat not found", "user is deactivated", "bot was kicked", "have no rights")
 
 
+def post_words(t: Translator) -> PostWords:
+    return PostWords(
+        read=t.gettext("Read"),
+        watch=t.gettext("Watch"),
+        also=t.gettext("Also"),
+        untitled=t.gettext("Article"),
+    )
+
+
 def _keyboard(post: Post) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[InlineKeyboardButton(post.button_text, url=post.link)]])
 
@@ -37,9 +47,13 @@ def _keyboard(post: Post) -> InlineKeyboardMarkup:
 class TelegramSender:
     """Implements jobs.delivery.Sender."""
 
-    def __init__(self, bot: Bot, *, paid_broadcast: bool = False) -> None:
+    def __init__(
+        self, bot: Bot, *, paid_broadcast: bool = False, language: str = DEFAULT_LANGUAGE
+    ) -> None:
         self._bot = bot
         self._paid = paid_broadcast
+        # Posts read alike wherever they go: their words follow telegram.language.
+        self._words = post_words(translator(language))
         self._posts: OrderedDict[tuple[int, object], tuple[Post, Post]] = OrderedDict()
 
     def _render(self, article: Article) -> tuple[Post, Post]:
@@ -47,7 +61,7 @@ class TelegramSender:
         key = (article.id, article.updated_at)
         posts = self._posts.get(key)
         if posts is None:
-            posts = (render_post(article), render_text_post(article))
+            posts = (render_post(article, self._words), render_text_post(article, self._words))
             self._posts[key] = posts
             if len(self._posts) > 256:
                 self._posts.popitem(last=False)

@@ -49,6 +49,20 @@ _META_SEPARATOR = " · "
 
 
 @dataclass(frozen=True, slots=True)
+class PostWords:
+    """The words a post carries, in the language of the chat it goes to (bot.sender fills them
+    from the catalogues; these defaults are the English ones)."""
+
+    read: str = READ_BUTTON  # the button
+    watch: str = "Watch"  # a video's button, after VIDEO_MARK
+    also: str = "Also"  # before the other outlets telling the same story
+    untitled: str = "Article"  # the title of an article that has none, nor a source
+
+
+ENGLISH = PostWords()
+
+
+@dataclass(frozen=True, slots=True)
 class Post:
     html: str  # Telegram HTML: the photo caption, or the message text
     photo_url: str | None  # set: send as photo with caption; None: text with a large link preview
@@ -59,17 +73,17 @@ class Post:
     preview_url: str | None = None
 
 
-def render_post(article: Article) -> Post:
+def render_post(article: Article, words: PostWords = ENGLISH) -> Post:
     """The photo form when the article has a usable image and is no video, else the text form."""
     photo_url = _usable_image(article.image_url)
     if photo_url is None or is_video_link(article.link):
-        return render_text_post(article)
-    return _render(article, photo_url, CAPTION_LIMIT)
+        return render_text_post(article, words)
+    return _render(article, photo_url, CAPTION_LIMIT, words)
 
 
-def render_text_post(article: Article) -> Post:
+def render_text_post(article: Article, words: PostWords = ENGLISH) -> Post:
     """The text form, also the fallback when Telegram refuses to fetch the photo."""
-    return _render(article, None, TEXT_LIMIT)
+    return _render(article, None, TEXT_LIMIT, words)
 
 
 def _usable_image(url: str | None) -> str | None:
@@ -110,12 +124,12 @@ def _same_words(excerpt: str, title: str) -> bool:
     return bool(excerpt) and normalise(excerpt) == normalise(title)
 
 
-def _title_text(article: Article) -> str:
+def _title_text(article: Article, untitled: str) -> str:
     title = clean_text(article.title or "")
     if not title:
         # never an empty post, never an empty link text
         fallback = article.source_name or article.source_domain or _host(article.link)
-        title = clean_text(fallback or "") or "Article"
+        title = clean_text(fallback or "") or untitled
     return shorten(title, TITLE_CAP)
 
 
@@ -151,11 +165,11 @@ def _tags_line(topics: tuple[str, ...]) -> str:
     return " ".join(tags)
 
 
-def _render(article: Article, photo_url: str | None, limit: int) -> Post:
+def _render(article: Article, photo_url: str | None, limit: int, words: PostWords) -> Post:
     link = clean_link(article.link)
     video = is_video_link(link)
     mark = f"{VIDEO_MARK} " if video else ""
-    title = _title_text(article)
+    title = _title_text(article, words.untitled)
     footer = "\n".join(line for line in (_meta_line(article), _tags_line(article.topics)) if line)
 
     # Only broken data gets here (the caps keep title + footer far below either limit), but the
@@ -182,7 +196,7 @@ def _render(article: Article, photo_url: str | None, limit: int) -> Post:
         html=text,
         photo_url=photo_url,
         link=link,
-        button_text=WATCH_BUTTON if video else READ_BUTTON,
+        button_text=f"{VIDEO_MARK} {words.watch}" if video else words.read,
         preview_url=None if photo_url else link or None,
     )
 
