@@ -73,6 +73,7 @@ def chat_record(row: ChatRow) -> Chat:
         title=row.title,
         active=row.active,
         min_heat=row.min_heat,
+        language=row.language,
     )
 
 

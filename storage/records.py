@@ -82,6 +82,7 @@ class Chat:
     title: str | None
     active: bool
     min_heat: int | None = None
+    language: str | None = None  # chosen with /language; None: not chosen
 
 
 @dataclass(frozen=True, slots=True)

@@ -127,6 +127,9 @@ class ChatRow(Base):
     inactive_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # What /language chose there (a bot.i18n language); None: the user's own language in a
+    # private chat, telegram.language elsewhere.
+    language: Mapped[str | None] = mapped_column(String(16))
 
 
 class SubscriptionRow(Base):
