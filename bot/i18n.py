@@ -51,6 +51,19 @@ def resolve_language(code: str | None, default: str = DEFAULT_LANGUAGE) -> str:
     return _BY_PRIMARY.get(tag.split("-", 1)[0], default)
 
 
+def chat_language(
+    chosen: str | None, chat_type: str, user_code: str | None, configured: str
+) -> str:
+    """The language a chat is answered in: what /language chose there; else, in a private
+    chat, its user's own (Telegram's language_code; one without a catalogue gets `configured`);
+    else `configured` (telegram.language). Pure."""
+    if chosen in LANGUAGES:
+        return chosen
+    if chat_type == "private":
+        return resolve_language(user_code, default=configured)
+    return configured
+
+
 class Translator:
     """The messages of one language."""
 
