@@ -17,9 +17,9 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers import topic_menu
+from bot.handlers import language, topic_menu, welcome
 from bot.handlers.access import Handler
-from bot.handlers.commands import COMMANDS
+from bot.handlers.commands import COMMANDS, on_language_button
 from bot.handlers.membership import on_my_chat_member
 
 CALLBACKS: dict[str, Handler] = {c.name: c.handler for c in COMMANDS}
@@ -34,5 +34,11 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
         )
     application.add_handler(
         CallbackQueryHandler(topic_menu.on_topic_button, pattern=topic_menu.BUTTON_PATTERN)
+    )
+    application.add_handler(
+        CallbackQueryHandler(welcome.on_start_button, pattern=welcome.BUTTON_PATTERN)
+    )
+    application.add_handler(
+        CallbackQueryHandler(on_language_button, pattern=language.BUTTON_PATTERN)
     )
     application.add_handler(ChatMemberHandler(on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
