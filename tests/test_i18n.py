@@ -21,6 +21,11 @@ from bot.i18n import DOMAIN, LANGUAGES, LOCALES_DIR, resolve_language, translato
 ROOT = Path(__file__).resolve().parents[1]
 KEYWORDS = {"gettext": None, "ngettext": (1, 2), "N_": None}
 _TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)")
+# Telegram's HTML tags; anything else in angle brackets ("<name>" in a usage line) is text
+TELEGRAM_TAGS = frozenset(
+    {"a", "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler"}
+    | {"code", "pre", "blockquote", "tg-emoji"}
+)
 
 MessageId = str | tuple[str, str]
 
@@ -56,7 +61,8 @@ def placeholders(text: str) -> set[str]:
 
 
 def tags(text: str) -> list[str]:
-    return sorted(tag.casefold() for tag in _TAG.findall(text))
+    found = (tag.casefold() for tag in _TAG.findall(text))
+    return sorted(tag for tag in found if tag in TELEGRAM_TAGS)
 
 
 def forms(message: Message) -> list[str]:
