@@ -18,7 +18,11 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot.config import Config, ConfigError
 from bot.handlers import register_handlers
+from bot.handlers.access import fallback_translator
 from bot.handlers.commands import set_command_menus
+from bot.handlers.profile import set_descriptions
+from bot.handlers.welcome import channel_name
+from bot.i18n import N_
 from bot.rate_limit import PacedRateLimiter
 from bot.sender import TelegramSender
 from bot.services import SERVICES, Services, feed_specs, publish_rules, services
@@ -36,7 +40,7 @@ from storage.unit_of_work import UnitOfWork, UowFactory
 
 log = logging.getLogger(__name__)
 
-DATABASE_AWAY = "I can't reach my database right now; please try again in a minute."
+DATABASE_AWAY = N_("I can't reach my database right now; please try again in a minute.")
 # getChat at start, after a network error: 2, 4, 8, 16 s, then the start fails.
 CHANNEL_LOOKUP_BACKOFF: Backoff[float] = Backoff(base=2.0, cap=16.0)
 
@@ -108,6 +112,10 @@ async def _resolve_channel(application: Application[Any, Any, Any, Any, Any, Any
     async with svc.uow() as tx:
         await tx.chats.ensure_chat(chat.id, ChatKind(chat.type), chat.title or chat.username, now)
         await tx.state.set(channel_state_key(target), str(chat.id))
+    svc.channel_title = chat.title
+    # "Open the channel": its public address, else its invite link (Telegram gives it to an
+    # admin with the right to invite), else no such button.
+    svc.channel_url = f"https://t.me/{chat.username}" if chat.username else chat.invite_link
     return int(chat.id)
 
 
@@ -123,7 +131,8 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
         )
     svc.channel_id = await _resolve_channel(application)
     await add_topics(svc.uow, svc.config.topics)
-    await set_command_menus(application.bot, svc.config.telegram.admins)
+    await set_command_menus(application.bot, svc)
+    await set_descriptions(application.bot, svc.config.telegram, channel_name(svc))
     svc.worker_task = asyncio.create_task(svc.worker.run(), name="delivery-worker")
     interval = svc.config.schedule.interval_seconds
     assert application.job_queue is not None
@@ -180,7 +189,8 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             "database unavailable while handling %s (%s)", where, type(context.error).__name__
         )
         if isinstance(update, Update) and update.effective_message is not None:
+            t = fallback_translator(update, context)
             with contextlib.suppress(TelegramError):
-                await update.effective_message.reply_text(DATABASE_AWAY)
+                await update.effective_message.reply_text(t.gettext(DATABASE_AWAY))
         return
     log.error("error while handling %s", where, exc_info=context.error)

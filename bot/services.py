@@ -30,6 +30,8 @@ class Services:
     worker: DeliveryWorker
     sender: TelegramSender
     channel_id: int = 0
+    channel_title: str | None = None
+    channel_url: str | None = None  # "Open the channel" (bot.handlers.welcome); None: no button
     worker_task: asyncio.Task[None] | None = None
     # Scheduled runs and manual /publish take turns: both select and enqueue.
     run_lock: asyncio.Lock = field(default_factory=asyncio.Lock)

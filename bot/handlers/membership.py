@@ -1,6 +1,7 @@
 """my_chat_member: Telegram tells the bot when it is blocked, removed, or added somewhere.
 Blocked or removed: the chat turns inactive and its queued posts are cancelled; added (or
-unblocked): the chat is known and active again."""
+unblocked): the chat is known and active again, and a group just joined is greeted once (the
+move from absent to present: a promotion to admin is no second hello)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from telegram import Update
 from telegram.constants import ChatMemberStatus
 from telegram.ext import ContextTypes
 
-from bot.handlers.access import now
+from bot.handlers.access import now, translator_for
+from bot.handlers.welcome import greet_group
 from bot.services import services
 from jobs.subscriptions import forget_chat, remember_chat
 from storage.records import ChatKind
@@ -41,3 +43,5 @@ async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         title = chat.title or chat.full_name or chat.username
         log.info("chat %d (%s): the bot is %s there", chat.id, chat.type, status)
         await remember_chat(uow, chat.id, ChatKind(chat.type), title, now())
+        if change.old_chat_member.status not in _PRESENT:
+            await greet_group(chat, context, await translator_for(update, context))
