@@ -74,6 +74,8 @@ def chat_record(row: ChatRow) -> Chat:
         active=row.active,
         min_heat=row.min_heat,
         language=row.language,
+        inactive_reason=row.inactive_reason,
+        updated_at=row.updated_at,
     )
 
 
@@ -89,6 +91,8 @@ def delivery_record(row: DeliveryRow) -> Delivery:
         message_id=row.message_id,
         created_at=row.created_at,
         sent_at=row.sent_at,
+        alert_key=row.alert_key,
+        body=row.body,
     )
 
 

@@ -35,6 +35,34 @@ class OutboxRepository(SessionRepository):
             added += await self._insert_deliveries(article_id, chunk, now)
         return added
 
+    async def enqueue_alert(self, chat_id: int, key: str, body: str, now: datetime) -> int:
+        """Queue an operator alert for an admin's chat; one already queued under the same key
+        (a repeated decision after a crash) is left alone: 1 added, 0 already there."""
+        stmt = (
+            self._insert(_DELIVERIES)
+            .values(
+                article_id=None,
+                chat_id=chat_id,
+                status=DeliveryStatus.PENDING.value,
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+                alert_key=key,
+                body=body,
+            )
+            .on_conflict_do_nothing()
+            .returning(_DELIVERIES.c.id)
+        )
+        return len((await self.session.execute(stmt)).all())
+
+    async def last_sent_at(self, chat_id: int) -> datetime | None:
+        """When the last message to the chat went out (the channel's last post, for /stats)."""
+        return await self.session.scalar(
+            select(func.max(DeliveryRow.sent_at)).where(
+                DeliveryRow.chat_id == chat_id, DeliveryRow.status == DeliveryStatus.SENT
+            )
+        )
+
     async def _insert_deliveries(self, article_id: int, chat_ids: list[int], now: datetime) -> int:
         """One INSERT … SELECT over the chunk's chat ids passed as one parameter (an array on
         PostgreSQL, a JSON list on SQLite) rather than six parameters per row: psycopg re-parses
@@ -258,6 +286,7 @@ class OutboxRepository(SessionRepository):
             .where(
                 DeliveryRow.chat_id == chat_id,
                 DeliveryRow.status == DeliveryStatus.PENDING,
+                DeliveryRow.alert_key.is_(None),  # an admin's alerts follow no topic
                 ~still_followed.exists(),
             )
             .values(status=DeliveryStatus.CANCELLED, last_error=reason)

@@ -83,6 +83,8 @@ class Chat:
     active: bool
     min_heat: int | None = None
     language: str | None = None  # chosen with /language; None: not chosen
+    inactive_reason: str | None = None
+    updated_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +115,7 @@ class DeliveryStatus(enum.StrEnum):
 @dataclass(frozen=True, slots=True)
 class Delivery:
     id: int
-    article_id: int
+    article_id: int | None  # None: an operator alert
     chat_id: int
     status: DeliveryStatus
     attempts: int
@@ -122,6 +124,8 @@ class Delivery:
     message_id: int | None
     created_at: datetime
     sent_at: datetime | None
+    alert_key: str | None = None  # an operator alert (article_id is then None)
+    body: str | None = None  # the alert's text
 
 
 @dataclass(slots=True)

@@ -152,10 +152,13 @@ class DeliveryRow(Base):
         UniqueConstraint("article_id", "chat_id", name="uq_deliveries_article_chat"),
         Index("ix_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
         Index("ix_deliveries_chat_id", "chat_id"),
+        # an operator alert once per (admin chat, alert key and episode); posts have no key
+        UniqueConstraint("chat_id", "alert_key", name="uq_deliveries_chat_alert_key"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    # None for an operator alert (alert_key and body set instead): it is about no article
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
     chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(16))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -164,6 +167,10 @@ class DeliveryRow(Base):
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # An operator alert (jobs.alerts): its key ("channel#2:down") and its text, Telegram HTML
+    # in the admin's language, written when it was decided so a restart sends the same words.
+    alert_key: Mapped[str | None] = mapped_column(String(200))
+    body: Mapped[str | None] = mapped_column(Text)
 
 
 class StateRow(Base):
