@@ -1,10 +1,16 @@
-"""The python-telegram-bot side of delivery: renders a post, sends it, and translates every
-Telegram answer into a jobs.delivery outcome."""
+"""The python-telegram-bot side of delivery: renders a post (or takes an alert's text), sends
+it, and translates every Telegram answer into a jobs.delivery outcome.
+
+A 400 is the chat's problem (gone, or no right to post there: "need administrator rights in
+the channel chat", "not enough rights") or the message's; only a refusal of the message's photo
+makes a post go out again as text (bad_request_kind, table-tested)."""
 
 from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from collections.abc import Awaitable
+from typing import Literal
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message
 from telegram.constants import ParseMode
@@ -28,7 +34,16 @@ log = logging.getLogger(__name__)
 
 # Telegram fetches a photo URL itself before answering; that can take a while.
 PHOTO_READ_TIMEOUT = 30.0
-_CHAT_GONE = ("chat not found", "user is deactivated", "bot was kicked", "have no rights")
+_CHAT_GONE = ("chat not found", "user is deactivated", "bot was kicked")
+# Telegram's words when the bot may not post in the chat (a channel that took its admin rights
+# away, a group that muted it): a permission problem, never a refused photo.
+_NO_RIGHTS = (
+    "have no rights",
+    "need administrator rights",
+    "not enough rights",
+    "chat_write_forbidden",
+    "chat_admin_required",
+)
 
 
 def post_words(t: Translator) -> PostWords:
@@ -92,41 +107,62 @@ class TelegramSender:
 
     async def send(self, chat_id: int, article: Article) -> delivery.SendOutcome:
         with broadcast_send():
-            return await self._send(chat_id, article)
+            post, text_post = self._render(article)
+            return await _outcome(self._send_with_fallback(chat_id, post, text_post))
 
-    async def _send(self, chat_id: int, article: Article) -> delivery.SendOutcome:
-        post, text_post = self._render(article)
-        try:
-            try:
-                message = await self.send_post(chat_id, post)
-                return delivery.Sent(message.message_id)
-            except BadRequest as exc:
-                if post.photo_url is None or _is_chat_gone(exc):
-                    raise
-                # Telegram refused the photo (bad URL, too big, wrong type, cached failure):
-                # the post still goes out, as text with a large link preview.
-                message = await self.send_post(chat_id, text_post)
-                return delivery.Sent(
-                    message.message_id, f"photo refused ({exc.message}), sent as text"
+    async def send_text(self, chat_id: int, html: str) -> delivery.SendOutcome:
+        with broadcast_send():
+            return await _outcome(
+                self._bot.send_message(
+                    chat_id,
+                    html,
+                    parse_mode=ParseMode.HTML,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
                 )
-        except RetryAfter as exc:
-            return delivery.RetryAfter(retry_seconds(exc))
-        except ChatMigrated as exc:
-            return delivery.ChatMoved(exc.new_chat_id)
-        except Forbidden as exc:
-            return delivery.ChatGone(exc.message)
-        except BadRequest as exc:  # before NetworkError: BadRequest is one of its subclasses
-            if _is_chat_gone(exc):
-                return delivery.ChatGone(exc.message)
+            )
+
+    async def _send_with_fallback(self, chat_id: int, post: Post, text_post: Post) -> delivery.Sent:
+        try:
+            message = await self.send_post(chat_id, post)
+            return delivery.Sent(message.message_id)
+        except BadRequest as exc:
+            if post.photo_url is None or bad_request_kind(exc.message) != "message":
+                raise
+            # Telegram refused the photo (bad URL, too big, wrong type, cached failure):
+            # the post still goes out, as text with a large link preview.
+            message = await self.send_post(chat_id, text_post)
+            return delivery.Sent(message.message_id, f"photo refused ({exc.message}), sent as text")
+
+
+def bad_request_kind(text: str) -> Literal["gone", "no rights", "message"]:
+    """Whose problem a 400 is: the chat's (gone, or the bot may not post there) or this
+    message's. Pure."""
+    folded = text.casefold()
+    if any(marker in folded for marker in _CHAT_GONE):
+        return "gone"
+    if any(marker in folded for marker in _NO_RIGHTS):
+        return "no rights"
+    return "message"
+
+
+async def _outcome(sending: Awaitable[Message | delivery.Sent]) -> delivery.SendOutcome:
+    """Telegram's answer to one send, as the delivery outcome it comes to."""
+    try:
+        sent = await sending
+        return sent if isinstance(sent, delivery.Sent) else delivery.Sent(sent.message_id)
+    except RetryAfter as exc:
+        return delivery.RetryAfter(retry_seconds(exc))
+    except ChatMigrated as exc:
+        return delivery.ChatMoved(exc.new_chat_id)
+    except Forbidden as exc:
+        return delivery.ChatGone(exc.message)
+    except BadRequest as exc:  # before NetworkError: BadRequest is one of its subclasses
+        if bad_request_kind(exc.message) == "message":
             return delivery.Rejected(exc.message)
-        except TimedOut as exc:
-            return delivery.Transient(f"timed out: {exc.message}", maybe_delivered=True)
-        except NetworkError as exc:
-            return delivery.Transient(f"network error: {exc.message}")
-        except TelegramError as exc:
-            return delivery.Transient(f"Telegram error: {exc.message}")
-
-
-def _is_chat_gone(exc: TelegramError) -> bool:
-    text = exc.message.casefold()
-    return any(marker in text for marker in _CHAT_GONE)
+        return delivery.ChatGone(exc.message)  # gone, or no right to post: the chat's problem
+    except TimedOut as exc:
+        return delivery.Transient(f"timed out: {exc.message}", maybe_delivered=True)
+    except NetworkError as exc:
+        return delivery.Transient(f"network error: {exc.message}")
+    except TelegramError as exc:
+        return delivery.Transient(f"Telegram error: {exc.message}")
