@@ -48,3 +48,7 @@ class Sender(Protocol):
     """What the engine needs from Telegram."""
 
     async def send(self, chat_id: int, article: Article) -> SendOutcome: ...
+
+    async def send_text(self, chat_id: int, html: str) -> SendOutcome:
+        """A message of the bot's own (an operator alert): Telegram HTML, as it is."""
+        ...

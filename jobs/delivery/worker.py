@@ -160,7 +160,8 @@ class DeliveryWorker:
             self._articles.clear()  # a cache, not an archive: memory stays flat
         async with self._uow() as tx:
             batch = await tx.outbox.claim_due(self._wall(), room, blocked)
-            missing = {d.article_id for d in batch} - self._articles.keys()
+            missing = {d.article_id for d in batch if d.article_id is not None}
+            missing -= self._articles.keys()
             if missing:
                 self._articles.update(await tx.articles.articles(missing))
         self._claims += 1
@@ -212,12 +213,10 @@ class DeliveryWorker:
                 self._chat_locks[chat] = (lock, users - 1)
 
     async def _send(self, delivery: Delivery) -> None:
-        article = self._articles.get(delivery.article_id)
-        if article is None:
-            article = await self._write(lambda tx: tx.articles.article(delivery.article_id))
-            if article is None:
-                await self._write(lambda tx: tx.outbox.mark_failed(delivery.id, "article deleted"))
-                return
+        article = await self._article(delivery)
+        if article is None and delivery.body is None:
+            await self._write(lambda tx: tx.outbox.mark_failed(delivery.id, "article deleted"))
+            return
         # The gate checks the in-flight limit and the rolling window at the moment of sending,
         # so that sends queued behind a slow server do not leave in one bunch.
         if not await self._gate.wait_for_room(cancel=self._stopping):
@@ -225,24 +224,37 @@ class DeliveryWorker:
             return
         ticket = self._gate.sending(delivery.chat_id)
         try:
-            outcome = await self._sender.send(delivery.chat_id, article)
+            if article is None:  # an operator alert: its text was written when it was decided
+                outcome = await self._sender.send_text(delivery.chat_id, delivery.body or "")
+            else:
+                outcome = await self._sender.send(delivery.chat_id, article)
         except Exception as exc:  # a bug in the sender must not kill the worker
             log.exception("sender crashed on delivery %d", delivery.id)
             outcome = Transient(f"internal error: {exc!r}")
         finally:
             self._gate.answered(ticket)
         step = transition(outcome, delivery.attempts, self._retry, self._jitter())
-        await self._apply(delivery, article, step)
+        what = f"article {article.id}" if article else f"alert {delivery.alert_key}"
+        await self._apply(delivery, f"{what} to chat {delivery.chat_id}", step)
+
+    async def _article(self, delivery: Delivery) -> Article | None:
+        """The delivery's article (None for an alert, or for an article deleted since)."""
+        article_id = delivery.article_id
+        if article_id is None:
+            return None
+        article = self._articles.get(article_id)
+        if article is None:
+            article = await self._write(lambda tx: tx.articles.article(article_id))
+        return article
 
     async def _release(self, delivery: Delivery) -> None:
         """A stop came before this claimed delivery was sent: hand it back, unsent."""
         await self._write(lambda tx: tx.outbox.mark_released([delivery.id]))
 
-    async def _apply(self, delivery: Delivery, article: Article, step: Step) -> None:
+    async def _apply(self, delivery: Delivery, where: str, step: Step) -> None:
         """The one place a step takes effect: counters, pacer, log line, row write."""
         now = self._wall()
         chat = delivery.chat_id
-        where = f"article {article.id} to chat {chat}"
         match step:
             case MarkSent(message_id, note):
                 self.sent += 1
