@@ -12,16 +12,16 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Update
-from telegram.constants import ParseMode
+from telegram.constants import ChatMemberStatus, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
+from bot.alerts import check_health
 from bot.config import Config, ConfigError
 from bot.handlers import register_handlers
 from bot.handlers.access import fallback_translator
 from bot.handlers.commands import set_command_menus
 from bot.handlers.profile import set_descriptions
-from bot.handlers.welcome import channel_name
 from bot.i18n import N_
 from bot.rate_limit import PacedRateLimiter
 from bot.sender import TelegramSender
@@ -110,13 +110,32 @@ async def _resolve_channel(application: Application[Any, Any, Any, Any, Any, Any
             await asyncio.sleep(CHANNEL_LOOKUP_BACKOFF.longest(attempt))
     now = datetime.now(UTC)
     async with svc.uow() as tx:
-        await tx.chats.ensure_chat(chat.id, ChatKind(chat.type), chat.title or chat.username, now)
+        known = await tx.chats.chat(chat.id)
+    # A channel lost earlier (removed, rights taken) is back only when Telegram says the bot
+    # may post there: a restart alone is no recovery to tell the operator about.
+    back = known is None or known.active or await _may_post(application, chat.id)
+    async with svc.uow() as tx:
+        title = chat.title or chat.username
+        await tx.chats.ensure_chat(chat.id, ChatKind(chat.type), title, now, activate=back)
         await tx.state.set(channel_state_key(target), str(chat.id))
     svc.channel_title = chat.title
     # "Open the channel": its public address, else its invite link (Telegram gives it to an
     # admin with the right to invite), else no such button.
     svc.channel_url = f"https://t.me/{chat.username}" if chat.username else chat.invite_link
     return int(chat.id)
+
+
+async def _may_post(application: Application[Any, Any, Any, Any, Any, Any], chat_id: int) -> bool:
+    try:
+        member = await application.bot.get_chat_member(chat_id, application.bot.id)
+    except TelegramError as exc:
+        log.warning("getChatMember(%d) for the bot failed: %s", chat_id, exc.message)
+        return False
+    if member.status == ChatMemberStatus.OWNER:
+        return True
+    return member.status == ChatMemberStatus.ADMINISTRATOR and bool(
+        getattr(member, "can_post_messages", False)
+    )
 
 
 async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -132,7 +151,7 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
     svc.channel_id = await _resolve_channel(application)
     await add_topics(svc.uow, svc.config.topics)
     await set_command_menus(application.bot, svc)
-    await set_descriptions(application.bot, svc.config.telegram, channel_name(svc))
+    await set_descriptions(application.bot, svc.config.telegram, svc.channel_name)
     svc.worker_task = asyncio.create_task(svc.worker.run(), name="delivery-worker")
     interval = svc.config.schedule.interval_seconds
     assert application.job_queue is not None
@@ -178,6 +197,7 @@ async def publish_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
         )
     if report.enqueued or report.fanned_out:
         svc.worker.wake()
+    await check_health(context.application)
 
 
 async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

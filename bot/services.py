@@ -36,6 +36,14 @@ class Services:
     # Scheduled runs and manual /publish take turns: both select and enqueue.
     run_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     member_status: MemberStatusCache = field(default_factory=MemberStatusCache)
+    # the worker's (sent, failed) counters at the last health check (bot.alerts)
+    alerted_counts: tuple[int, int] = (0, 0)
+
+    @property
+    def channel_name(self) -> str:
+        """The channel as users know it: its @username, else its title."""
+        channel = self.config.telegram.channel
+        return channel if isinstance(channel, str) else self.channel_title or str(channel)
 
 
 def services(application: Application[Any, Any, Any, Any, Any, Any]) -> Services:

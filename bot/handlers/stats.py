@@ -18,6 +18,7 @@ from bot.handlers.access import admin_command, now, translator_for
 from bot.handlers.replies import escape, reply
 from bot.i18n import DEFAULT_LANGUAGE, Translator, translator
 from bot.services import publish_rules, services
+from jobs.health import Health, health
 from jobs.stats import CHART_DAYS, Stats, gather_stats
 from storage.records import DeliveryStatus, FeedHealth
 
@@ -82,6 +83,30 @@ def _short(text: str, limit: int = 120) -> str:
 def _more(t: Translator, items: Sequence[object]) -> list[str]:
     extra = len(items) - MAX_LISTED
     return [t.ngettext("• … and {n} more", "• … and {n} more", extra)] if extra > 0 else []
+
+
+def health_line(t: Translator, health: Health, now: datetime) -> str:
+    """/stats' first line: channel, sources, last post. Telegram HTML. Pure."""
+    if health.channel_lost_since is None:
+        channel = t.gettext("channel OK")
+    else:
+        channel = t.gettext(
+            "channel <b>lost</b> since {when}", when=_when(t, health.channel_lost_since, now)
+        )
+    if health.failing_sources:
+        names = ", ".join(escape(name) for name in health.failing_sources[:3])
+        sources = t.ngettext(
+            "<b>{n} source failing</b> ({names})",
+            "<b>{n} sources failing</b> ({names})",
+            len(health.failing_sources),
+            names=names,
+        )
+    else:
+        sources = t.gettext("sources OK")
+    last = t.gettext("last post {when}", when=_when(t, health.last_post_at, now))
+    return t.gettext(
+        "Health: {channel} · {sources} · {last}", channel=channel, sources=sources, last=last
+    )
 
 
 def stats_text(
@@ -161,7 +186,8 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         now(),
         [feed.url for feed in svc.config.feeds],
     )
-    await reply(message, stats_text(figures, svc.config.folders, t))
+    line = health_line(t, await health(svc.uow, svc.channel_id), figures.now)
+    await reply(message, stats_text(figures, svc.config.folders, t, line))
     title = t.ngettext(
         "Channel posts per day (UTC), last {n} day",
         "Channel posts per day (UTC), last {n} days",

@@ -31,11 +31,6 @@ BUTTON_PATTERN = rf"^{BROWSE}$"
 _GROUPS = frozenset({"group", "supergroup"})
 
 
-def channel_name(svc: Services) -> str:
-    channel = svc.config.telegram.channel
-    return channel if isinstance(channel, str) else svc.channel_title or str(channel)
-
-
 def welcome_text(t: Translator, channel: str) -> str:
     return "\n".join(
         [
@@ -87,7 +82,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def _welcome(
     message: Message, svc: Services, t: Translator, username: str, note: str | None = None
 ) -> None:
-    text = welcome_text(t, channel_name(svc))
+    text = welcome_text(t, svc.channel_name)
     buttons = welcome_buttons(t, svc.channel_url, username, message.chat.type)
     await reply(message, f"{note}\n\n{text}" if note else text, markup=buttons)
 
@@ -127,7 +122,7 @@ async def greet_group(chat: Chat, context: ContextTypes.DEFAULT_TYPE, t: Transla
     try:
         await context.bot.send_message(
             chat.id,
-            fit(greeting_text(t, channel_name(svc))),
+            fit(greeting_text(t, svc.channel_name)),
             reply_markup=welcome_buttons(t, svc.channel_url, context.bot.username, chat.type),
             link_preview_options=NO_PREVIEW,
         )
