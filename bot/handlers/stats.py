@@ -147,6 +147,13 @@ def stats_text(
         lines.append(t.gettext("Feeds:"))
         lines.extend(f"• {feed_line(t, feed, stats.now)}" for feed in stats.feeds[:MAX_LISTED])
         lines += _more(t, stats.feeds)
+    lines += _audience_lines(t, stats)
+    return "\n".join(lines)
+
+
+def _audience_lines(t: Translator, stats: Stats) -> list[str]:
+    """Chats, deliveries and subscribers."""
+    lines: list[str] = []
     lines.append(
         t.gettext(
             "Chats: {active} active · {inactive} inactive",
@@ -170,7 +177,7 @@ def stats_text(
         lines += _more(t, stats.subscribers)
     else:
         lines.append(t.gettext("Subscribers per topic: none yet"))
-    return "\n".join(lines)
+    return lines
 
 
 @admin_command
