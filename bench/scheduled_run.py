@@ -97,6 +97,18 @@ def _seed_statements(
             "first_seen_at, updated_at) " + series.format(cols=article_cols),
             params,
         ),
+        # Every article has its own image, and every 50th the site's default one before it.
+        (
+            "INSERT INTO article_images (article_id, position, url, url_key) "
+            "SELECT id, 1, image_url, image_url FROM articles",
+            {},
+        ),
+        (
+            "INSERT INTO article_images (article_id, position, url, url_key) "
+            "SELECT id, 0, 'https://img.example.com/default.png', "
+            "'https://img.example.com/default.png' FROM articles WHERE id % 50 = 0",
+            {},
+        ),
         # "AI" on every article, as in the real feed, and a second topic on half of them.
         ("INSERT INTO article_topics (article_id, topic_id) SELECT id, 1 FROM articles", {}),
         (

@@ -8,12 +8,9 @@ from __future__ import annotations
 import html
 import logging
 from datetime import UTC, datetime
-from typing import Any
-
-from telegram.ext import Application
 
 from bot.i18n import Translator, translator
-from bot.services import Services, services
+from bot.services import Services
 from jobs.alerts import CHANNEL, DELIVERIES, SOURCE_PREFIX, SOURCE_RUNS, Alert
 from jobs.health import Render, observe, record_health
 
@@ -68,8 +65,7 @@ def alert_text(t: Translator, alert: Alert, channel: str) -> str:
     )
 
 
-async def check_health(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    svc = services(application)
+async def check_health(svc: Services) -> None:
     sent, failed = svc.worker.sent, svc.worker.failed
     seen = await observe(
         svc.uow,

@@ -9,23 +9,27 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable
-from typing import Literal
+from collections.abc import Sequence
+from typing import Any, Literal
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram._utils.types import ODVInput
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
     ChatMigrated,
     Forbidden,
+    InvalidToken,
     NetworkError,
     RetryAfter,
     TelegramError,
     TimedOut,
 )
+from telegram.request import BaseRequest
 
 from bot.formatting import Post, PostWords, render_post, render_text_post
 from bot.i18n import DEFAULT_LANGUAGE, Translator, translator
+from bot.lean_send import PreparedCall, prepare_call, send_for_id
 from bot.rate_limit import broadcast_send, retry_seconds
 from jobs import delivery
 from storage.records import Article
@@ -69,69 +73,174 @@ class TelegramSender:
         self._paid = paid_broadcast
         # Posts read alike wherever they go: their words follow telegram.language.
         self._words = post_words(translator(language))
-        self._posts: OrderedDict[tuple[int, object], tuple[Post, Post]] = OrderedDict()
+        self._posts: OrderedDict[tuple[object, ...], tuple[Post, Post]] = OrderedDict()
+        self._calls: OrderedDict[Post, PreparedCall] = OrderedDict()  # encoded once per post
 
-    def _render(self, article: Article) -> tuple[Post, Post]:
+    def _render(self, article: Article, also: Sequence[Article] = ()) -> tuple[Post, Post]:
         # A fan-out sends one article to many chats: render it once.
-        key = (article.id, article.updated_at)
+        key = (article.id, article.updated_at, *((a.id, a.updated_at) for a in also))
         posts = self._posts.get(key)
         if posts is None:
-            posts = (render_post(article, self._words), render_text_post(article, self._words))
+            posts = (
+                render_post(article, also, self._words),
+                render_text_post(article, also, self._words),
+            )
             self._posts[key] = posts
             if len(self._posts) > 256:
                 self._posts.popitem(last=False)
         return posts
 
-    async def send_post(self, chat_id: int | str, post: Post) -> Message:
-        paid = True if self._paid else None
+    def api_call(self, post: Post) -> tuple[str, dict[str, Any], ODVInput[float]]:
+        """The Bot API method, its parameters but chat_id, and its read timeout for the post."""
+        data: dict[str, Any] = {
+            "parse_mode": ParseMode.HTML,
+            "reply_markup": _keyboard(post),
+            "allow_paid_broadcast": True if self._paid else None,
+        }
         if post.photo_url:
-            return await self._bot.send_photo(
+            data.update(photo=post.photo_url, caption=post.html)
+            return "sendPhoto", data, PHOTO_READ_TIMEOUT
+        data.update(
+            text=post.html,
+            link_preview_options=LinkPreviewOptions(
+                url=post.preview_url or post.link, prefer_large_media=True
+            ),
+        )
+        return "sendMessage", data, BaseRequest.DEFAULT_NONE
+
+    async def send_post(self, chat_id: int | str, post: Post) -> int:
+        """Sends the post; returns its message_id (bot.lean_send: no Message is built)."""
+        call = self._calls.get(post)
+        if call is None:
+            call = self._calls[post] = prepare_call(*self.api_call(post))
+            if len(self._calls) > 512:
+                self._calls.popitem(last=False)
+        return await send_for_id(self._bot, call, chat_id)
+
+    async def send(
+        self, chat_id: int, article: Article, also: Sequence[Article] = ()
+    ) -> delivery.SendOutcome:
+        with broadcast_send():
+            return await self._send(chat_id, article, also)
+
+    async def send_text(self, chat_id: int, html: str) -> delivery.SendOutcome:
+        """A message of the bot's own (an operator alert), through the lean path like a post:
+        Telegram HTML, no link preview."""
+        call = prepare_call(
+            "sendMessage",
+            {
+                "text": html,
+                "parse_mode": ParseMode.HTML,
+                "link_preview_options": LinkPreviewOptions(is_disabled=True),
+            },
+        )
+        with broadcast_send():
+            try:
+                return delivery.Sent(await send_for_id(self._bot, call, chat_id))
+            except TelegramError as exc:
+                return _outcome_of(exc)
+
+    async def _send(
+        self, chat_id: int, article: Article, also: Sequence[Article]
+    ) -> delivery.SendOutcome:
+        post, text_post = self._render(article, also)
+        try:
+            try:
+                return delivery.Sent(await self.send_post(chat_id, post))
+            except BadRequest as exc:
+                if post.photo_url is None or bad_request_kind(exc.message) != "message":
+                    raise
+                # Telegram refused the photo (bad URL, too big, wrong type, cached failure):
+                # the post still goes out, as text with a large link preview.
+                message_id = await self.send_post(chat_id, text_post)
+                return delivery.Sent(message_id, f"photo refused ({exc.message}), sent as text")
+        except TelegramError as exc:
+            return _outcome_of(exc)
+
+    async def edit(
+        self, chat_id: int, message_id: int, article: Article, also: Sequence[Article]
+    ) -> delivery.EditOutcome:
+        """Make the post show the article and its story's outlets as they are now: the caption
+        of a photo post, the text of a text post. The form is the one the post was rendered
+        in; a post that went out as text because Telegram refused its photo is edited as text
+        (Telegram says so: "there is no caption in the message to edit")."""
+        post, text_post = self._render(article, also)
+        with broadcast_send():
+            try:
+                try:
+                    await self.edit_post(chat_id, message_id, post)
+                except BadRequest as exc:
+                    if post.photo_url is None or not _matches(exc, _NO_CAPTION):
+                        raise
+                    await self.edit_post(chat_id, message_id, text_post)
+                return delivery.Sent(message_id)
+            except TelegramError as exc:
+                return _edit_outcome_of(exc)
+
+    async def edit_post(self, chat_id: int | str, message_id: int, post: Post) -> None:
+        """Edit a post sent by send_post to show `post` (same form: photo caption or text).
+        Edits take no allow_paid_broadcast: the worker paces them as messages."""
+        if post.photo_url:
+            await self._bot.edit_message_caption(
                 chat_id,
-                post.photo_url,
+                message_id,
                 caption=post.html,
                 parse_mode=ParseMode.HTML,
                 reply_markup=_keyboard(post),
-                read_timeout=PHOTO_READ_TIMEOUT,
-                allow_paid_broadcast=paid,
             )
-        return await self._bot.send_message(
-            chat_id,
+            return
+        await self._bot.edit_message_text(
             post.html,
+            chat_id,
+            message_id,
             parse_mode=ParseMode.HTML,
             reply_markup=_keyboard(post),
             link_preview_options=LinkPreviewOptions(
                 url=post.preview_url or post.link, prefer_large_media=True
             ),
-            allow_paid_broadcast=paid,
         )
 
-    async def send(self, chat_id: int, article: Article) -> delivery.SendOutcome:
-        with broadcast_send():
-            post, text_post = self._render(article)
-            return await _outcome(self._send_with_fallback(chat_id, post, text_post))
 
-    async def send_text(self, chat_id: int, html: str) -> delivery.SendOutcome:
-        with broadcast_send():
-            return await _outcome(
-                self._bot.send_message(
-                    chat_id,
-                    html,
-                    parse_mode=ParseMode.HTML,
-                    link_preview_options=LinkPreviewOptions(is_disabled=True),
-                )
-            )
+_NOT_MODIFIED = ("message is not modified",)
+_MESSAGE_GONE = ("message to edit not found", "message_id_invalid")
+_NO_CAPTION = ("there is no caption in the message to edit",)
 
-    async def _send_with_fallback(self, chat_id: int, post: Post, text_post: Post) -> delivery.Sent:
-        try:
-            message = await self.send_post(chat_id, post)
-            return delivery.Sent(message.message_id)
-        except BadRequest as exc:
-            if post.photo_url is None or bad_request_kind(exc.message) != "message":
-                raise
-            # Telegram refused the photo (bad URL, too big, wrong type, cached failure):
-            # the post still goes out, as text with a large link preview.
-            message = await self.send_post(chat_id, text_post)
-            return delivery.Sent(message.message_id, f"photo refused ({exc.message}), sent as text")
+
+def _outcome_of(exc: TelegramError) -> delivery.SendOutcome:
+    """Telegram's refusal of a send as an outcome (jobs.delivery.outcomes)."""
+    if isinstance(exc, InvalidToken):
+        return delivery.TokenRejected()
+    if isinstance(exc, RetryAfter):
+        return delivery.RetryAfter(retry_seconds(exc))
+    if isinstance(exc, ChatMigrated):
+        return delivery.ChatMoved(exc.new_chat_id)
+    if isinstance(exc, Forbidden):
+        return delivery.ChatGone(exc.message)
+    if isinstance(exc, BadRequest):  # before NetworkError: BadRequest is one of its subclasses
+        if bad_request_kind(exc.message) == "message":
+            return delivery.Rejected(exc.message)
+        return delivery.ChatGone(exc.message)  # gone, or no right to post: the chat's problem
+    if isinstance(exc, TimedOut):
+        return delivery.Transient(f"timed out: {exc.message}", maybe_delivered=True)
+    if isinstance(exc, NetworkError):
+        return delivery.Transient(f"network error: {exc.message}")
+    return delivery.Transient(f"Telegram error: {exc.message}")
+
+
+def _edit_outcome_of(exc: TelegramError) -> delivery.EditOutcome:
+    """As _outcome_of, with the refusals only an edit gets."""
+    if isinstance(exc, BadRequest):
+        if _matches(exc, _NOT_MODIFIED):
+            return delivery.NotModified()
+        if _matches(exc, _MESSAGE_GONE):
+            return delivery.MessageGone(exc.message)
+    return _outcome_of(exc)
+
+
+def _matches(exc: TelegramError, markers: tuple[str, ...]) -> bool:
+    # PTB drops "Bad Request: " and capitalises the first letter: compare case-insensitively
+    text = exc.message.casefold()
+    return any(marker in text for marker in markers)
 
 
 def bad_request_kind(text: str) -> Literal["gone", "no rights", "message"]:
@@ -143,26 +252,3 @@ def bad_request_kind(text: str) -> Literal["gone", "no rights", "message"]:
     if any(marker in folded for marker in _NO_RIGHTS):
         return "no rights"
     return "message"
-
-
-async def _outcome(sending: Awaitable[Message | delivery.Sent]) -> delivery.SendOutcome:
-    """Telegram's answer to one send, as the delivery outcome it comes to."""
-    try:
-        sent = await sending
-        return sent if isinstance(sent, delivery.Sent) else delivery.Sent(sent.message_id)
-    except RetryAfter as exc:
-        return delivery.RetryAfter(retry_seconds(exc))
-    except ChatMigrated as exc:
-        return delivery.ChatMoved(exc.new_chat_id)
-    except Forbidden as exc:
-        return delivery.ChatGone(exc.message)
-    except BadRequest as exc:  # before NetworkError: BadRequest is one of its subclasses
-        if bad_request_kind(exc.message) == "message":
-            return delivery.Rejected(exc.message)
-        return delivery.ChatGone(exc.message)  # gone, or no right to post: the chat's problem
-    except TimedOut as exc:
-        return delivery.Transient(f"timed out: {exc.message}", maybe_delivered=True)
-    except NetworkError as exc:
-        return delivery.Transient(f"network error: {exc.message}")
-    except TelegramError as exc:
-        return delivery.Transient(f"Telegram error: {exc.message}")

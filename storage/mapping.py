@@ -12,6 +12,7 @@ from storage.records import (
     Chat,
     ChatKind,
     Delivery,
+    DeliveryKind,
     DeliveryStatus,
     FeedHealth,
 )
@@ -63,6 +64,8 @@ def article_record(row: ArticleRow, topics: tuple[str, ...]) -> Article:
         topics=topics,
         first_seen_at=row.first_seen_at,
         updated_at=row.updated_at,
+        story_id=row.story_id,
+        rising=row.rising_at is not None,
     )
 
 
@@ -93,6 +96,8 @@ def delivery_record(row: DeliveryRow) -> Delivery:
         sent_at=row.sent_at,
         alert_key=row.alert_key,
         body=row.body,
+        kind=DeliveryKind(row.kind),
+        revision=row.revision,
     )
 
 

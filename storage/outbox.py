@@ -1,5 +1,6 @@
-"""The outbox: one row per (article, chat) owed, from enqueued through claimed to sent, failed
-or cancelled. The delivery worker claims due rows and records each send's outcome here."""
+"""The outbox: one row per message owed to a chat — a post per (article, chat), an edit of the
+channel post per story revision — from enqueued through claimed to sent, failed or cancelled.
+The delivery worker claims due rows and records each send's outcome here."""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ from sqlalchemy import literal as sqlalchemy_literal
 from sqlalchemy.dialects import postgresql
 
 from storage.mapping import delivery_record
-from storage.records import Delivery, DeliveryStatus
-from storage.repository import ARRAY_CHUNK, SessionRepository, table_of
-from storage.tables import ArticleTopicRow, DeliveryRow, SubscriptionRow, UtcDateTime
+from storage.records import Delivery, DeliveryKind, DeliveryStatus
+from storage.repository import ARRAY_CHUNK, SessionRepository, in_chunks, table_of
+from storage.tables import ArticleRow, ArticleTopicRow, DeliveryRow, SubscriptionRow, UtcDateTime
 
 _DELIVERIES = table_of(DeliveryRow)
 
@@ -47,6 +48,7 @@ class OutboxRepository(SessionRepository):
                 attempts=0,
                 next_attempt_at=now,
                 created_at=now,
+                kind=DeliveryKind.ALERT.value,
                 alert_key=key,
                 body=body,
             )
@@ -55,13 +57,63 @@ class OutboxRepository(SessionRepository):
         )
         return len((await self.session.execute(stmt)).all())
 
+    async def enqueue_edit(
+        self, article_id: int, chat_id: int, revision: int, now: datetime
+    ) -> int:
+        """Add an edit of the article's post in the chat, keyed by the story's revision: a run
+        repeated after a crash finds it there (1 added, 0 already queued)."""
+        stmt = (
+            self._insert(_DELIVERIES)
+            .values(
+                article_id=article_id,
+                chat_id=chat_id,
+                status=DeliveryStatus.PENDING.value,
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+                kind=DeliveryKind.EDIT.value,
+                revision=revision,
+            )
+            .on_conflict_do_nothing()
+            .returning(_DELIVERIES.c.id)
+        )
+        return len((await self.session.execute(stmt)).all())
+
     async def last_sent_at(self, chat_id: int) -> datetime | None:
-        """When the last message to the chat went out (the channel's last post, for /stats)."""
+        """When the last post to the chat went out (the channel's last post, for /stats); edits
+        and alerts are not posts."""
         return await self.session.scalar(
             select(func.max(DeliveryRow.sent_at)).where(
-                DeliveryRow.chat_id == chat_id, DeliveryRow.status == DeliveryStatus.SENT
+                DeliveryRow.chat_id == chat_id,
+                DeliveryRow.status == DeliveryStatus.SENT,
+                DeliveryRow.kind == DeliveryKind.POST,
             )
         )
+
+    async def last_revision(self, article_id: int, chat_id: int) -> int:
+        """The highest revision queued for the article's post in the chat (0: the post only)."""
+        found = await self.session.scalar(
+            select(func.max(DeliveryRow.revision)).where(
+                DeliveryRow.article_id == article_id, DeliveryRow.chat_id == chat_id
+            )
+        )
+        return int(found or 0)
+
+    async def chats_with_story(self, story_id: int, chat_ids: Sequence[int]) -> set[int]:
+        """Those of the chats that have (or are owed) a post of any article of the story."""
+        found: set[int] = set()
+        for chunk in in_chunks(list(chat_ids)):
+            rows = await self.session.scalars(
+                select(DeliveryRow.chat_id)
+                .join(ArticleRow, ArticleRow.id == DeliveryRow.article_id)
+                .where(
+                    ArticleRow.story_id == story_id,
+                    DeliveryRow.chat_id.in_(chunk),
+                    DeliveryRow.kind == DeliveryKind.POST,
+                )
+            )
+            found.update(rows)
+        return found
 
     async def _insert_deliveries(self, article_id: int, chat_ids: list[int], now: datetime) -> int:
         """One INSERT … SELECT over the chunk's chat ids passed as one parameter (an array on
@@ -244,9 +296,12 @@ class OutboxRepository(SessionRepository):
         return [delivery_record(r) for r in rows]
 
     async def delivery(self, article_id: int, chat_id: int) -> Delivery | None:
+        """The article's post to the chat (not its edits)."""
         row = await self.session.scalar(
             select(DeliveryRow).where(
-                DeliveryRow.article_id == article_id, DeliveryRow.chat_id == chat_id
+                DeliveryRow.article_id == article_id,
+                DeliveryRow.chat_id == chat_id,
+                DeliveryRow.kind == DeliveryKind.POST,
             )
         )
         return None if row is None else delivery_record(row)
@@ -306,13 +361,16 @@ class OutboxRepository(SessionRepository):
         return int(getattr(result, "rowcount", 0) or 0)
 
     async def move_to_chat(self, old_id: int, new_id: int, now: datetime) -> None:
-        """The old chat's unsent deliveries go to the new chat, unless it already has that
-        article (Transaction.migrate_chat)."""
-        already = select(DeliveryRow.article_id).where(DeliveryRow.chat_id == new_id)
+        """The old chat's unsent posts go to the new chat, unless it already has that article
+        (Transaction.migrate_chat). Edits stay: their message is in the old chat."""
+        already = select(DeliveryRow.article_id).where(
+            DeliveryRow.chat_id == new_id, DeliveryRow.kind == DeliveryKind.POST
+        )  # posts only: an alert's NULL article_id would make NOT IN match nothing
         await self.session.execute(
             update(DeliveryRow)
             .where(
                 DeliveryRow.chat_id == old_id,
+                DeliveryRow.kind == DeliveryKind.POST,
                 DeliveryRow.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
                 DeliveryRow.article_id.not_in(already),
             )

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from bot.formatting.also import also_line
 from bot.formatting.cleaning import clean_excerpt, clean_text, hashtag
 from bot.formatting.limits import CAPTION_LIMIT, TEXT_LIMIT, utf16_len
 from bot.formatting.links import clean_link, is_video_link, source_label
@@ -45,6 +47,7 @@ _HEAT_MARK = "🔥"
 VIDEO_MARK = "▶️"
 READ_BUTTON = "Read"
 WATCH_BUTTON = f"{VIDEO_MARK} Watch"
+_RISING_MARK = "📈"  # selected as a rising story (jobs.selection)
 _META_SEPARATOR = " · "
 
 
@@ -73,17 +76,21 @@ class Post:
     preview_url: str | None = None
 
 
-def render_post(article: Article, words: PostWords = ENGLISH) -> Post:
-    """The photo form when the article has a usable image and is no video, else the text form."""
+def render_post(article: Article, also: Sequence[Article] = (), words: PostWords = ENGLISH) -> Post:
+    """The photo form when the article has a usable image and is no video, else the text form.
+    `also`: the story's other articles, named on an "Also:" line (bot.formatting.also);
+    `words`: the post's words in the language of the chat it goes to."""
     photo_url = _usable_image(article.image_url)
     if photo_url is None or is_video_link(article.link):
-        return render_text_post(article, words)
-    return _render(article, photo_url, CAPTION_LIMIT, words)
+        return render_text_post(article, also, words)
+    return _render(article, photo_url, CAPTION_LIMIT, also, words)
 
 
-def render_text_post(article: Article, words: PostWords = ENGLISH) -> Post:
+def render_text_post(
+    article: Article, also: Sequence[Article] = (), words: PostWords = ENGLISH
+) -> Post:
     """The text form, also the fallback when Telegram refuses to fetch the photo."""
-    return _render(article, None, TEXT_LIMIT, words)
+    return _render(article, None, TEXT_LIMIT, also, words)
 
 
 def _usable_image(url: str | None) -> str | None:
@@ -145,6 +152,8 @@ def _meta_line(article: Article) -> str:
     source = shorten(clean_text(label), SOURCE_CAP)
     # -1 marks an unpublished item in the source: not a temperature worth showing
     heat = f"{_HEAT_MARK} {article.heat}" if article.heat is not None and article.heat >= 0 else ""
+    if article.rising:
+        heat = f"{heat} {_RISING_MARK}".strip()
     return _META_SEPARATOR.join(part for part in (source, heat) if part)
 
 
@@ -165,7 +174,13 @@ def _tags_line(topics: tuple[str, ...]) -> str:
     return " ".join(tags)
 
 
-def _render(article: Article, photo_url: str | None, limit: int, words: PostWords) -> Post:
+def _render(
+    article: Article,
+    photo_url: str | None,
+    limit: int,
+    also: Sequence[Article],
+    words: PostWords,
+) -> Post:
     link = clean_link(article.link)
     video = is_video_link(link)
     mark = f"{VIDEO_MARK} " if video else ""
@@ -179,6 +194,9 @@ def _render(article: Article, photo_url: str | None, limit: int, words: PostWord
         title = shorten(title, limit - utf16_len(mark))
 
     fixed = utf16_len(mark + title) + (2 + utf16_len(footer) if footer else 0)
+    # the story's other outlets come before the excerpt's room is measured: it gives way first
+    others = also_line(also, limit - fixed - 2, words.also)
+    fixed += 2 + others.length if others.html else 0
     excerpt = _excerpt_text(article, title)
     room = limit - fixed - 2
     if excerpt and utf16_len(excerpt) > room:
@@ -190,7 +208,7 @@ def _render(article: Article, photo_url: str | None, limit: int, words: PostWord
         if link
         else f"<b>{_escape(title)}</b>"
     )
-    blocks = [title_html, _escape(excerpt), _escape(footer)]
+    blocks = [title_html, _escape(excerpt), others.html, _escape(footer)]
     text = "\n\n".join(block for block in blocks if block)
     return Post(
         html=text,

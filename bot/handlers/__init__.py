@@ -7,24 +7,43 @@ words, not the forwarder's command."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from telegram import Update
+from telegram.error import BadRequest
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
+    ContextTypes,
     filters,
 )
 
 from bot.handlers import language, topic_menu, welcome
-from bot.handlers.access import Handler
+from bot.handlers.access import Handler, translator_for
 from bot.handlers.commands import COMMANDS, on_language_button
 from bot.handlers.membership import on_my_chat_member
 
 CALLBACKS: dict[str, Handler] = {c.name: c.handler for c in COMMANDS}
 
 NEW_MESSAGES_ONLY = filters.UpdateType.MESSAGE & ~filters.FORWARDED
+
+log = logging.getLogger(__name__)
+
+
+async def on_stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A press whose data no handler knows (an old keyboard, forged data): answered all the
+    same, or the user's button spins until Telegram gives up."""
+    query = update.callback_query
+    if query is None:
+        return
+    try:
+        t = await translator_for(update, context)
+        await query.answer(t.gettext("This button is no longer valid."))
+    except BadRequest as exc:  # the query is too old to answer
+        log.info("could not answer button press %s: %s", query.id, exc.message)
 
 
 def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -41,4 +60,5 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
     application.add_handler(
         CallbackQueryHandler(on_language_button, pattern=language.BUTTON_PATTERN)
     )
+    application.add_handler(CallbackQueryHandler(on_stale_button))  # after every other one
     application.add_handler(ChatMemberHandler(on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))

@@ -147,6 +147,8 @@ def _preview_text(t: Translator, outcome: delivery.SendOutcome, *, private: bool
                 "Telegram asks me to wait {seconds} s; try again then.",
                 seconds=format(seconds, "g"),
             )
+        case delivery.TokenRejected():
+            return t.gettext("Telegram refuses the bot's token; nothing was sent.")
 
 
 @admin_command

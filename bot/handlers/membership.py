@@ -51,7 +51,7 @@ async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         if change.old_chat_member.status not in _PRESENT:
             await greet_group(chat, context, await translator_for(update, context))
     if chat.id == svc.channel_id:
-        await check_health(context.application)  # the operator hears of it now, not next run
+        await check_health(svc)  # the operator hears of it now, not next run
 
 
 def _may_post(member: ChatMember) -> bool:

@@ -147,6 +147,16 @@ def stats_text(
         lines.append(t.gettext("Feeds:"))
         lines.extend(f"• {feed_line(t, feed, stats.now)}" for feed in stats.feeds[:MAX_LISTED])
         lines += _more(t, stats.feeds)
+    if stats.not_news:
+        lines.append(
+            t.ngettext(
+                "Not news (publish.exclude): {n} left out at the last run",
+                "Not news (publish.exclude): {n} left out at the last run",
+                stats.not_news,
+            )
+        )
+    if stats.rising is not None:
+        lines += _rising_lines(t, stats)
     lines += _audience_lines(t, stats)
     return "\n".join(lines)
 
@@ -178,6 +188,16 @@ def _audience_lines(t: Translator, stats: Stats) -> list[str]:
     else:
         lines.append(t.gettext("Subscribers per topic: none yet"))
     return lines
+
+
+def _rising_lines(t: Translator, stats: Stats) -> list[str]:
+    if not stats.rising:
+        return [t.gettext("Rising now: none")]
+    lines = [t.gettext("Rising now ({n}):", n=len(stats.rising))]
+    for item in stats.rising[:MAX_LISTED]:
+        title = escape(_short(item.article.title, 80))
+        lines.append(f"• 📈 {title}: 🔥 {item.article.heat} (+{item.gain})")
+    return lines + _more(t, stats.rising)
 
 
 @admin_command

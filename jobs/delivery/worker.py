@@ -13,32 +13,33 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar, assert_never
 
-from jobs.backoff import Backoff
+from jobs.delivery.edits import edit_target
 from jobs.delivery.outcomes import Sender, Transient
 from jobs.delivery.transitions import (
     DEFAULT_RETRY,
     DeactivateChat,
     DeferChat,
     Fail,
+    Halt,
     MarkSent,
     Migrate,
+    Postpone,
     Retry,
     RetryPolicy,
     Step,
+    edit_transition,
     transition,
 )
+from jobs.delivery.writes import DB_BACKOFF, OutcomeWriter, deferral
 from jobs.send_gate import SendGate
 from storage.errors import DB_UNAVAILABLE
-from storage.records import Article, Delivery
+from storage.records import Article, Delivery, DeliveryKind
 from storage.unit_of_work import Transaction, UowFactory
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+R = TypeVar("R")
 
-# Waits between two tries while the database is away (storage.errors.DB_UNAVAILABLE): waited
-# out, never given up on, as the outbox is the only record of what is owed. 2, 4, 8, 16, 30 s.
-DB_BACKOFF: Backoff[float] = Backoff(base=2.0, cap=30.0)
-WRITES_AFTER_STOP = 3  # tries left for an outcome write once a stop came
 # Claimed deliveries waiting for their turn, at most: each is a task in memory, and at the paid
 # rate two seconds of work would be 2000 of them (~8 MB) for no gain in pace.
 MAX_CLAIMED = 500
@@ -76,12 +77,15 @@ class DeliveryWorker:
         self._task_done = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self._articles: dict[int, Article] = {}
+        # story id -> its articles, refreshed at every claim: a post names the story's other
+        # outlets on its "Also:" line
+        self._story_articles: dict[int, tuple[Article, ...]] = {}
         self._chat_locks: dict[int, tuple[asyncio.Lock, int]] = {}
         # chat -> claim number when it was found gone or moved: the rows of tasks claimed up to
         # then were cancelled or moved in the database, so those tasks must not send.
         self._dropped: dict[int, int] = {}
         self._claims = 0
-        self._write_lock = asyncio.Lock()
+        self._write = OutcomeWriter(uow, self._stopping)
         # Successful sends are recorded in batches: one transaction per message would make the
         # database, not Telegram, the limit of a large fan-out.
         self._sent_buffer: list[tuple[int, int | None, datetime]] = []
@@ -158,12 +162,19 @@ class DeliveryWorker:
         blocked = self._pacer.blocked_chats(now)
         if len(self._articles) > 1000:
             self._articles.clear()  # a cache, not an archive: memory stays flat
+            self._story_articles.clear()
         async with self._uow() as tx:
             batch = await tx.outbox.claim_due(self._wall(), room, blocked)
-            missing = {d.article_id for d in batch if d.article_id is not None}
-            missing -= self._articles.keys()
+            posts = {
+                d.article_id
+                for d in batch
+                if d.kind is DeliveryKind.POST and d.article_id is not None
+            }
+            missing = posts - self._articles.keys()
             if missing:
                 self._articles.update(await tx.articles.articles(missing))
+            found = await tx.articles.stories_of(posts) if posts else {}
+            self._story_articles.update({s: tuple(a) for s, a in found.items()})
         self._claims += 1
         for delivery in batch:
             task = asyncio.create_task(self._deliver(delivery, self._claims))
@@ -213,29 +224,37 @@ class DeliveryWorker:
                 self._chat_locks[chat] = (lock, users - 1)
 
     async def _send(self, delivery: Delivery) -> None:
+        if delivery.kind is DeliveryKind.EDIT:
+            await self._edit(delivery)
+            return
+        if delivery.kind is DeliveryKind.ALERT:
+            await self._send_alert(delivery)
+            return
         article = await self._article(delivery)
-        if article is None and delivery.body is None:
+        if article is None:
             await self._write(lambda tx: tx.outbox.mark_failed(delivery.id, "article deleted"))
             return
-        # The gate checks the in-flight limit and the rolling window at the moment of sending,
-        # so that sends queued behind a slow server do not leave in one bunch.
-        if not await self._gate.wait_for_room(cancel=self._stopping):
-            await self._release(delivery)
+        story = self._story_articles.get(article.story_id or 0, ())
+        also = [a for a in story if a.id != article.id]
+        outcome = await self._gated(
+            delivery, lambda: self._sender.send(delivery.chat_id, article, also)
+        )
+        if outcome is None:
             return
-        ticket = self._gate.sending(delivery.chat_id)
-        try:
-            if article is None:  # an operator alert: its text was written when it was decided
-                outcome = await self._sender.send_text(delivery.chat_id, delivery.body or "")
-            else:
-                outcome = await self._sender.send(delivery.chat_id, article)
-        except Exception as exc:  # a bug in the sender must not kill the worker
-            log.exception("sender crashed on delivery %d", delivery.id)
-            outcome = Transient(f"internal error: {exc!r}")
-        finally:
-            self._gate.answered(ticket)
         step = transition(outcome, delivery.attempts, self._retry, self._jitter())
-        what = f"article {article.id}" if article else f"alert {delivery.alert_key}"
-        await self._apply(delivery, f"{what} to chat {delivery.chat_id}", step)
+        await self._apply(delivery, f"article {article.id} to chat {delivery.chat_id}", step)
+
+    async def _send_alert(self, delivery: Delivery) -> None:
+        """An operator alert: its text was written when it was decided, so a restart sends the
+        same words; through the same gate and turn as a post."""
+        body = delivery.body or ""
+        outcome = await self._gated(
+            delivery, lambda: self._sender.send_text(delivery.chat_id, body)
+        )
+        if outcome is None:
+            return
+        step = transition(outcome, delivery.attempts, self._retry, self._jitter())
+        await self._apply(delivery, f"alert {delivery.alert_key} to chat {delivery.chat_id}", step)
 
     async def _article(self, delivery: Delivery) -> Article | None:
         """The delivery's article (None for an alert, or for an article deleted since)."""
@@ -246,6 +265,43 @@ class DeliveryWorker:
         if article is None:
             article = await self._write(lambda tx: tx.articles.article(article_id))
         return article
+
+    async def _edit(self, delivery: Delivery) -> None:
+        """An edit of a channel post, from the story as stored now, once its post is sent; a
+        message for the limits (same turn and gate as a send)."""
+        await self._flush_sent()  # the post may have been sent a moment ago: its id is needed
+        target = await self._write(lambda tx: edit_target(tx, delivery))
+        lead = target.lead
+        if lead is None:
+            await self._write(lambda tx: tx.outbox.mark_failed(delivery.id, "article deleted"))
+            return
+        outcome = target.refusal or await self._gated(
+            delivery,
+            lambda: self._sender.edit(delivery.chat_id, target.message_id, lead, target.also),
+        )
+        if outcome is None:
+            return
+        step = edit_transition(outcome, delivery.attempts, self._retry, self._jitter())
+        where = f"edit {delivery.revision} of article {lead.id}'s post in chat {delivery.chat_id}"
+        await self._apply(delivery, where, step)
+
+    async def _gated(
+        self, delivery: Delivery, call: Callable[[], Awaitable[R]]
+    ) -> R | Transient | None:
+        """Make the request through the gate; None when a stop came first (the row is given
+        back). The gate checks the in-flight limit and the rolling window at the moment of
+        sending, so that sends queued behind a slow server do not leave in one bunch."""
+        if not await self._gate.wait_for_room(cancel=self._stopping):
+            await self._release(delivery)
+            return None
+        ticket = self._gate.sending(delivery.chat_id)
+        try:
+            return await call()
+        except Exception as exc:  # a bug in the sender must not kill the worker
+            log.exception("sender crashed on delivery %d", delivery.id)
+            return Transient(f"internal error: {exc!r}")
+        finally:
+            self._gate.answered(ticket)
 
     async def _release(self, delivery: Delivery) -> None:
         """A stop came before this claimed delivery was sent: hand it back, unsent."""
@@ -269,9 +325,7 @@ class DeliveryWorker:
                 # The broadcast and the replies (bot.rate_limit) hold the chat alike.
                 wait = self._gate.hold_chat(chat, seconds)
                 log.warning("429 for chat %d: waiting %.0f s before sending there", chat, wait)
-                await self._write(
-                    _deferral(delivery.id, chat, now + timedelta(seconds=wait), error)
-                )
+                await self._write(deferral(delivery.id, chat, now + timedelta(seconds=wait), error))
             case DeactivateChat(reason):
                 log.warning(
                     "chat %d is gone (%s): deactivated, its deliveries cancelled", chat, reason
@@ -289,6 +343,10 @@ class DeliveryWorker:
                 log.warning("delivery of %s: %s; retrying in %.0f s", where, error, delay)
                 at = now + timedelta(seconds=delay)
                 await self._write(lambda tx: tx.outbox.mark_retry(delivery.id, at, error))
+            case Postpone(delay, error):
+                log.debug("%s: %s; again in %.0f s", where, error, delay)
+                at = now + timedelta(seconds=delay)
+                await self._write(lambda tx: tx.outbox.postpone(delivery.id, at, error))
             case Fail(error, attempts):
                 self.failed += 1
                 if attempts is None:
@@ -296,6 +354,9 @@ class DeliveryWorker:
                 else:
                     log.error("delivery of %s failed after %d attempts: %s", where, attempts, error)
                 await self._write(lambda tx: tx.outbox.mark_failed(delivery.id, error))
+            case Halt():
+                await self._release(delivery)
+                await self.stop()
             case _:
                 assert_never(step)
 
@@ -308,27 +369,6 @@ class DeliveryWorker:
         await self._write(change)
         # Rows claimed while that write ran were cancelled or moved by it too.
         self._dropped[chat] = self._claims
-
-    async def _write(self, change: Callable[[Transaction], Awaitable[T]]) -> T:
-        """One small transaction per outcome, retried for as long as the database is away: an
-        outcome not written is a message sent again after a restart. Once a stop came, a few
-        tries only; what is still unwritten then stays `sending` and is sent again at the next
-        start (the in-flight bound in README)."""
-        attempt = after_stop = 0
-        while True:
-            attempt += 1
-            try:
-                async with self._write_lock, self._uow() as tx:
-                    return await change(tx)
-            except DB_UNAVAILABLE as exc:
-                if self._stopping.is_set():
-                    after_stop += 1
-                    if after_stop >= WRITES_AFTER_STOP:
-                        raise
-                log.warning(
-                    "database write failed (%s, attempt %d); retrying", type(exc).__name__, attempt
-                )
-                await asyncio.sleep(DB_BACKOFF.longest(attempt))
 
     async def _flush_sent(self) -> None:
         batch, self._sent_buffer = self._sent_buffer, []
@@ -348,13 +388,3 @@ class DeliveryWorker:
         if self._flusher is not None:
             await self._flusher
         await self._flush_sent()
-
-
-def _deferral(
-    delivery_id: int, chat_id: int, at: datetime, error: str
-) -> Callable[[Transaction], Awaitable[None]]:
-    async def defer(tx: Transaction) -> None:
-        await tx.outbox.postpone(delivery_id, at, error)
-        await tx.outbox.defer_chat(chat_id, at)
-
-    return defer
