@@ -1,12 +1,16 @@
-"""The python-telegram-bot side of delivery: renders a post, sends it, and translates every
-Telegram answer into a jobs.delivery outcome."""
+"""The python-telegram-bot side of delivery: renders a post (or takes an alert's text), sends
+it, and translates every Telegram answer into a jobs.delivery outcome.
+
+A 400 is the chat's problem (gone, or no right to post there: "need administrator rights in
+the channel chat", "not enough rights") or the message's; only a refusal of the message's photo
+makes a post go out again as text (bad_request_kind, table-tested)."""
 
 from __future__ import annotations
 
 import logging
 from collections import OrderedDict
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram._utils.types import ODVInput
@@ -23,7 +27,8 @@ from telegram.error import (
 )
 from telegram.request import BaseRequest
 
-from bot.formatting import Post, render_post, render_text_post
+from bot.formatting import Post, PostWords, render_post, render_text_post
+from bot.i18n import DEFAULT_LANGUAGE, Translator, translator
 from bot.lean_send import PreparedCall, prepare_call, send_for_id
 from bot.rate_limit import broadcast_send, retry_seconds
 from jobs import delivery
@@ -33,7 +38,25 @@ log = logging.getLogger(__name__)
 
 # Telegram fetches a photo URL itself before answering; that can take a while.
 PHOTO_READ_TIMEOUT = 30.0
-_CHAT_GONE = ("chat not found", "user is deactivated", "bot was kicked", "have no rights")
+_CHAT_GONE = ("chat not found", "user is deactivated", "bot was kicked")
+# Telegram's words when the bot may not post in the chat (a channel that took its admin rights
+# away, a group that muted it): a permission problem, never a refused photo.
+_NO_RIGHTS = (
+    "have no rights",
+    "need administrator rights",
+    "not enough rights",
+    "chat_write_forbidden",
+    "chat_admin_required",
+)
+
+
+def post_words(t: Translator) -> PostWords:
+    return PostWords(
+        read=t.gettext("Read"),
+        watch=t.gettext("Watch"),
+        also=t.gettext("Also"),
+        untitled=t.gettext("Article"),
+    )
 
 
 def _keyboard(post: Post) -> InlineKeyboardMarkup:
@@ -43,9 +66,13 @@ def _keyboard(post: Post) -> InlineKeyboardMarkup:
 class TelegramSender:
     """Implements jobs.delivery.Sender."""
 
-    def __init__(self, bot: Bot, *, paid_broadcast: bool = False) -> None:
+    def __init__(
+        self, bot: Bot, *, paid_broadcast: bool = False, language: str = DEFAULT_LANGUAGE
+    ) -> None:
         self._bot = bot
         self._paid = paid_broadcast
+        # Posts read alike wherever they go: their words follow telegram.language.
+        self._words = post_words(translator(language))
         self._posts: OrderedDict[tuple[object, ...], tuple[Post, Post]] = OrderedDict()
         self._calls: OrderedDict[Post, PreparedCall] = OrderedDict()  # encoded once per post
 
@@ -54,7 +81,10 @@ class TelegramSender:
         key = (article.id, article.updated_at, *((a.id, a.updated_at) for a in also))
         posts = self._posts.get(key)
         if posts is None:
-            posts = (render_post(article, also), render_text_post(article, also))
+            posts = (
+                render_post(article, also, self._words),
+                render_text_post(article, also, self._words),
+            )
             self._posts[key] = posts
             if len(self._posts) > 256:
                 self._posts.popitem(last=False)
@@ -93,6 +123,23 @@ class TelegramSender:
         with broadcast_send():
             return await self._send(chat_id, article, also)
 
+    async def send_text(self, chat_id: int, html: str) -> delivery.SendOutcome:
+        """A message of the bot's own (an operator alert), through the lean path like a post:
+        Telegram HTML, no link preview."""
+        call = prepare_call(
+            "sendMessage",
+            {
+                "text": html,
+                "parse_mode": ParseMode.HTML,
+                "link_preview_options": LinkPreviewOptions(is_disabled=True),
+            },
+        )
+        with broadcast_send():
+            try:
+                return delivery.Sent(await send_for_id(self._bot, call, chat_id))
+            except TelegramError as exc:
+                return _outcome_of(exc)
+
     async def _send(
         self, chat_id: int, article: Article, also: Sequence[Article]
     ) -> delivery.SendOutcome:
@@ -101,7 +148,7 @@ class TelegramSender:
             try:
                 return delivery.Sent(await self.send_post(chat_id, post))
             except BadRequest as exc:
-                if post.photo_url is None or _is_chat_gone(exc):
+                if post.photo_url is None or bad_request_kind(exc.message) != "message":
                     raise
                 # Telegram refused the photo (bad URL, too big, wrong type, cached failure):
                 # the post still goes out, as text with a large link preview.
@@ -170,9 +217,9 @@ def _outcome_of(exc: TelegramError) -> delivery.SendOutcome:
     if isinstance(exc, Forbidden):
         return delivery.ChatGone(exc.message)
     if isinstance(exc, BadRequest):  # before NetworkError: BadRequest is one of its subclasses
-        if _is_chat_gone(exc):
-            return delivery.ChatGone(exc.message)
-        return delivery.Rejected(exc.message)
+        if bad_request_kind(exc.message) == "message":
+            return delivery.Rejected(exc.message)
+        return delivery.ChatGone(exc.message)  # gone, or no right to post: the chat's problem
     if isinstance(exc, TimedOut):
         return delivery.Transient(f"timed out: {exc.message}", maybe_delivered=True)
     if isinstance(exc, NetworkError):
@@ -196,5 +243,12 @@ def _matches(exc: TelegramError, markers: tuple[str, ...]) -> bool:
     return any(marker in text for marker in markers)
 
 
-def _is_chat_gone(exc: TelegramError) -> bool:
-    return _matches(exc, _CHAT_GONE)
+def bad_request_kind(text: str) -> Literal["gone", "no rights", "message"]:
+    """Whose problem a 400 is: the chat's (gone, or the bot may not post there) or this
+    message's. Pure."""
+    folded = text.casefold()
+    if any(marker in folded for marker in _CHAT_GONE):
+        return "gone"
+    if any(marker in folded for marker in _NO_RIGHTS):
+        return "no rights"
+    return "message"

@@ -11,9 +11,8 @@ import sys
 
 from telegram.error import InvalidToken, NetworkError
 
-from bot.app import make_bot, make_delivery_worker, make_gate, make_uow
+from bot.app import make_bot, make_delivery_worker, make_gate, make_sender, make_uow
 from bot.config import Config, ConfigError
-from bot.sender import TelegramSender
 from storage.database import HEAD_REVISION, create_engine, is_postgres, schema_revision
 from storage.lease import describe
 
@@ -91,7 +90,7 @@ async def _work(config: Config) -> int:
     try:
         await bot.initialize()  # getMe: a wrong token fails here, before anything is claimed
         uow = make_uow(engine)
-        sender = TelegramSender(bot, paid_broadcast=config.delivery.paid_broadcast)
+        sender = make_sender(config, bot)
         worker = make_delivery_worker(config, uow, sender, gate, "worker")
         await worker.prepare()
         task = asyncio.create_task(worker.run(), name="delivery-worker")

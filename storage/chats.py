@@ -55,6 +55,11 @@ class ChatRepository(SessionRepository):
             .values(active=False, inactive_reason=reason, updated_at=now)
         )
 
+    async def set_language(self, chat_id: int, language: str | None, now: datetime) -> None:
+        await self.session.execute(
+            update(ChatRow).where(ChatRow.id == chat_id).values(language=language, updated_at=now)
+        )
+
     async def set_min_heat(self, chat_id: int, min_heat: int | None, now: datetime) -> None:
         await self.session.execute(
             update(ChatRow).where(ChatRow.id == chat_id).values(min_heat=min_heat, updated_at=now)

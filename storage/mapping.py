@@ -76,6 +76,9 @@ def chat_record(row: ChatRow) -> Chat:
         title=row.title,
         active=row.active,
         min_heat=row.min_heat,
+        language=row.language,
+        inactive_reason=row.inactive_reason,
+        updated_at=row.updated_at,
     )
 
 
@@ -91,6 +94,8 @@ def delivery_record(row: DeliveryRow) -> Delivery:
         message_id=row.message_id,
         created_at=row.created_at,
         sent_at=row.sent_at,
+        alert_key=row.alert_key,
+        body=row.body,
         kind=DeliveryKind(row.kind),
         revision=row.revision,
     )

@@ -36,6 +36,27 @@ class OutboxRepository(SessionRepository):
             added += await self._insert_deliveries(article_id, chunk, now)
         return added
 
+    async def enqueue_alert(self, chat_id: int, key: str, body: str, now: datetime) -> int:
+        """Queue an operator alert for an admin's chat; one already queued under the same key
+        (a repeated decision after a crash) is left alone: 1 added, 0 already there."""
+        stmt = (
+            self._insert(_DELIVERIES)
+            .values(
+                article_id=None,
+                chat_id=chat_id,
+                status=DeliveryStatus.PENDING.value,
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+                kind=DeliveryKind.ALERT.value,
+                alert_key=key,
+                body=body,
+            )
+            .on_conflict_do_nothing()
+            .returning(_DELIVERIES.c.id)
+        )
+        return len((await self.session.execute(stmt)).all())
+
     async def enqueue_edit(
         self, article_id: int, chat_id: int, revision: int, now: datetime
     ) -> int:
@@ -57,6 +78,17 @@ class OutboxRepository(SessionRepository):
             .returning(_DELIVERIES.c.id)
         )
         return len((await self.session.execute(stmt)).all())
+
+    async def last_sent_at(self, chat_id: int) -> datetime | None:
+        """When the last post to the chat went out (the channel's last post, for /stats); edits
+        and alerts are not posts."""
+        return await self.session.scalar(
+            select(func.max(DeliveryRow.sent_at)).where(
+                DeliveryRow.chat_id == chat_id,
+                DeliveryRow.status == DeliveryStatus.SENT,
+                DeliveryRow.kind == DeliveryKind.POST,
+            )
+        )
 
     async def last_revision(self, article_id: int, chat_id: int) -> int:
         """The highest revision queued for the article's post in the chat (0: the post only)."""
@@ -309,6 +341,7 @@ class OutboxRepository(SessionRepository):
             .where(
                 DeliveryRow.chat_id == chat_id,
                 DeliveryRow.status == DeliveryStatus.PENDING,
+                DeliveryRow.alert_key.is_(None),  # an admin's alerts follow no topic
                 ~still_followed.exists(),
             )
             .values(status=DeliveryStatus.CANCELLED, last_error=reason)
@@ -330,7 +363,9 @@ class OutboxRepository(SessionRepository):
     async def move_to_chat(self, old_id: int, new_id: int, now: datetime) -> None:
         """The old chat's unsent posts go to the new chat, unless it already has that article
         (Transaction.migrate_chat). Edits stay: their message is in the old chat."""
-        already = select(DeliveryRow.article_id).where(DeliveryRow.chat_id == new_id)
+        already = select(DeliveryRow.article_id).where(
+            DeliveryRow.chat_id == new_id, DeliveryRow.kind == DeliveryKind.POST
+        )  # posts only: an alert's NULL article_id would make NOT IN match nothing
         await self.session.execute(
             update(DeliveryRow)
             .where(

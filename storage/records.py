@@ -102,6 +102,9 @@ class Chat:
     title: str | None
     active: bool
     min_heat: int | None = None
+    language: str | None = None  # chosen with /language; None: not chosen
+    inactive_reason: str | None = None
+    updated_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,12 +135,13 @@ class DeliveryStatus(enum.StrEnum):
 class DeliveryKind(enum.StrEnum):
     POST = "post"  # a message to send
     EDIT = "edit"  # a change to the channel post of the row's article (its story's lead)
+    ALERT = "alert"  # an operator alert to an admin's chat (article_id None, body its text)
 
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
     id: int
-    article_id: int
+    article_id: int | None  # None: an operator alert
     chat_id: int
     status: DeliveryStatus
     attempts: int
@@ -146,6 +150,8 @@ class Delivery:
     message_id: int | None
     created_at: datetime
     sent_at: datetime | None
+    alert_key: str | None = None  # an operator alert (article_id is then None)
+    body: str | None = None  # the alert's text
     kind: DeliveryKind = DeliveryKind.POST
     revision: int = 0  # 0 for a post; the story's edit number for an edit
 

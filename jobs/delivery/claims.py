@@ -29,7 +29,7 @@ from typing import Protocol
 from jobs.pacing import WINDOW, Pacer
 from storage.errors import DB_UNAVAILABLE
 from storage.records import Delivery
-from storage.unit_of_work import UowFactory
+from storage.unit_of_work import Transaction, UowFactory
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +46,12 @@ class Claims(Protocol):
     def ready_at(self) -> float:
         """Monotonic time before which the worker must not claim."""
 
-    async def claim(self, now: datetime, limit: int, skip: list[int]) -> list[Delivery]: ...
+    async def claim(
+        self, tx: Transaction, now: datetime, limit: int, skip: list[int]
+    ) -> list[Delivery]:
+        """In the caller's transaction, as its first statement."""
 
-    async def next_due(self, skip: list[int]) -> datetime | None: ...
+    async def next_due(self, tx: Transaction, skip: list[int]) -> datetime | None: ...
 
     def chat_idle(self, chat_id: int, free_at: float) -> None:
         """Nothing more is claimed for the chat; another worker may have it after `free_at`."""
@@ -71,13 +74,13 @@ class SoleClaims:
     def ready_at(self) -> float:
         return 0.0
 
-    async def claim(self, now: datetime, limit: int, skip: list[int]) -> list[Delivery]:
-        async with self._uow() as tx:
-            return await tx.outbox.claim_due(now, limit, skip)
+    async def claim(
+        self, tx: Transaction, now: datetime, limit: int, skip: list[int]
+    ) -> list[Delivery]:
+        return await tx.outbox.claim_due(now, limit, skip)
 
-    async def next_due(self, skip: list[int]) -> datetime | None:
-        async with self._uow() as tx:
-            return await tx.outbox.next_due_at(skip)
+    async def next_due(self, tx: Transaction, skip: list[int]) -> datetime | None:
+        return await tx.outbox.next_due_at(skip)
 
     def chat_idle(self, chat_id: int, free_at: float) -> None:
         pass
@@ -137,24 +140,25 @@ class SharedClaims:
     def ready_at(self) -> float:
         return self._ready_at
 
-    async def claim(self, now: datetime, limit: int, skip: list[int]) -> list[Delivery]:
-        # Chats are given back in a transaction of their own, before the claim: a claim then
-        # holds row locks on leases it takes only, and two claims cannot deadlock.
+    async def claim(
+        self, tx: Transaction, now: datetime, limit: int, skip: list[int]
+    ) -> list[Delivery]:
+        # Chats are given back in a transaction of their own, committed before the claim's
+        # (which has run no statement yet): a claim then holds row locks only on leases it
+        # takes, and two claims cannot deadlock.
         due = [chat for chat, at in self._idle.items() if at <= self._monotonic()]
         if due:
-            async with self._uow() as tx:
-                await tx.claims.release_chats(self.worker_id, due)
+            async with self._uow() as release:
+                await release.claims.release_chats(self.worker_id, due)
             for chat in due:
                 del self._idle[chat]
-        async with self._uow() as tx:
-            batch = await tx.claims.claim_due_as(self.worker_id, now, limit, skip)
+        batch = await tx.claims.claim_due_as(self.worker_id, now, limit, skip)
         for delivery in batch:
             self._idle.pop(delivery.chat_id, None)
         return batch
 
-    async def next_due(self, skip: list[int]) -> datetime | None:
-        async with self._uow() as tx:
-            return await tx.claims.next_due_for(self.worker_id, skip)
+    async def next_due(self, tx: Transaction, skip: list[int]) -> datetime | None:
+        return await tx.claims.next_due_for(self.worker_id, skip)
 
     def chat_idle(self, chat_id: int, free_at: float) -> None:
         self._idle[chat_id] = free_at

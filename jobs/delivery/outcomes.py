@@ -89,6 +89,10 @@ class Sender(Protocol):
         self, chat_id: int, article: Article, also: Sequence[Article] = ()
     ) -> SendOutcome: ...
 
+    async def send_text(self, chat_id: int, html: str) -> SendOutcome:
+        """A message of the bot's own (an operator alert): Telegram HTML, as it is."""
+        ...
+
     async def edit(
         self, chat_id: int, message_id: int, article: Article, also: Sequence[Article]
     ) -> EditOutcome:

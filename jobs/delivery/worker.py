@@ -15,7 +15,6 @@ from typing import TypeVar, assert_never
 
 from jobs.delivery.claims import Claims, SoleClaims
 from jobs.delivery.edits import edit_target
-from jobs.delivery.outcome_writes import DB_BACKOFF, OutcomeWriter
 from jobs.delivery.outcomes import Sender, Transient
 from jobs.delivery.transitions import (
     DEFAULT_RETRY,
@@ -32,6 +31,7 @@ from jobs.delivery.transitions import (
     edit_transition,
     transition,
 )
+from jobs.delivery.writes import DB_BACKOFF, OutcomeWriter, deferral
 from jobs.send_gate import SendGate
 from storage.errors import DB_UNAVAILABLE
 from storage.records import Article, Delivery, DeliveryKind
@@ -47,9 +47,7 @@ MAX_CLAIMED = 500
 
 
 class DeliveryWorker:
-    """One per process. `prepare()` once, `run()` until `stop()`; `wake()` when new deliveries
-    were enqueued. `claims` says how it claims: alone (the default) or as one of several
-    workers on one PostgreSQL database (jobs.delivery.claims)."""
+    """One per process: `prepare()`, then `run()` until `stop()`; `wake()` on new deliveries."""
 
     def __init__(
         self,
@@ -90,7 +88,12 @@ class DeliveryWorker:
         # then were cancelled or moved in the database, so those tasks must not send.
         self._dropped: dict[int, int] = {}
         self._claims = 0
-        self._writes = OutcomeWriter(uow, self._stopping, flush_every)
+        self._write = OutcomeWriter(uow, self._stopping)
+        # Successful sends are recorded in batches: one transaction per message would make the
+        # database, not Telegram, the limit of a large fan-out.
+        self._sent_buffer: list[tuple[int, int | None, datetime]] = []
+        self._flush_every = flush_every
+        self._flusher: asyncio.Task[None] | None = None
         self.sent = 0  # counters for logs, /stats and tests
         self.failed = 0
 
@@ -109,7 +112,7 @@ class DeliveryWorker:
 
     async def run(self) -> None:
         log.info("delivery worker started (cap %g messages/s)", self._pacer.cap)
-        self._writes.start()
+        self._flusher = asyncio.create_task(self._flush_periodically())
         outage = 0
         try:
             await self._sleep_until(self._claimer.ready_at())
@@ -156,7 +159,8 @@ class DeliveryWorker:
         """How long the worker may sleep when the outbox has nothing due."""
         if self._tasks:
             return 0.5  # sends are scheduled; look again soon for newly due work
-        due = await self._claimer.next_due(self._pacer.blocked_chats(self._monotonic()))
+        async with self._uow() as tx:
+            due = await self._claimer.next_due(tx, self._pacer.blocked_chats(self._monotonic()))
         if due is None:
             return self._idle_poll
         return min(self._idle_poll, max((due - self._wall()).total_seconds(), 0.05))
@@ -168,14 +172,17 @@ class DeliveryWorker:
         if len(self._articles) > 1000:
             self._articles.clear()  # a cache, not an archive: memory stays flat
             self._story_articles.clear()
-        batch = await self._claimer.claim(self._wall(), room, blocked)
-        posts = {d.article_id for d in batch if d.kind is DeliveryKind.POST}
-        missing = posts - self._articles.keys()
-        if posts:
-            async with self._uow() as tx:
-                if missing:
-                    self._articles.update(await tx.articles.articles(missing))
-                found = await tx.articles.stories_of(posts)
+        async with self._uow() as tx:
+            batch = await self._claimer.claim(tx, self._wall(), room, blocked)
+            posts = {
+                d.article_id
+                for d in batch
+                if d.kind is DeliveryKind.POST and d.article_id is not None
+            }
+            missing = posts - self._articles.keys()
+            if missing:
+                self._articles.update(await tx.articles.articles(missing))
+            found = await tx.articles.stories_of(posts) if posts else {}
             self._story_articles.update({s: tuple(a) for s, a in found.items()})
         self._claims += 1
         for delivery in batch:
@@ -221,8 +228,8 @@ class DeliveryWorker:
             lock, users = self._chat_locks[chat]
             if users == 1:
                 del self._chat_locks[chat]
-                self._dropped.pop(chat, None)
                 self._claimer.chat_idle(chat, self._pacer.chat_ready_at(chat))
+                self._dropped.pop(chat, None)
             else:
                 self._chat_locks[chat] = (lock, users - 1)
 
@@ -230,12 +237,13 @@ class DeliveryWorker:
         if delivery.kind is DeliveryKind.EDIT:
             await self._edit(delivery)
             return
-        article = self._articles.get(delivery.article_id)
+        if delivery.kind is DeliveryKind.ALERT:
+            await self._send_alert(delivery)
+            return
+        article = await self._article(delivery)
         if article is None:
-            article = await self._write(lambda tx: tx.articles.article(delivery.article_id))
-            if article is None:
-                await self._write(lambda tx: tx.outbox.mark_failed(delivery.id, "article deleted"))
-                return
+            await self._write(lambda tx: tx.outbox.mark_failed(delivery.id, "article deleted"))
+            return
         story = self._story_articles.get(article.story_id or 0, ())
         also = [a for a in story if a.id != article.id]
         outcome = await self._gated(
@@ -244,12 +252,34 @@ class DeliveryWorker:
         if outcome is None:
             return
         step = transition(outcome, delivery.attempts, self._retry, self._jitter())
-        await self._apply(delivery, article, step)
+        await self._apply(delivery, f"article {article.id} to chat {delivery.chat_id}", step)
+
+    async def _send_alert(self, delivery: Delivery) -> None:
+        """An operator alert: its text was written when it was decided, so a restart sends the
+        same words; through the same gate and turn as a post."""
+        body = delivery.body or ""
+        outcome = await self._gated(
+            delivery, lambda: self._sender.send_text(delivery.chat_id, body)
+        )
+        if outcome is None:
+            return
+        step = transition(outcome, delivery.attempts, self._retry, self._jitter())
+        await self._apply(delivery, f"alert {delivery.alert_key} to chat {delivery.chat_id}", step)
+
+    async def _article(self, delivery: Delivery) -> Article | None:
+        """The delivery's article (None for an alert, or for an article deleted since)."""
+        article_id = delivery.article_id
+        if article_id is None:
+            return None
+        article = self._articles.get(article_id)
+        if article is None:
+            article = await self._write(lambda tx: tx.articles.article(article_id))
+        return article
 
     async def _edit(self, delivery: Delivery) -> None:
         """An edit of a channel post, from the story as stored now, once its post is sent; a
         message for the limits (same turn and gate as a send)."""
-        await self._writes.flush()  # the post may have been sent a moment ago: its id is needed
+        await self._flush_sent()  # the post may have been sent a moment ago: its id is needed
         target = await self._write(lambda tx: edit_target(tx, delivery))
         lead = target.lead
         if lead is None:
@@ -262,7 +292,8 @@ class DeliveryWorker:
         if outcome is None:
             return
         step = edit_transition(outcome, delivery.attempts, self._retry, self._jitter())
-        await self._apply(delivery, lead, step)
+        where = f"edit {delivery.revision} of article {lead.id}'s post in chat {delivery.chat_id}"
+        await self._apply(delivery, where, step)
 
     async def _gated(
         self, delivery: Delivery, call: Callable[[], Awaitable[R]]
@@ -286,13 +317,10 @@ class DeliveryWorker:
         """A stop came before this claimed delivery was sent: hand it back, unsent."""
         await self._write(lambda tx: tx.outbox.mark_released([delivery.id]))
 
-    async def _apply(self, delivery: Delivery, article: Article, step: Step) -> None:
+    async def _apply(self, delivery: Delivery, where: str, step: Step) -> None:
         """The one place a step takes effect: counters, pacer, log line, row write."""
         now = self._wall()
         chat = delivery.chat_id
-        where = f"article {article.id} to chat {chat}"
-        if delivery.kind is DeliveryKind.EDIT:
-            where = f"edit {delivery.revision} of article {article.id}'s post in chat {chat}"
         match step:
             case MarkSent(message_id, note):
                 self.sent += 1
@@ -300,14 +328,14 @@ class DeliveryWorker:
                     log.info("sent %s (%s)", where, note)
                 else:
                     log.debug("sent %s as message %s", where, message_id)
-                await self._writes.sent(delivery.id, message_id, now)
+                self._sent_buffer.append((delivery.id, message_id, now))
+                if len(self._sent_buffer) >= 200:
+                    await self._flush_sent()
             case DeferChat(seconds, error):
                 # The broadcast and the replies (bot.rate_limit) hold the chat alike.
                 wait = self._gate.hold_chat(chat, seconds)
                 log.warning("429 for chat %d: waiting %.0f s before sending there", chat, wait)
-                await self._write(
-                    _deferral(delivery.id, chat, now + timedelta(seconds=wait), error)
-                )
+                await self._write(deferral(delivery.id, chat, now + timedelta(seconds=wait), error))
             case DeactivateChat(reason):
                 log.warning(
                     "chat %d is gone (%s): deactivated, its deliveries cancelled", chat, reason
@@ -352,20 +380,21 @@ class DeliveryWorker:
         # Rows claimed while that write ran were cancelled or moved by it too.
         self._dropped[chat] = self._claims
 
-    async def _write(self, change: Callable[[Transaction], Awaitable[T]]) -> T:
-        return await self._writes.write(change)
+    async def _flush_sent(self) -> None:
+        batch, self._sent_buffer = self._sent_buffer, []
+        if batch:
+            await self._write(lambda tx: tx.outbox.mark_sent_many(batch))
+
+    async def _flush_periodically(self) -> None:
+        # Ends by itself after a stop (never cancelled: a cancelled flush would lose its batch).
+        while not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self._flush_every)
+            await self._flush_sent()
 
     async def _drain(self) -> None:
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self._writes.drain()
-
-
-def _deferral(
-    delivery_id: int, chat_id: int, at: datetime, error: str
-) -> Callable[[Transaction], Awaitable[None]]:
-    async def defer(tx: Transaction) -> None:
-        await tx.outbox.postpone(delivery_id, at, error)
-        await tx.outbox.defer_chat(chat_id, at)
-
-    return defer
+        if self._flusher is not None:
+            await self._flusher
+        await self._flush_sent()

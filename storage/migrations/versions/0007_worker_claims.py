@@ -2,7 +2,7 @@
 which chat
 
 Revision ID: 0007_worker_claims
-Revises: 0004_images_heat_history
+Revises: 0007_outbox_alerts
 Create Date: 2026-12-01
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_worker_claims"
-down_revision = "0004_images_heat_history"
+down_revision = "0007_outbox_alerts"
 branch_labels = None
 depends_on = None
 
