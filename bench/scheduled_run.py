@@ -31,8 +31,8 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
-from bench.articles_gen import TOPICS
 from storage.records import topic_key
+from tests.topic_names import CORPUS_TOPICS
 
 CHANNEL_ID = -1001234567890
 FIRST_SUBSCRIBER = 1_000_000
@@ -51,7 +51,7 @@ def _seed_statements(
     step = 86_400 // PER_DAY  # seconds between two articles
     newest = int(now.timestamp())
     params = {"n": articles, "s": subscribers, "newest": newest, "step": step}
-    topics = len(TOPICS)
+    topics = len(CORPUS_TOPICS)
     if dialect == "sqlite":
         numbers = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {})"
         # SQLAlchemy stores naive UTC as 'YYYY-MM-DD HH:MM:SS.ffffff' on SQLite.
@@ -87,7 +87,8 @@ def _seed_statements(
             "INSERT INTO topics (id, name, key) VALUES (:id, :name, :key)",
             {
                 "_many": [
-                    {"id": t + 1, "name": n, "key": topic_key(n)} for t, n in enumerate(TOPICS)
+                    {"id": t + 1, "name": n, "key": topic_key(n)}
+                    for t, n in enumerate(CORPUS_TOPICS)
                 ]
             },
         ),
