@@ -19,7 +19,7 @@ from tests.webhook_process import (
     fake,
     free_port,
     request,
-    start_webhook_bot,
+    running_webhook_bot,
 )
 
 pytestmark = pytest.mark.process
@@ -33,8 +33,7 @@ LISTENING = r"web server listening on http://127\.0\.0\.1:(\d+)"
 def test_webhook_mode_registers_checks_the_secret_and_answers(
     fake: FakeTelegram, tmp_path: Path
 ) -> None:
-    bot, port = start_webhook_bot(tmp_path, fake, SECRET)
-    try:
+    with running_webhook_bot(tmp_path, fake, SECRET) as (bot, port):
         bot.wait_for_log(rf"{LISTENING} \(webhook and /healthz\)")
         bot.wait_for_log(r"webhook registered: Telegram posts updates to https://bot\.example")
         local = f"http://127.0.0.1:{port}"
@@ -74,9 +73,6 @@ def test_webhook_mode_registers_checks_the_secret_and_answers(
         assert fake.calls_of("getUpdates") == []
         assert fake.calls_of("deleteWebhook") == []
         assert SECRET not in bot.log
-    finally:
-        code = bot.terminate()
-    assert code == 0, bot.log[-3000:]
 
 
 def test_polling_mode_serves_healthz_when_a_health_port_is_set(
@@ -119,9 +115,7 @@ async def test_healthz_is_503_while_the_database_does_not_answer() -> None:
 def test_webhook_without_a_configured_secret_uses_a_random_one(
     fake: FakeTelegram, tmp_path: Path
 ) -> None:
-    bot, port = start_webhook_bot(tmp_path, fake, None)
-    try:
-        bot.wait_for_log(r"webhook registered")
+    with running_webhook_bot(tmp_path, fake, None) as (bot, port):
         registered = fake.webhook
         assert registered is not None and len(registered["secret_token"] or "") >= 32
         local = f"http://127.0.0.1:{port}/telegram"
@@ -130,6 +124,3 @@ def test_webhook_without_a_configured_secret_uses_a_random_one(
         assert request(local, an_update(fake, "/start"), secret) == 200
         fake.wait_for(lambda f: len(f.sent(USER)) == 1, what="the answer to /start")
         assert registered["secret_token"] not in bot.log
-    finally:
-        code = bot.terminate()
-    assert code == 0, bot.log[-3000:]

@@ -14,7 +14,7 @@ import pytest
 
 from tests.bot_process import BotProcess
 from tests.fake_telegram.server import FakeTelegram
-from tests.webhook_process import USER, an_update, fake, request, start_webhook_bot
+from tests.webhook_process import USER, an_update, fake, request, running_webhook_bot
 
 pytestmark = pytest.mark.process
 __all__ = ["fake"]  # the fixture, from tests.webhook_process
@@ -26,15 +26,10 @@ HUGE = 90 * 1024 * 1024
 
 @pytest.fixture
 def webhook_bot(fake: FakeTelegram, tmp_path: Path) -> Iterator[tuple[BotProcess, str]]:
-    bot, port = start_webhook_bot(tmp_path, fake, SECRET)
-    try:
-        bot.wait_for_log(r"webhook registered")
+    with running_webhook_bot(tmp_path, fake, SECRET) as (bot, port):
         yield bot, f"http://127.0.0.1:{port}/telegram"
         assert "Traceback" not in bot.log, bot.log[-3000:]
         assert SECRET not in bot.log
-    finally:
-        code = bot.terminate()
-    assert code == 0, bot.log[-3000:]
 
 
 def rss_kib(pid: int) -> int:

@@ -8,6 +8,8 @@ import json
 import socket
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -56,11 +58,13 @@ def an_update(fake: FakeTelegram, text: str) -> dict[str, Any]:
     return update
 
 
-def start_webhook_bot(
+@contextmanager
+def running_webhook_bot(
     tmp_path: Path, fake: FakeTelegram, secret: str | None
-) -> tuple[BotProcess, int]:
-    """`feedbot run` in webhook mode on a free local port (`secret` None: none configured);
-    returns the process and the port."""
+) -> Iterator[tuple[BotProcess, int]]:
+    """`feedbot run` in webhook mode on a free local port (`secret` None: none configured),
+    once it has registered its webhook; yields the process and the port, then stops it and
+    checks that it exited 0."""
     port = free_port()
     webhook: dict[str, Any] = {"url": PUBLIC_URL, "listen": "127.0.0.1", "port": port}
     if secret is not None:
@@ -69,4 +73,9 @@ def start_webhook_bot(
         tmp_path, fake, telegram={"webhook": webhook}, schedule={"interval_seconds": 3600}
     )
     bot = BotProcess("run", "--config", str(config), env={"TELEGRAM_BOT_TOKEN": fake.token})
-    return bot, port
+    try:
+        bot.wait_for_log(r"webhook registered")
+        yield bot, port
+    finally:
+        code = bot.terminate()
+    assert code == 0, bot.log[-3000:]
