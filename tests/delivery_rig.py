@@ -10,7 +10,10 @@ from contextlib import asynccontextmanager
 from telegram import Bot
 from telegram.request import BaseRequest
 
+from bot.sender import TelegramSender
+from jobs.backoff import Backoff
 from jobs.delivery import DeliveryWorker, RetryPolicy, Sender
+from jobs.pacing import Pacer
 from jobs.send_gate import SendGate
 from storage.records import Delivery, DeliveryStatus
 from tests.conftest import Db
@@ -40,6 +43,22 @@ async def running_worker(
     finally:
         await worker.stop()
         await task
+
+
+@asynccontextmanager
+async def telegram_worker(
+    db: Db, fake: FakeTelegram, request: BaseRequest, *, max_attempts: int
+) -> AsyncIterator[DeliveryWorker]:
+    """The worker sending through the real TelegramSender and Bot to the fake, at 30 a second,
+    its retries quick."""
+    retry = RetryPolicy(max_attempts=max_attempts, backoff=Backoff(base=0.05, cap=0.2))
+    async with (
+        fake_bot(fake, request) as bot,
+        running_worker(
+            db, TelegramSender(bot), SendGate(Pacer(cap=30)), retry=retry, idle_poll=0.5
+        ) as worker,
+    ):
+        yield worker
 
 
 async def settled(db: Db, chat_id: int, count: int, *, limit: float = 15.0) -> list[Delivery]:

@@ -9,15 +9,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.sender import TelegramSender
 from bot.transport import AiohttpRequest
-from jobs.backoff import Backoff
-from jobs.delivery import DeliveryWorker, RetryPolicy
-from jobs.pacing import Pacer
-from jobs.send_gate import SendGate
+from jobs.delivery import DeliveryWorker
 from storage.records import ArticleData, ChatKind, DeliveryStatus
 from tests.conftest import Db
-from tests.delivery_rig import fake_bot, running_worker, settled
+from tests.delivery_rig import settled, telegram_worker
 from tests.fake_telegram.server import FakeTelegram
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -62,13 +58,7 @@ class Rig:
 @pytest.fixture
 async def rig(db: Db, fake_telegram: FakeTelegram) -> AsyncIterator[Rig]:
     request = AiohttpRequest(read_timeout=1.0, connect_timeout=2.0)
-    retry = RetryPolicy(max_attempts=3, backoff=Backoff(base=0.05, cap=0.2))
-    async with (
-        fake_bot(fake_telegram, request) as bot,
-        running_worker(
-            db, TelegramSender(bot), SendGate(Pacer(cap=30)), retry=retry, idle_poll=0.5
-        ) as worker,
-    ):
+    async with telegram_worker(db, fake_telegram, request, max_attempts=3) as worker:
         yield Rig(db, fake_telegram, worker)
 
 

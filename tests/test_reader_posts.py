@@ -13,16 +13,12 @@ from pathlib import Path
 import pytest
 from telegram.request import HTTPXRequest
 
-from bot.sender import TelegramSender
-from jobs.backoff import Backoff
-from jobs.delivery import DeliveryWorker, RetryPolicy
-from jobs.pacing import Pacer
+from jobs.delivery import DeliveryWorker
 from jobs.publishing import publish_run
 from jobs.selection import PublishRules
-from jobs.send_gate import SendGate
 from storage.records import ChatKind, DeliveryStatus
 from tests.conftest import Db
-from tests.delivery_rig import fake_bot, running_worker, settled
+from tests.delivery_rig import settled, telegram_worker
 from tests.fake_telegram.server import FakeTelegram
 from tests.fake_telegram.state import Message
 
@@ -74,13 +70,7 @@ topics:
 @pytest.fixture
 async def worker(db: Db, fake_telegram: FakeTelegram) -> AsyncIterator[DeliveryWorker]:
     request = HTTPXRequest(read_timeout=2.0, connect_timeout=2.0)
-    retry = RetryPolicy(max_attempts=2, backoff=Backoff(base=0.05, cap=0.2))
-    async with (
-        fake_bot(fake_telegram, request) as bot,
-        running_worker(
-            db, TelegramSender(bot), SendGate(Pacer(cap=30)), retry=retry, idle_poll=0.5
-        ) as worker,
-    ):
+    async with telegram_worker(db, fake_telegram, request, max_attempts=2) as worker:
         yield worker
 
 
