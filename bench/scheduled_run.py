@@ -67,24 +67,20 @@ def _dialect_sql(dialect: str) -> _Sql:
         numbers = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {})"
         # SQLAlchemy stores naive UTC as 'YYYY-MM-DD HH:MM:SS.ffffff' on SQLite.
         stamp = "strftime('%Y-%m-%d %H:%M:%S', {}, 'unixepoch') || '.000000'"
-        return _Sql(
-            now=stamp.format(":newest"),
-            published_at=stamp.format(":newest - (:n - i) * :step"),
-            heat="(i * 7919 % 285)",
-            series=numbers.format(":n") + " SELECT {cols} FROM n",
-            chats=numbers.format(":s") + " SELECT {cols} FROM n",
-            true="1",
-            false="0",
-        )
-    return _Sql(
-        now="to_timestamp(:newest)",
-        published_at="to_timestamp(:newest - (:n - i) * :step)",
-        heat="(i::bigint * 7919 % 285)::int",
-        series="SELECT {cols} FROM generate_series(1, :n) AS i",
-        chats="SELECT {cols} FROM generate_series(1, :s) AS i",
-        true="true",
-        false="false",
-    )
+        now_sql = stamp.format(":newest")
+        published_at = stamp.format(":newest - (:n - i) * :step")
+        heat = "(i * 7919 % 285)"
+        series = numbers.format(":n") + " SELECT {cols} FROM n"
+        chats = numbers.format(":s") + " SELECT {cols} FROM n"
+        true, false = "1", "0"
+    else:
+        now_sql = "to_timestamp(:newest)"
+        published_at = "to_timestamp(:newest - (:n - i) * :step)"
+        heat = "(i::bigint * 7919 % 285)::int"
+        series = "SELECT {cols} FROM generate_series(1, :n) AS i"
+        chats = "SELECT {cols} FROM generate_series(1, :s) AS i"
+        true, false = "true", "false"
+    return _Sql(now_sql, published_at, heat, series, chats, true, false)
 
 
 def _topic_statements() -> list[Statement]:
