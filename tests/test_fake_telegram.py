@@ -18,15 +18,6 @@ from typing import Any
 import pytest
 import telegram
 from telegram.constants import ParseMode
-from telegram.error import (
-    BadRequest,
-    ChatMigrated,
-    Forbidden,
-    InvalidToken,
-    NetworkError,
-    RetryAfter,
-    TimedOut,
-)
 
 from tests.fake_api_rig import GROUP, OTHER_USER, USER, bot, fake, make_bot
 from tests.fake_telegram import (
@@ -83,7 +74,7 @@ async def test_html_accepted(fake: FakeTelegram, bot: telegram.Bot, html: str, p
 
 @pytest.mark.parametrize(("html", "reason"), HTML_REFUSED)
 async def test_html_refused(bot: telegram.Bot, html: str, reason: str) -> None:
-    with pytest.raises(BadRequest, match="Can't parse entities") as refused:
+    with pytest.raises(telegram.error.BadRequest, match="Can't parse entities") as refused:
         await bot.send_message(USER, html, parse_mode=ParseMode.HTML)
     assert reason.lower() in refused.value.message.lower()  # PTB lowercases the text
 
@@ -138,7 +129,7 @@ async def test_caption_limit(bot: telegram.Bot, caption: str, fits: bool) -> Non
     if fits:
         await send
     else:
-        with pytest.raises(BadRequest, match="Message caption is too long"):
+        with pytest.raises(telegram.error.BadRequest, match="Message caption is too long"):
             await send
 
 
@@ -157,7 +148,7 @@ async def test_text_limits(bot: telegram.Bot, text: str, error: str | None) -> N
     if error is None:
         await send
     else:
-        with pytest.raises(BadRequest, match=error):
+        with pytest.raises(telegram.error.BadRequest, match=error):
             await send
 
 
@@ -168,9 +159,9 @@ async def test_photo_urls_uploads_and_broken_urls(fake: FakeTelegram, bot: teleg
     fake.break_photo_url(
         "https://example.com/gone.png", "Bad Request: failed to get HTTP URL content"
     )
-    with pytest.raises(BadRequest, match="Failed to get http url content"):
+    with pytest.raises(telegram.error.BadRequest, match="Failed to get http url content"):
         await bot.send_photo(USER, "https://example.com/gone.png")
-    with pytest.raises(BadRequest, match="Wrong file identifier/http url specified"):
+    with pytest.raises(telegram.error.BadRequest, match="Wrong file identifier/http url specified"):
         await bot.send_photo(USER, "example.com/relative.png")
     by_url = await bot.send_photo(USER, "https://example.com/ok.png", caption="ok")
     uploaded = await bot.send_photo(
@@ -191,7 +182,7 @@ async def test_injected_429_is_retry_after(
 ) -> None:
     monkeypatch.setenv("PTB_TIMEDELTA", "1")
     fake.rate_limit(USER, retry_after=7)
-    with pytest.raises(RetryAfter) as limited:
+    with pytest.raises(telegram.error.RetryAfter) as limited:
         await bot.send_message(USER, "hi")
     assert limited.value.retry_after == dtm.timedelta(seconds=7)
     await bot.send_message(USER, "hi")  # one-shot
@@ -203,7 +194,7 @@ async def test_blocked_chat_is_forbidden_until_unblocked(
 ) -> None:
     fake.block_chat(USER)
     for _ in range(2):
-        with pytest.raises(Forbidden, match="bot was blocked by the user"):
+        with pytest.raises(telegram.error.Forbidden, match="bot was blocked by the user"):
             await bot.send_message(USER, "hi")
     await bot.send_message(OTHER_USER, "others still work")
     fake.unblock_chat(USER)
@@ -213,7 +204,7 @@ async def test_blocked_chat_is_forbidden_until_unblocked(
 async def test_migrated_group_raises_chat_migrated(fake: FakeTelegram, bot: telegram.Bot) -> None:
     new_id = -1009999
     fake.migrate_chat(GROUP, new_id)
-    with pytest.raises(ChatMigrated) as migrated:
+    with pytest.raises(telegram.error.ChatMigrated) as migrated:
         await bot.send_message(GROUP, "hi")
     assert migrated.value.new_chat_id == new_id
     message = await bot.send_message(new_id, "hi")
@@ -225,9 +216,9 @@ async def test_server_errors_are_network_errors_not_bad_requests(
 ) -> None:
     fake.server_error(times=2)
     for _ in range(2):
-        with pytest.raises(NetworkError) as failed:
+        with pytest.raises(telegram.error.NetworkError) as failed:
             await bot.send_message(USER, "hi")
-        assert not isinstance(failed.value, BadRequest)
+        assert not isinstance(failed.value, telegram.error.BadRequest)
     await bot.send_message(USER, "hi")
 
 
@@ -235,22 +226,22 @@ async def test_fail_matches_method_and_chat(fake: FakeTelegram, bot: telegram.Bo
     fake.fail("sendMessage", OTHER_USER, status=403, description="Forbidden: user is deactivated")
     await bot.send_message(USER, "not this chat")
     await bot.send_chat_action(OTHER_USER, "typing")  # not this method
-    with pytest.raises(Forbidden, match="user is deactivated"):
+    with pytest.raises(telegram.error.Forbidden, match="user is deactivated"):
         await bot.send_message(OTHER_USER, "this one")
 
 
 async def test_unknown_chat_and_username(bot: telegram.Bot) -> None:
     for chat in (424242, "@nobody"):
-        with pytest.raises(BadRequest, match="Chat not found"):
+        with pytest.raises(telegram.error.BadRequest, match="Chat not found"):
             await bot.send_message(chat, "hi")
-        with pytest.raises(BadRequest, match="Chat not found"):
+        with pytest.raises(telegram.error.BadRequest, match="Chat not found"):
             await bot.get_chat(chat)
 
 
 async def test_slow_response_times_out_after_delivering(fake: FakeTelegram) -> None:
     fake.delay_responses(1.0, "sendMessage")
     async with make_bot(fake, read_timeout=0.1) as impatient:
-        with pytest.raises(TimedOut):
+        with pytest.raises(telegram.error.TimedOut):
             await impatient.send_message(USER, "slow")
     assert [call.text for call in fake.sent(USER)] == ["slow"]
 
@@ -289,6 +280,6 @@ def test_wrong_token_unknown_method_and_json_bodies_over_raw_http(fake: FakeTele
 
 
 async def test_wrong_token_is_invalid_token_in_ptb(fake: FakeTelegram) -> None:
-    with pytest.raises(InvalidToken):
+    with pytest.raises(telegram.error.InvalidToken):
         async with telegram.Bot("1:WRONG", base_url=fake.base_url):
             pass
