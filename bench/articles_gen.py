@@ -12,25 +12,8 @@ import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-TOPICS = (
-    "AI",
-    "AWS AI",
-    "Natural Language Processing",
-    "Machine Learning",
-    "AI Ethics",
-    "AI Hardware",
-    "Facebook AI",
-    "Meta AI",
-    "Computer Vision",
-    "AI in Robotics",
-    "Google AI",
-    "AI in Autos",
-    "Microsoft AI",
-    "TensorFlow",
-    "AI in Healthcare",
-    "IBM AI",
-    "AI in Finance",
-)
+from tests.topic_names import CORPUS_TOPICS
+
 _OUTLETS = (
     ("KSHB Kansas City", "kshb.com"),
     ("InfoQ", "infoq.com"),
@@ -92,7 +75,7 @@ def article_file(n: int, rng: random.Random, *, now: datetime) -> str:
         when = _BASE + timedelta(minutes=rng.randrange(0, 10 * 365 * 24 * 60))
     stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
     heat = rng.choice((-1, rng.randrange(0, 70), rng.randrange(70, 285)))
-    topics = "".join(f"  - {t}\n" for t in rng.sample(TOPICS, rng.randint(1, 6)))
+    topics = "".join(f"  - {t}\n" for t in rng.sample(CORPUS_TOPICS, rng.randint(1, 6)))
     title = _sentence(rng, rng.randint(5, 12)).capitalize()
     excerpt = _sentence(rng, rng.randint(20, 60))
     image = f"https://cdn.{domain}/img/{n}.jpg"

@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from telegram import Update
-from telegram.ext import CommandHandler, ContextTypes
+from telegram.ext import Application, CommandHandler, ContextTypes
 
 from bench.fake_server import TOKEN, FakeServer
 from bench.reference_loops import bare_loop, fake_cpu, raw_loop
 from bot.app import build_application
-from bot.config import parse_config
+from bot.config import Config, parse_config
 from bot.services import services
 from storage.database import upgrade_to_head
 from tests.seeding import seed_fan_out_at
@@ -59,6 +59,72 @@ def _ping_update(n: int) -> dict[str, Any]:
     }
 
 
+def _config(fake: FakeServer, url: str, cap: float, *, paid: bool, tmp: Path) -> Config:
+    return parse_config(
+        f"""
+telegram: {{token: "{TOKEN}", api_base_url: "{fake.base_url}", channel: "@my_ai_news"}}
+database: {{url: "{url}"}}
+schedule: {{interval_seconds: 3600}}
+delivery: {{max_messages_per_second: {cap}, paid_broadcast: {str(paid).lower()}}}
+logging: {{level: WARNING}}
+""",
+        path=tmp / "config.yaml",
+        env={},
+    )
+
+
+async def _start(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    assert app.post_init is not None
+    await app.post_init(app)
+    await app.start()
+    assert app.updater is not None
+    await app.updater.start_polling(timeout=5)
+
+
+async def _stop(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    assert app.updater is not None
+    await app.updater.stop()
+    await app.stop()
+    await services(app).worker.stop()
+    assert app.post_stop is not None and app.post_shutdown is not None
+    await app.post_stop(app)
+    await app.shutdown()
+    await app.post_shutdown(app)
+
+
+async def _ping_until_sent(fake: FakeServer, subscribers: int) -> list[float]:
+    """Pings the bot until every subscriber has the post; returns when each ping was pushed."""
+    pushes: list[float] = []
+    while True:
+        stats = fake.stats(PING_CHAT)
+        if stats["sent"] - len(stats["to_chat"]) >= subscribers:
+            return pushes
+        pushes.append(fake.push_update(_ping_update(len(pushes) + 1)))
+        # The ping schedule, not a sync: one chat, so at most one ping per 1.5 s
+        # (Telegram allows about one message per second per private chat).
+        await asyncio.sleep(1.5)
+
+
+def _results(
+    fake: FakeServer, pushes: list[float], cap: float, cpu: float, fake_seconds: float
+) -> dict[str, float]:
+    stats = fake.stats(PING_CHAT)
+    replies = stats["to_chat"]
+    latencies = [r - p for p, r in zip(pushes, replies, strict=False)]
+    sends = stats["sent"] - len(replies)
+    rate = (sends - 1) / (stats["last"] - stats["first"])
+    return {
+        "rate": rate,
+        "rate_over_cap": rate / cap,
+        "count_429": stats["count_429"],
+        "cpu_ms_per_message": 1000 * cpu / sends,
+        "fake_cpu_ms_per_message": 1000 * fake_seconds / sends,
+        "ping_median_s": statistics.median(latencies) if latencies else float("nan"),
+        "ping_max_s": max(latencies) if latencies else float("nan"),
+        "paid_sends": stats["paid"],
+    }
+
+
 async def engine_run(subscribers: int, cap: float, *, paid: bool) -> dict[str, float]:
     fake = FakeServer(global_rate=30 if paid else cap)
     try:
@@ -66,62 +132,19 @@ async def engine_run(subscribers: int, cap: float, *, paid: bool) -> dict[str, f
         with tempfile.TemporaryDirectory() as tmp:
             url = f"sqlite:///{Path(tmp) / 'bench.db'}"
             await _seed(url, subscribers)
-            config = parse_config(
-                f"""
-telegram: {{token: "{TOKEN}", api_base_url: "{fake.base_url}", channel: "@my_ai_news"}}
-database: {{url: "{url}"}}
-schedule: {{interval_seconds: 3600}}
-delivery: {{max_messages_per_second: {cap}, paid_broadcast: {str(paid).lower()}}}
-logging: {{level: WARNING}}
-""",
-                path=Path(tmp) / "config.yaml",
-                env={},
-            )
-            app = build_application(config)
+            app = build_application(_config(fake, url, cap, paid=paid, tmp=Path(tmp)))
             fake_cpu0 = fake_cpu(fake)
             app.add_handler(CommandHandler("benchping", _ping))
             await app.initialize()
             cpu0 = time.process_time()
-            assert app.post_init is not None
-            await app.post_init(app)
-            await app.start()
-            assert app.updater is not None
-            await app.updater.start_polling(timeout=5)
-            pushes: list[float] = []
+            await _start(app)
             try:
-                while True:
-                    stats = fake.stats(PING_CHAT)
-                    if stats["sent"] - len(stats["to_chat"]) >= subscribers:
-                        break
-                    pushes.append(fake.push_update(_ping_update(len(pushes) + 1)))
-                    # The ping schedule, not a sync: one chat, so at most one ping per 1.5 s
-                    # (Telegram allows about one message per second per private chat).
-                    await asyncio.sleep(1.5)
+                pushes = await _ping_until_sent(fake, subscribers)
                 cpu = time.process_time() - cpu0
                 fake_seconds = fake_cpu(fake) - fake_cpu0
             finally:
-                await app.updater.stop()
-                await app.stop()
-                await services(app).worker.stop()
-                assert app.post_stop is not None and app.post_shutdown is not None
-                await app.post_stop(app)
-                await app.shutdown()
-                await app.post_shutdown(app)
-        stats = fake.stats(PING_CHAT)
-        replies = stats["to_chat"]
-        latencies = [r - p for p, r in zip(pushes, replies, strict=False)]
-        sends = stats["sent"] - len(replies)
-        rate = (sends - 1) / (stats["last"] - stats["first"])
-        return {
-            "rate": rate,
-            "rate_over_cap": rate / cap,
-            "count_429": stats["count_429"],
-            "cpu_ms_per_message": 1000 * cpu / sends,
-            "fake_cpu_ms_per_message": 1000 * fake_seconds / sends,
-            "ping_median_s": statistics.median(latencies) if latencies else float("nan"),
-            "ping_max_s": max(latencies) if latencies else float("nan"),
-            "paid_sends": stats["paid"],
-        }
+                await _stop(app)
+        return _results(fake, pushes, cap, cpu, fake_seconds)
     finally:
         fake.stop()
 

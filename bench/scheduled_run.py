@@ -25,14 +25,15 @@ import sys
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import make_url
 
-from bench.articles_gen import TOPICS
 from storage.records import topic_key
+from tests.topic_names import CORPUS_TOPICS
 
 CHANNEL_ID = -1001234567890
 FIRST_SUBSCRIBER = 1_000_000
@@ -45,13 +46,23 @@ POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 # -- seeding: set-based SQL, a few statements for a million rows ------------------------------
 
 
-def _seed_statements(
-    dialect: str, articles: int, subscribers: int, now: datetime
-) -> list[tuple[str, dict[str, Any]]]:
-    step = 86_400 // PER_DAY  # seconds between two articles
-    newest = int(now.timestamp())
-    params = {"n": articles, "s": subscribers, "newest": newest, "step": step}
-    topics = len(TOPICS)
+Statement = tuple[str, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class _Sql:
+    """The dialect's spelling of what the seeding statements need."""
+
+    now: str  # the run's "now" as a timestamp
+    published_at: str  # article i's publication time
+    heat: str  # article i's heat, spread over 0..284
+    series: str  # SELECT {cols} over i = 1..:n
+    chats: str  # SELECT {cols} over i = 1..:s
+    true: str
+    false: str
+
+
+def _dialect_sql(dialect: str) -> _Sql:
     if dialect == "sqlite":
         numbers = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {})"
         # SQLAlchemy stores naive UTC as 'YYYY-MM-DD HH:MM:SS.ffffff' on SQLite.
@@ -69,32 +80,28 @@ def _seed_statements(
         series = "SELECT {cols} FROM generate_series(1, :n) AS i"
         chats = "SELECT {cols} FROM generate_series(1, :s) AS i"
         true, false = "true", "false"
+    return _Sql(now_sql, published_at, heat, series, chats, true, false)
+
+
+def _topic_statements() -> list[Statement]:
+    rows = [{"id": t + 1, "name": n, "key": topic_key(n)} for t, n in enumerate(CORPUS_TOPICS)]
+    return [("INSERT INTO topics (id, name, key) VALUES (:id, :name, :key)", {"_many": rows})]
+
+
+def _article_statements(sql: _Sql, params: dict[str, Any]) -> list[Statement]:
+    topics = len(CORPUS_TOPICS)
     article_cols = (
         f"i, 'https://example.com/news/' || i, 'https://example.com/news/' || i, "
         f"'Article ' || i, 'An excerpt of some length for article ' || i, 'Example News', "
-        f"'example.com', 'https://img.example.com/' || i || '.jpg', {heat}, "
-        f"CASE WHEN i % 10 = 0 THEN {false} ELSE {true} END, {published_at}, "
-        f"'/archive/' || i || '.md', i, {now_sql}, {now_sql}"
+        f"'example.com', 'https://img.example.com/' || i || '.jpg', {sql.heat}, "
+        f"CASE WHEN i % 10 = 0 THEN {sql.false} ELSE {sql.true} END, {sql.published_at}, "
+        f"'/archive/' || i || '.md', i, {sql.now}, {sql.now}"
     )
-    chat_cols = (
-        f":first + i, 'private', NULL, CASE WHEN i % 20 = 0 THEN {false} ELSE {true} END, "
-        f"CASE WHEN i % 7 = 0 THEN 150 ELSE NULL END, {now_sql}, {now_sql}"
-    )
-    params["first"] = FIRST_SUBSCRIBER
-    day_ago = now_sql.replace(":newest", "(:newest - 86400)")
-    statements: list[tuple[str, dict[str, Any]]] = [
-        (
-            "INSERT INTO topics (id, name, key) VALUES (:id, :name, :key)",
-            {
-                "_many": [
-                    {"id": t + 1, "name": n, "key": topic_key(n)} for t, n in enumerate(TOPICS)
-                ]
-            },
-        ),
+    return [
         (
             "INSERT INTO articles (id, url, link, title, excerpt, source_name, source_domain, "
             "image_url, heat, published, published_at, source_path, source_mtime_ns, "
-            "first_seen_at, updated_at) " + series.format(cols=article_cols),
+            "first_seen_at, updated_at) " + sql.series.format(cols=article_cols),
             params,
         ),
         # Every article has its own image, and every 50th the site's default one before it.
@@ -116,37 +123,72 @@ def _seed_statements(
             f"SELECT id, 2 + id % {topics - 1} FROM articles WHERE id % 2 = 0",
             {},
         ),
+    ]
+
+
+def _chat_statements(sql: _Sql, params: dict[str, Any]) -> list[Statement]:
+    topics = len(CORPUS_TOPICS)
+    chat_cols = (
+        f":first + i, 'private', NULL, CASE WHEN i % 20 = 0 THEN {sql.false} ELSE {sql.true} END, "
+        f"CASE WHEN i % 7 = 0 THEN 150 ELSE NULL END, {sql.now}, {sql.now}"
+    )
+    return [
         (
             "INSERT INTO chats (id, kind, title, active, min_heat, created_at, updated_at) "
-            f"VALUES ({CHANNEL_ID}, 'channel', 'bench', {true}, NULL, {now_sql}, {now_sql})",
+            f"VALUES ({CHANNEL_ID}, 'channel', 'bench', {sql.true}, NULL, {sql.now}, {sql.now})",
             params,
         ),
         (
             "INSERT INTO chats (id, kind, title, active, min_heat, created_at, updated_at) "
-            + chats.format(cols=chat_cols),
+            + sql.chats.format(cols=chat_cols),
             params,
         ),
         # Every subscriber follows "AI" (the fan-out is to all of them) and one more topic.
         (
             f"INSERT INTO subscriptions (chat_id, topic_id, created_at) "
-            f"SELECT id, 1, {now_sql} FROM chats WHERE kind = 'private'",
+            f"SELECT id, 1, {sql.now} FROM chats WHERE kind = 'private'",
             params,
         ),
         (
             f"INSERT INTO subscriptions (chat_id, topic_id, created_at) "
-            f"SELECT id, 2 + id % {topics - 1}, {now_sql} FROM chats WHERE kind = 'private'",
+            f"SELECT id, 2 + id % {topics - 1}, {sql.now} FROM chats WHERE kind = 'private'",
             params,
         ),
-        # The channel has posted every eligible article older than the run's window.
+    ]
+
+
+def _delivery_statements(sql: _Sql, params: dict[str, Any]) -> list[Statement]:
+    day_ago = sql.now.replace(":newest", "(:newest - 86400)")
+    # The channel has posted every eligible article older than the run's window.
+    return [
         (
             "INSERT INTO deliveries (article_id, chat_id, status, attempts, next_attempt_at, "
             "message_id, created_at, sent_at) "
             f"SELECT id, {CHANNEL_ID}, 'sent', 1, first_seen_at, id, first_seen_at, first_seen_at "
             f"FROM articles WHERE heat >= {MIN_HEAT} AND published_at < {day_ago}",
             params,
-        ),
+        )
     ]
-    return statements
+
+
+def _seed_statements(
+    dialect: str, articles: int, subscribers: int, now: datetime
+) -> list[Statement]:
+    step = 86_400 // PER_DAY  # seconds between two articles
+    params: dict[str, Any] = {
+        "n": articles,
+        "s": subscribers,
+        "newest": int(now.timestamp()),
+        "step": step,
+        "first": FIRST_SUBSCRIBER,
+    }
+    sql = _dialect_sql(dialect)
+    return (
+        _topic_statements()
+        + _article_statements(sql, params)
+        + _chat_statements(sql, params)
+        + _delivery_statements(sql, params)
+    )
 
 
 def seed(url: str, articles: int, subscribers: int, now: datetime) -> None:

@@ -12,7 +12,8 @@ import pytest
 
 from tests.fake_telegram import callback_query_update
 from tests.fake_telegram.server import FakeTelegram
-from tests.live_bot import LiveBot, add_channel, bot_config, live_bot
+from tests.live_bot import LiveBot, bot_config, live_bot
+from tests.reader_fake import fake_with_reader
 
 # the embeddings, overrides and isolates; the marks (U+200E, U+200F, U+061C) are kept
 CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
@@ -29,11 +30,8 @@ def _carries_none(text: str) -> bool:
 
 @pytest.fixture
 def fake() -> Iterator[FakeTelegram]:
-    with FakeTelegram(enforce_rate_limits=False) as running:
-        add_channel(running)
-        running.add_chat(USER)
+    with fake_with_reader(USER) as running:
         yield running
-    assert running.internal_errors == []
 
 
 @pytest.fixture

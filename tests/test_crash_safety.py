@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from storage.database import upgrade_to_head
 from storage.records import DeliveryStatus
-from tests.bot_process import CHANNEL, CHANNEL_ID, BotProcess, write_config
+from tests.bot_process import BotProcess
 from tests.fake_telegram.server import FakeTelegram
-from tests.seeding import delivery_statuses, seed_fan_out_at
+from tests.fan_out_process import channel_fake, seed_queued_fan_out, start_run
+from tests.seeding import delivery_statuses
 
 pytestmark = pytest.mark.process
 
@@ -26,19 +26,8 @@ RATE = 100
 
 @pytest.fixture
 def fake() -> Iterator[FakeTelegram]:
-    with FakeTelegram(global_rate=RATE, auto_create_chats=True) as fake:
-        fake.add_chat(CHANNEL_ID, "channel", title="AI news", username=CHANNEL[1:])
+    with channel_fake(RATE) as fake:
         yield fake
-    assert not fake.internal_errors
-
-
-def _seed_fan_out(url: str) -> str:
-    """An article already queued for 300 private chats, as a selection run would leave it."""
-    upgrade_to_head(url)
-    # Heat below min_heat: the bot's own runs never select it for the channel, so the outbox
-    # holds exactly the seeded fan-out.
-    asyncio.run(seed_fan_out_at(url, SUBSCRIBERS, heat=50))
-    return url
 
 
 def _statuses(url: str) -> Counter[DeliveryStatus]:
@@ -52,28 +41,28 @@ def _received(fake: FakeTelegram) -> Counter[int]:
 
 
 def _start(tmp_path: Path, fake: FakeTelegram, url: str) -> BotProcess:
-    config = write_config(
-        tmp_path,
-        fake,
-        database={"url": url},
-        delivery={"max_messages_per_second": RATE},
-        logging={"level": "INFO"},
-        schedule={"interval_seconds": 60},
-    )
-    return BotProcess("run", "--config", str(config), env={"TELEGRAM_BOT_TOKEN": fake.token})
+    return start_run(tmp_path, fake, url, rate=RATE, interval=60)
+
+
+def _run_until_100_reached(tmp_path: Path, fake: FakeTelegram, url: str) -> BotProcess:
+    """Starts the bot on the seeded fan-out and returns once 100 subscribers have their post,
+    killing the bot if they never do."""
+    bot = _start(tmp_path, fake, url)
+    try:
+        fake.wait_for(
+            lambda f: len(_received(f)) >= 100, timeout=30, what="100 subscribers reached"
+        )
+    except BaseException:
+        bot.kill()
+        raise
+    return bot
 
 
 def test_sigkill_mid_fan_out_then_restart_completes_it(
     fake: FakeTelegram, tmp_path: Path, database_url: str
 ) -> None:
-    url = _seed_fan_out(database_url)
-    first = _start(tmp_path, fake, url)
-    try:
-        fake.wait_for(
-            lambda f: len(_received(f)) >= 100, timeout=30, what="100 subscribers reached"
-        )
-    finally:
-        first.kill()
+    url = seed_queued_fan_out(database_url, SUBSCRIBERS)
+    _run_until_100_reached(tmp_path, fake, url).kill()
     before = _received(fake)
     assert len(before) < len(SUBSCRIBERS), "the kill came too late to test anything"
 
@@ -100,14 +89,9 @@ def test_sigkill_mid_fan_out_then_restart_completes_it(
 def test_sigterm_mid_fan_out_exits_0_and_restart_sends_each_exactly_once(
     fake: FakeTelegram, tmp_path: Path, database_url: str
 ) -> None:
-    url = _seed_fan_out(database_url)
-    first = _start(tmp_path, fake, url)
-    try:
-        fake.wait_for(
-            lambda f: len(_received(f)) >= 100, timeout=30, what="100 subscribers reached"
-        )
-    finally:
-        code = first.terminate()
+    url = seed_queued_fan_out(database_url, SUBSCRIBERS)
+    first = _run_until_100_reached(tmp_path, fake, url)
+    code = first.terminate()
     assert code == 0, first.log[-3000:]
     counts = _statuses(url)
     assert counts.get(DeliveryStatus.SENDING, 0) == 0  # everything claimed was sent or handed back

@@ -3,26 +3,20 @@ the real TelegramSender and the delivery worker, against the fake Bot API over H
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
-from telegram import Bot
 
-from bot.sender import TelegramSender
 from bot.transport import AiohttpRequest
-from jobs.backoff import Backoff
-from jobs.delivery import DeliveryWorker, RetryPolicy
-from jobs.pacing import Pacer
-from jobs.send_gate import SendGate
+from jobs.delivery import DeliveryWorker
 from storage.records import ArticleData, ChatKind, DeliveryStatus
 from tests.conftest import Db
+from tests.delivery_rig import settled, telegram_worker
 from tests.fake_telegram.server import FakeTelegram
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
-FINAL = {DeliveryStatus.SENT, DeliveryStatus.FAILED, DeliveryStatus.CANCELLED}
 
 
 @dataclass
@@ -58,34 +52,14 @@ class Rig:
         return article_id
 
     async def settled(self, chat: int, count: int = 1) -> list[tuple[DeliveryStatus, str | None]]:
-        async with asyncio.timeout(15):
-            while True:
-                async with self.db.uow() as tx:
-                    rows = await tx.outbox.deliveries_for(chat)
-                if len(rows) == count and all(d.status in FINAL for d in rows):
-                    return [(d.status, d.last_error) for d in rows]
-                await asyncio.sleep(0.02)  # a database row has no event to wait on
+        return [(d.status, d.last_error) for d in await settled(self.db, chat, count)]
 
 
 @pytest.fixture
 async def rig(db: Db, fake_telegram: FakeTelegram) -> AsyncIterator[Rig]:
     request = AiohttpRequest(read_timeout=1.0, connect_timeout=2.0)
-    bot = Bot(fake_telegram.token, base_url=fake_telegram.base_url, request=request)
-    await bot.initialize()
-    worker = DeliveryWorker(
-        db.uow,
-        TelegramSender(bot),
-        SendGate(Pacer(cap=30)),
-        retry=RetryPolicy(max_attempts=3, backoff=Backoff(base=0.05, cap=0.2)),
-        idle_poll=0.5,
-    )
-    task = asyncio.create_task(worker.run())
-    try:
+    async with telegram_worker(db, fake_telegram, request, max_attempts=3) as worker:
         yield Rig(db, fake_telegram, worker)
-    finally:
-        await worker.stop()
-        await task
-        await bot.shutdown()
 
 
 async def test_sent_posts_carry_the_rendered_post(rig: Rig) -> None:

@@ -28,6 +28,7 @@ from jobs.pacing import Pacer
 from jobs.send_gate import SendGate
 from storage.records import Article, ArticleData, ChatKind, DeliveryStatus
 from tests.conftest import Db
+from tests.delivery_rig import running_worker, settled
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
@@ -72,33 +73,16 @@ class Engine:
             return [d.status for d in await tx.outbox.deliveries_for(chat_id)]
 
     async def settled(self, chat_id: int, count: int) -> list[DeliveryStatus]:
-        """Wait until the chat's deliveries reach final states (row writes follow the send)."""
-        final = {DeliveryStatus.SENT, DeliveryStatus.FAILED, DeliveryStatus.CANCELLED}
-        async with asyncio.timeout(10):
-            while True:
-                statuses = await self.statuses(chat_id)
-                if len(statuses) == count and all(s in final for s in statuses):
-                    return statuses
-                await asyncio.sleep(0.02)  # polling a database row: there is no event for it
+        return [d.status for d in await settled(self.db, chat_id, count, limit=10)]
 
 
 @pytest.fixture
 async def engine(db: Db) -> AsyncIterator[Engine]:
     sender = ScriptedSender()
     pacer = Pacer(cap=500, private_interval=0.01, group_interval=0.01)
-    worker = DeliveryWorker(
-        db.uow,
-        sender,
-        SendGate(pacer),
-        retry=RetryPolicy(max_attempts=3, backoff=Backoff(base=0.02, cap=0.05)),
-        idle_poll=0.2,
-    )
-    task = asyncio.create_task(worker.run())
-    try:
+    retry = RetryPolicy(max_attempts=3, backoff=Backoff(base=0.02, cap=0.05))
+    async with running_worker(db, sender, SendGate(pacer), retry=retry, idle_poll=0.2) as worker:
         yield Engine(db, sender, worker)
-    finally:
-        await worker.stop()
-        await task
 
 
 async def _enqueue(db: Db, chats: list[int], articles: int = 1) -> list[int]:

@@ -6,24 +6,19 @@ as the fake recorded them.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from telegram import Bot
 from telegram.request import HTTPXRequest
 
-from bot.sender import TelegramSender
-from jobs.backoff import Backoff
-from jobs.delivery import DeliveryWorker, RetryPolicy
-from jobs.pacing import Pacer
+from jobs.delivery import DeliveryWorker
 from jobs.publishing import publish_run
 from jobs.selection import PublishRules
-from jobs.send_gate import SendGate
 from storage.records import ChatKind, DeliveryStatus
 from tests.conftest import Db
+from tests.delivery_rig import settled, telegram_worker
 from tests.fake_telegram.server import FakeTelegram
 from tests.fake_telegram.state import Message
 
@@ -75,32 +70,8 @@ topics:
 @pytest.fixture
 async def worker(db: Db, fake_telegram: FakeTelegram) -> AsyncIterator[DeliveryWorker]:
     request = HTTPXRequest(read_timeout=2.0, connect_timeout=2.0)
-    bot = Bot(fake_telegram.token, base_url=fake_telegram.base_url, request=request)
-    await bot.initialize()
-    worker = DeliveryWorker(
-        db.uow,
-        TelegramSender(bot),
-        SendGate(Pacer(cap=30)),
-        retry=RetryPolicy(max_attempts=2, backoff=Backoff(base=0.05, cap=0.2)),
-        idle_poll=0.5,
-    )
-    task = asyncio.create_task(worker.run())
-    try:
+    async with telegram_worker(db, fake_telegram, request, max_attempts=2) as worker:
         yield worker
-    finally:
-        await worker.stop()
-        await task
-        await bot.shutdown()
-
-
-async def _settled(db: Db, count: int) -> None:
-    async with asyncio.timeout(15):
-        while True:
-            async with db.uow() as tx:
-                rows = await tx.outbox.deliveries_for(CHANNEL)
-            if len(rows) == count and all(d.status is DeliveryStatus.SENT for d in rows):
-                return
-            await asyncio.sleep(0.02)  # a database row has no event to wait on
 
 
 async def test_videos_play_inline_and_links_lead_to_the_clean_address(
@@ -115,7 +86,7 @@ async def test_videos_play_inline_and_links_lead_to_the_clean_address(
     report = await publish_run(db.uow, [tmp_path], RULES, CHANNEL, clock=lambda: NOW)
     assert report.enqueued == 2
     worker.wake()
-    await _settled(db, 2)
+    assert {d.status for d in await settled(db, CHANNEL, 2)} == {DeliveryStatus.SENT}
 
     assert fake_telegram.calls_of("sendPhoto") == []  # the video's thumbnail is no photo
     video, release = fake_telegram.messages(CHANNEL)  # hottest first

@@ -12,7 +12,8 @@ import pytest
 from tests.fake_telegram import callback_query_update
 from tests.fake_telegram.html_entities import utf16_len
 from tests.fake_telegram.server import FakeTelegram
-from tests.live_bot import LiveBot, add_channel, bot_config, live_bot
+from tests.live_bot import LiveBot, bot_config, live_bot
+from tests.reader_fake import fake_with_reader
 
 USER = 1001
 ROBOTS = "Robots " + "🤖" * 100  # 207 UTF-16 units in 107 characters
@@ -22,11 +23,8 @@ TOPICS = ["AI", "Computer Vision", *LONG_TOPICS]
 
 @pytest.fixture
 def fake() -> Iterator[FakeTelegram]:
-    with FakeTelegram(enforce_rate_limits=False) as running:
-        add_channel(running)
-        running.add_chat(USER)
+    with fake_with_reader(USER) as running:
         yield running
-    assert running.internal_errors == []
 
 
 @pytest.fixture

@@ -27,11 +27,9 @@ def _env(fake: FakeTelegram) -> dict[str, str]:
     return {"TELEGRAM_BOT_TOKEN": fake.token}
 
 
-def test_posts_once_falls_back_on_refused_photo_and_survives_restart(
-    fake: FakeTelegram, tmp_path: Path, database_url: str
-) -> None:
-    config = write_config(tmp_path, fake, database={"url": database_url})
-    articles = tmp_path / "articles"
+def _write_articles(articles: Path) -> None:
+    """Three posts to make (one with a photo, one whose photo Telegram refuses, one without),
+    one too cold to post, and one file that is junk."""
     write_article(
         articles,
         "hot.md",
@@ -58,8 +56,11 @@ def test_posts_once_falls_back_on_refused_photo_and_survives_restart(
     )
     write_article(articles, "cold.md", url="https://example.com/cold", title="Cold", heat=50)
     (articles / "junk.md").write_bytes(b"\x00\xff\xfe binary junk")
-    fake.break_photo_url("https://img.example.com/broken.jpg")
 
+
+def _run_until_the_later_post(config: Path, fake: FakeTelegram, articles: Path) -> BotProcess:
+    """Runs the bot until it has posted the three, then a file written while it runs, then two
+    more runs that post nothing; returns the stopped process."""
     bot = BotProcess("run", "--config", str(config), env=_env(fake))
     try:
         fake.wait_for(lambda f: len(f.sent(CHANNEL_ID)) == 3, timeout=30, what="3 channel posts")
@@ -75,7 +76,10 @@ def test_posts_once_falls_back_on_refused_photo_and_survives_restart(
     finally:
         code = bot.terminate()
     assert code == 0, bot.log[-3000:]
+    return bot
 
+
+def _assert_the_posts(fake: FakeTelegram, bot: BotProcess) -> None:
     sent = fake.sent(CHANNEL_ID)
     by_title = {call.text.split("\n")[0]: call for call in sent if call.text}
     assert list(by_title) == ["Hot <news> & more", "Broken image", "No image", "Later"]
@@ -95,7 +99,8 @@ def test_posts_once_falls_back_on_refused_photo_and_survives_restart(
     assert fake.token not in bot.log + bot.stdout
     assert fake.token.split(":")[1] not in bot.log
 
-    # A restart posts nothing twice.
+
+def _assert_a_restart_posts_nothing(config: Path, fake: FakeTelegram) -> None:
     fake.clear_calls()
     again = BotProcess("run", "--config", str(config), env=_env(fake))
     try:
@@ -104,6 +109,19 @@ def test_posts_once_falls_back_on_refused_photo_and_survives_restart(
         code = again.terminate()
     assert code == 0, again.log[-3000:]
     assert fake.sent(CHANNEL_ID) == []
+
+
+def test_posts_once_falls_back_on_refused_photo_and_survives_restart(
+    fake: FakeTelegram, tmp_path: Path, database_url: str
+) -> None:
+    config = write_config(tmp_path, fake, database={"url": database_url})
+    articles = tmp_path / "articles"
+    _write_articles(articles)
+    fake.break_photo_url("https://img.example.com/broken.jpg")
+    bot = _run_until_the_later_post(config, fake, articles)
+    _assert_the_posts(fake, bot)
+    # A restart posts nothing twice.
+    _assert_a_restart_posts_nothing(config, fake)
 
 
 def test_the_first_run_comes_at_start_not_an_interval_later(

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from storage.database import upgrade_to_head
 from storage.records import DeliveryStatus
-from tests.bot_process import CHANNEL, CHANNEL_ID, BotProcess, run_cli, write_config
+from tests.bot_process import run_cli, write_config
 from tests.fake_telegram.server import FakeTelegram
-from tests.seeding import delivery_statuses, seed_fan_out_at
+from tests.fan_out_process import channel_fake, seed_queued_fan_out, start_run
+from tests.seeding import delivery_statuses
 
 pytestmark = pytest.mark.process
 
@@ -24,28 +24,15 @@ TOKEN_LINE = r"feedbot: telegram\.token: Telegram rejected the bot token \(401 U
 
 @pytest.fixture
 def fake() -> Iterator[FakeTelegram]:
-    with FakeTelegram(global_rate=RATE, auto_create_chats=True) as fake:
-        fake.add_chat(CHANNEL_ID, "channel", title="AI news", username=CHANNEL[1:])
+    with channel_fake(RATE) as fake:
         yield fake
-    assert not fake.internal_errors
 
 
 def test_a_token_revoked_mid_fan_out_stops_the_process_and_fails_no_delivery(
     fake: FakeTelegram, tmp_path: Path
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'feedbot.db'}"
-    upgrade_to_head(url)
-    # Heat below min_heat: the bot's own runs never select it, the outbox holds just this.
-    asyncio.run(seed_fan_out_at(url, SUBSCRIBERS, heat=50))
-    config = write_config(
-        tmp_path,
-        fake,
-        database={"url": url},
-        delivery={"max_messages_per_second": RATE},
-        logging={"level": "INFO"},
-        schedule={"interval_seconds": 3600},
-    )
-    bot = BotProcess("run", "--config", str(config), env={"TELEGRAM_BOT_TOKEN": fake.token})
+    url = seed_queued_fan_out(f"sqlite:///{tmp_path / 'feedbot.db'}", SUBSCRIBERS)
+    bot = start_run(tmp_path, fake, url, rate=RATE, interval=3600)
     try:
         fake.wait_for(lambda f: len(f.sent()) >= 20, timeout=30, what="the fan-out under way")
         fake.revoke_token()

@@ -4,75 +4,36 @@ updates posted to its local web server the way Telegram posts them."""
 from __future__ import annotations
 
 import asyncio
-import json
-import socket
-import urllib.error
-import urllib.request
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from bot.webserver import WebServer, database_probe
 from storage.database import create_engine
-from tests.bot_process import CHANNEL, CHANNEL_ID, BotProcess, write_config
+from tests.bot_process import BotProcess, write_config
 from tests.fake_telegram.server import FakeTelegram
-from tests.fake_telegram.updates import message_update
+from tests.webhook_process import (
+    PUBLIC_URL,
+    USER,
+    an_update,
+    fake,
+    free_port,
+    request,
+    running_webhook_bot,
+)
 
 pytestmark = pytest.mark.process
+__all__ = ["fake"]  # the fixture, from tests.webhook_process
 
-PUBLIC_URL = "https://bot.example.com/telegram"
 SECRET = "s3cret-Token_42"
-USER = 4242
 STARTED = r"feedbot started"
 LISTENING = r"web server listening on http://127\.0\.0\.1:(\d+)"
-
-
-@pytest.fixture
-def fake(fake_telegram: FakeTelegram) -> FakeTelegram:
-    fake_telegram.add_chat(CHANNEL_ID, "channel", title="AI news", username=CHANNEL[1:])
-    return fake_telegram
-
-
-def free_port() -> int:
-    # The config wants a real port number (1-65535), so ask the kernel for one that is free now.
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def request(
-    url: str, body: dict[str, Any] | bytes | None = None, headers: dict[str, str] | None = None
-) -> int:
-    data = body if body is None or isinstance(body, bytes) else json.dumps(body).encode()
-    req = urllib.request.Request(url, data=data, headers=headers or {})
-    if data is not None:
-        req.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(req, timeout=10) as response:
-            return int(response.status)
-    except urllib.error.HTTPError as exc:
-        return exc.code
-
-
-def an_update(fake: FakeTelegram, text: str) -> dict[str, Any]:
-    """A complete update as Telegram would post it (the fake registers the chat and numbers the
-    message); nothing ever fetches it by getUpdates."""
-    update_id = fake.push_update(message_update(USER, USER, text))
-    (update,) = [u for u in fake.pending_updates() if u["update_id"] == update_id]
-    return update
 
 
 def test_webhook_mode_registers_checks_the_secret_and_answers(
     fake: FakeTelegram, tmp_path: Path
 ) -> None:
-    port = free_port()
-    webhook = {"url": PUBLIC_URL, "listen": "127.0.0.1", "port": port, "secret_token": SECRET}
-    config = write_config(
-        tmp_path, fake, telegram={"webhook": webhook}, schedule={"interval_seconds": 3600}
-    )
-    bot = BotProcess("run", "--config", str(config), env={"TELEGRAM_BOT_TOKEN": fake.token})
-    try:
+    with running_webhook_bot(tmp_path, fake, SECRET) as (bot, port):
         bot.wait_for_log(rf"{LISTENING} \(webhook and /healthz\)")
         bot.wait_for_log(r"webhook registered: Telegram posts updates to https://bot\.example")
         local = f"http://127.0.0.1:{port}"
@@ -112,9 +73,6 @@ def test_webhook_mode_registers_checks_the_secret_and_answers(
         assert fake.calls_of("getUpdates") == []
         assert fake.calls_of("deleteWebhook") == []
         assert SECRET not in bot.log
-    finally:
-        code = bot.terminate()
-    assert code == 0, bot.log[-3000:]
 
 
 def test_polling_mode_serves_healthz_when_a_health_port_is_set(
@@ -157,14 +115,7 @@ async def test_healthz_is_503_while_the_database_does_not_answer() -> None:
 def test_webhook_without_a_configured_secret_uses_a_random_one(
     fake: FakeTelegram, tmp_path: Path
 ) -> None:
-    port = free_port()
-    webhook = {"url": PUBLIC_URL, "listen": "127.0.0.1", "port": port}
-    config = write_config(
-        tmp_path, fake, telegram={"webhook": webhook}, schedule={"interval_seconds": 3600}
-    )
-    bot = BotProcess("run", "--config", str(config), env={"TELEGRAM_BOT_TOKEN": fake.token})
-    try:
-        bot.wait_for_log(r"webhook registered")
+    with running_webhook_bot(tmp_path, fake, None) as (bot, port):
         registered = fake.webhook
         assert registered is not None and len(registered["secret_token"] or "") >= 32
         local = f"http://127.0.0.1:{port}/telegram"
@@ -173,6 +124,3 @@ def test_webhook_without_a_configured_secret_uses_a_random_one(
         assert request(local, an_update(fake, "/start"), secret) == 200
         fake.wait_for(lambda f: len(f.sent(USER)) == 1, what="the answer to /start")
         assert registered["secret_token"] not in bot.log
-    finally:
-        code = bot.terminate()
-    assert code == 0, bot.log[-3000:]

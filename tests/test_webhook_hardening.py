@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
-from tests.bot_process import BotProcess, write_config
+from tests.bot_process import BotProcess
 from tests.fake_telegram.server import FakeTelegram
-from tests.test_webhook import PUBLIC_URL, USER, an_update, fake, free_port, request
+from tests.webhook_process import USER, an_update, fake, request, running_webhook_bot
 
 pytestmark = pytest.mark.process
-__all__ = ["fake"]  # the fixture, shared with test_webhook
+__all__ = ["fake"]  # the fixture, from tests.webhook_process
 
 SECRET = "hardening-Secret_7"
 GOOD = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
@@ -26,20 +26,10 @@ HUGE = 90 * 1024 * 1024
 
 @pytest.fixture
 def webhook_bot(fake: FakeTelegram, tmp_path: Path) -> Iterator[tuple[BotProcess, str]]:
-    port = free_port()
-    webhook = {"url": PUBLIC_URL, "listen": "127.0.0.1", "port": port, "secret_token": SECRET}
-    config = write_config(
-        tmp_path, fake, telegram={"webhook": webhook}, schedule={"interval_seconds": 3600}
-    )
-    bot = BotProcess("run", "--config", str(config), env={"TELEGRAM_BOT_TOKEN": fake.token})
-    try:
-        bot.wait_for_log(r"webhook registered")
+    with running_webhook_bot(tmp_path, fake, SECRET) as (bot, port):
         yield bot, f"http://127.0.0.1:{port}/telegram"
         assert "Traceback" not in bot.log, bot.log[-3000:]
         assert SECRET not in bot.log
-    finally:
-        code = bot.terminate()
-    assert code == 0, bot.log[-3000:]
 
 
 def rss_kib(pid: int) -> int:

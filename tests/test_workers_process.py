@@ -17,9 +17,10 @@ import pytest
 from storage.database import create_engine, create_sessionmaker, upgrade_to_head
 from storage.records import ArticleData, ChatKind, DeliveryStatus
 from storage.unit_of_work import UnitOfWork
-from tests.bot_process import CHANNEL, CHANNEL_ID, BotProcess, run_cli, write_config
+from tests.bot_process import BotProcess, run_cli, write_config
 from tests.fake_telegram.report import fan_out_report
 from tests.fake_telegram.server import FakeTelegram
+from tests.fan_out_process import channel_fake
 from tests.seeding import delivery_statuses
 
 pytestmark = [pytest.mark.process, pytest.mark.postgres]
@@ -33,10 +34,8 @@ RELEASED = r"(\d+) deliveries were in flight"
 @pytest.fixture
 def fake() -> Iterator[FakeTelegram]:
     # The overall cap is the bot's: three workers each pacing at the full cap would get 429s.
-    with FakeTelegram(global_rate=RATE, auto_create_chats=True) as fake:
-        fake.add_chat(CHANNEL_ID, "channel", title="AI news", username=CHANNEL[1:])
+    with channel_fake(RATE) as fake:
         yield fake
-    assert not fake.internal_errors
 
 
 async def _seed(url: str, chats: Sequence[int]) -> None:
