@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeAlias
 
-from jobs.fanout import recipients
+from jobs.fanout import FilterMemo, recipients
 from jobs.ingest.feeds import FeedSpec
 from jobs.ingest.sources import ingest_sources
 from jobs.ingest.urls import normalise_url
@@ -98,8 +98,11 @@ async def _fan_out(
     """Queue the article for the chats jobs.fanout picks; returns how many were queued. A page
     of followers at a time: a fan-out to 100k chats stays a few MB."""
     added = 0
+    memo: FilterMemo = {}
     async for page in tx.subscriptions.subscriber_pages(article.topics):
-        chats = recipients(article, page, channel_id=channel_id, min_heat=min_heat)
+        chats = recipients(
+            article, page, channel_id=channel_id, min_heat=min_heat, now=now, memo=memo
+        )
         added += await tx.outbox.enqueue(article.id, chats, now)
     return added
 

@@ -117,19 +117,23 @@ async def stop(uow: UowFactory, chat_id: int, now: datetime) -> int:
     return len(dropped)
 
 
-async def chat_min_heat(uow: UowFactory, chat_id: int) -> int | None:
+async def chat_min_heat(uow: UowFactory, chat_id: int, thread_id: int = 0) -> int | None:
     async with uow() as tx:
-        chat = await tx.chats.chat(chat_id)
-    return None if chat is None else chat.min_heat
+        return (await tx.settings.settings(chat_id, thread_id)).min_heat
 
 
 async def set_chat_min_heat(
-    uow: UowFactory, chat_id: int, value: int, global_min: float, now: datetime
+    uow: UowFactory,
+    chat_id: int,
+    value: int,
+    global_min: float,
+    now: datetime,
+    thread_id: int = 0,
 ) -> int | None:
-    """The chat's own minimum heat; a value at or below the global one clears it (None)."""
+    """The subscriber's own minimum heat; a value at or below the global one clears it (None)."""
     stored = value if value > global_min else None
     async with uow() as tx:
-        await tx.chats.set_min_heat(chat_id, stored, now)
+        await tx.settings.change(chat_id, thread_id, now, min_heat=stored)
     return stored
 
 

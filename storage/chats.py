@@ -1,4 +1,5 @@
-"""Chats the bot knows: kind, title, whether it can still reach them, their own heat threshold."""
+"""Chats the bot knows: kind, title, whether it can still reach them. What a chat chose (its
+heat threshold, /settings) is storage.settings'."""
 
 from __future__ import annotations
 
@@ -22,7 +23,6 @@ class ChatRepository(SessionRepository):
         now: datetime,
         *,
         activate: bool = True,
-        min_heat: int | None = None,
     ) -> None:
         """Create or refresh a chat. `activate`: the chat showed it can be reached again (a
         message from it, /start, a successful getChat)."""
@@ -31,7 +31,6 @@ class ChatRepository(SessionRepository):
             kind=kind.value,
             title=title,
             active=True,
-            min_heat=min_heat,
             created_at=now,
             updated_at=now,
         )
@@ -53,9 +52,4 @@ class ChatRepository(SessionRepository):
             update(ChatRow)
             .where(ChatRow.id == chat_id)
             .values(active=False, inactive_reason=reason, updated_at=now)
-        )
-
-    async def set_min_heat(self, chat_id: int, min_heat: int | None, now: datetime) -> None:
-        await self.session.execute(
-            update(ChatRow).where(ChatRow.id == chat_id).values(min_heat=min_heat, updated_at=now)
         )

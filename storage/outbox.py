@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import BigInteger, Integer, String, bindparam, func, select, true, update
 from sqlalchemy import literal as sqlalchemy_literal
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.sql.elements import ColumnElement
 
 from storage.mapping import delivery_record
 from storage.records import Delivery, DeliveryStatus
@@ -19,15 +21,18 @@ from storage.tables import ArticleTopicRow, DeliveryRow, SubscriptionRow, UtcDat
 _DELIVERIES = table_of(DeliveryRow)
 
 
+Target = int | tuple[int, int]  # a chat id (its thread 0), or (chat id, forum thread id)
+
+
 class OutboxRepository(SessionRepository):
-    async def enqueue(self, article_id: int, chat_ids: Iterable[int], now: datetime) -> int:
-        """Add pending deliveries; an (article, chat) pair already in the outbox is left alone,
-        which is what makes a repeated selection harmless."""
+    async def enqueue(self, article_id: int, chat_ids: Iterable[Target], now: datetime) -> int:
+        """Add pending deliveries; an (article, chat, thread) already in the outbox is left
+        alone, which is what makes a repeated selection harmless."""
         # In chunks: a fan-out to 100k chats never holds more than a chunk of rows in memory.
         added = 0
-        chunk: list[int] = []
-        for chat_id in chat_ids:
-            chunk.append(chat_id)
+        chunk: list[tuple[int, int]] = []
+        for target in chat_ids:
+            chunk.append(target if isinstance(target, tuple) else (target, 0))
             if len(chunk) == ARRAY_CHUNK:
                 added += await self._insert_deliveries(article_id, chunk, now)
                 chunk = []
@@ -35,7 +40,9 @@ class OutboxRepository(SessionRepository):
             added += await self._insert_deliveries(article_id, chunk, now)
         return added
 
-    async def _insert_deliveries(self, article_id: int, chat_ids: list[int], now: datetime) -> int:
+    async def _insert_deliveries(
+        self, article_id: int, targets: list[tuple[int, int]], now: datetime
+    ) -> int:
         """One INSERT … SELECT over the chunk's chat ids passed as one parameter (an array on
         PostgreSQL, a JSON list on SQLite) rather than six parameters per row: psycopg re-parses
         a long statement text on every execution, which was most of a large fan-out's time.
@@ -43,20 +50,25 @@ class OutboxRepository(SessionRepository):
         Counted with RETURNING: rowcount is -1 for multi-row inserts on some drivers, and rows
         left alone by ON CONFLICT DO NOTHING return nothing."""
         if self._postgres:
+            array = postgresql.ARRAY(BigInteger)
             chats = (
-                func.unnest(bindparam("chat_ids", chat_ids, type_=postgresql.ARRAY(BigInteger)))
-                .table_valued("chat_id")
+                func.unnest(
+                    bindparam("chat_ids", [c for c, _ in targets], type_=array),
+                    bindparam("thread_ids", [t for _, t in targets], type_=array),
+                )
+                .table_valued("chat_id", "thread_id")
                 .render_derived()
             )
-            chat_id = chats.c.chat_id
+            chat_id: ColumnElement[Any] = chats.c.chat_id
+            thread_id: ColumnElement[Any] = chats.c.thread_id
         else:
-            chats = func.json_each(bindparam("chat_ids", json.dumps(chat_ids))).table_valued(
-                "value"
-            )
-            chat_id = chats.c.value
+            chats = func.json_each(bindparam("targets", json.dumps(targets))).table_valued("value")
+            chat_id = func.json_extract(chats.c.value, "$[0]")
+            thread_id = func.json_extract(chats.c.value, "$[1]")
         rows = select(
             sqlalchemy_literal(article_id, Integer),
             chat_id,
+            thread_id,
             sqlalchemy_literal(DeliveryStatus.PENDING.value, String),
             sqlalchemy_literal(0, Integer),
             sqlalchemy_literal(now, UtcDateTime()),
@@ -65,7 +77,15 @@ class OutboxRepository(SessionRepository):
         stmt = (
             self._insert(_DELIVERIES)
             .from_select(
-                ["article_id", "chat_id", "status", "attempts", "next_attempt_at", "created_at"],
+                [
+                    "article_id",
+                    "chat_id",
+                    "thread_id",
+                    "status",
+                    "attempts",
+                    "next_attempt_at",
+                    "created_at",
+                ],
                 rows,
             )
             .on_conflict_do_nothing()
@@ -215,10 +235,12 @@ class OutboxRepository(SessionRepository):
         )
         return [delivery_record(r) for r in rows]
 
-    async def delivery(self, article_id: int, chat_id: int) -> Delivery | None:
+    async def delivery(self, article_id: int, chat_id: int, thread_id: int = 0) -> Delivery | None:
         row = await self.session.scalar(
             select(DeliveryRow).where(
-                DeliveryRow.article_id == article_id, DeliveryRow.chat_id == chat_id
+                DeliveryRow.article_id == article_id,
+                DeliveryRow.chat_id == chat_id,
+                DeliveryRow.thread_id == thread_id,
             )
         )
         return None if row is None else delivery_record(row)
@@ -242,14 +264,15 @@ class OutboxRepository(SessionRepository):
             )
         )
 
-    async def cancel_unfollowed(self, chat_id: int, reason: str) -> int:
-        """Cancel the chat's pending deliveries of articles it no longer follows any topic of, so
-        that unsubscribing also stops what was already queued."""
+    async def cancel_unfollowed(self, chat_id: int, reason: str, thread_id: int = 0) -> int:
+        """Cancel the subscriber's pending deliveries of articles it no longer follows any topic
+        of, so that unsubscribing also stops what was already queued."""
         still_followed = (
             select(ArticleTopicRow.article_id)
             .join(SubscriptionRow, SubscriptionRow.topic_id == ArticleTopicRow.topic_id)
             .where(
                 SubscriptionRow.chat_id == chat_id,
+                SubscriptionRow.thread_id == thread_id,
                 ArticleTopicRow.article_id == DeliveryRow.article_id,
             )
         )
@@ -257,6 +280,7 @@ class OutboxRepository(SessionRepository):
             update(DeliveryRow)
             .where(
                 DeliveryRow.chat_id == chat_id,
+                DeliveryRow.thread_id == thread_id,
                 DeliveryRow.status == DeliveryStatus.PENDING,
                 ~still_followed.exists(),
             )
@@ -276,10 +300,26 @@ class OutboxRepository(SessionRepository):
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
+    async def cancel_for_thread(self, chat_id: int, thread_id: int, reason: str) -> int:
+        """Cancel what was waiting for one forum thread (Transaction.deactivate_thread)."""
+        result = await self.session.execute(
+            update(DeliveryRow)
+            .where(
+                DeliveryRow.chat_id == chat_id,
+                DeliveryRow.thread_id == thread_id,
+                DeliveryRow.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
+            )
+            .values(status=DeliveryStatus.CANCELLED, last_error=reason)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
     async def move_to_chat(self, old_id: int, new_id: int, now: datetime) -> None:
         """The old chat's unsent deliveries go to the new chat, unless it already has that
-        article (Transaction.migrate_chat)."""
-        already = select(DeliveryRow.article_id).where(DeliveryRow.chat_id == new_id)
+        article (Transaction.migrate_chat). A group that becomes a supergroup has no threads
+        yet, so what moves is thread 0's."""
+        already = select(DeliveryRow.article_id).where(
+            DeliveryRow.chat_id == new_id, DeliveryRow.thread_id == 0
+        )
         await self.session.execute(
             update(DeliveryRow)
             .where(
