@@ -8,7 +8,16 @@ import pytest
 
 import jobs.delivery.transitions as step
 from jobs.backoff import Backoff
-from jobs.delivery import ChatGone, ChatMoved, Rejected, RetryAfter, SendOutcome, Sent, Transient
+from jobs.delivery import (
+    ChatGone,
+    ChatMoved,
+    Rejected,
+    RetryAfter,
+    SendOutcome,
+    Sent,
+    ThreadGone,
+    Transient,
+)
 
 POLICY = step.RetryPolicy(max_attempts=3, max_attempts_after_timeout=2, backoff=Backoff(2.0, 600.0))
 DRAW = 0.5  # the retry's jitter: half way, so a retry after attempt n waits 1.5 * 2**(n-1) s
@@ -21,6 +30,7 @@ CASES: list[tuple[str, SendOutcome, int, step.Step]] = [
     ("429 at the attempt limit", RetryAfter(0.5), 3, step.DeferChat(0.5, "429: retry after 0.5 s")),
     ("blocked", ChatGone("bot was blocked"), 1, step.DeactivateChat("bot was blocked")),
     ("moved", ChatMoved(-1002), 1, step.Migrate(-1002)),
+    ("thread closed", ThreadGone("TOPIC_CLOSED"), 1, step.DeactivateThread("TOPIC_CLOSED")),
     (
         "rejected on the first try",
         Rejected("message is too long"),

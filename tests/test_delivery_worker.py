@@ -23,6 +23,7 @@ from jobs.delivery import (
     Sent,
     Transient,
 )
+from jobs.delivery.outcomes import DEFAULT_OPTIONS, SendOptions
 from jobs.pacing import Pacer
 from jobs.send_gate import SendGate
 from storage.records import Article, ArticleData, ChatKind, DeliveryStatus
@@ -39,7 +40,9 @@ class ScriptedSender:
     attempts: list[tuple[int, int]] = field(default_factory=list)  # (chat, article)
     changed: asyncio.Condition = field(default_factory=asyncio.Condition)
 
-    async def send(self, chat_id: int, article: Article) -> SendOutcome:
+    async def send(
+        self, chat_id: int, article: Article, options: SendOptions = DEFAULT_OPTIONS
+    ) -> SendOutcome:
         outcome = (
             self.script[chat_id].pop(0) if self.script[chat_id] else Sent(len(self.attempts) + 1)
         )

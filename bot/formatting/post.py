@@ -9,7 +9,8 @@ address without tracking parameters, and the source label names the linked site 
 part is cleaned (bot.formatting.cleaning) and capped (bot.formatting.shortening) as plain text
 and escaped for HTML last. When the parts do not fit, the excerpt gives way first (down to
 nothing below 40 units), then the footer, then the title is cut; an excerpt that repeats the
-title is dropped.
+title is dropped. The compact form (a subscriber's /settings) is the text form without the
+excerpt and without a photo: title, source and heat, tags.
 """
 
 from __future__ import annotations
@@ -59,17 +60,18 @@ class Post:
     preview_url: str | None = None
 
 
-def render_post(article: Article) -> Post:
-    """The photo form when the article has a usable image and is no video, else the text form."""
+def render_post(article: Article, *, compact: bool = False) -> Post:
+    """The photo form when the article has a usable image and is no video, else the text form;
+    `compact`: always the text form, without the excerpt."""
     photo_url = _usable_image(article.image_url)
-    if photo_url is None or is_video_link(article.link):
-        return render_text_post(article)
+    if compact or photo_url is None or is_video_link(article.link):
+        return render_text_post(article, compact=compact)
     return _render(article, photo_url, CAPTION_LIMIT)
 
 
-def render_text_post(article: Article) -> Post:
+def render_text_post(article: Article, *, compact: bool = False) -> Post:
     """The text form, also the fallback when Telegram refuses to fetch the photo."""
-    return _render(article, None, TEXT_LIMIT)
+    return _render(article, None, TEXT_LIMIT, compact=compact)
 
 
 def _usable_image(url: str | None) -> str | None:
@@ -151,7 +153,7 @@ def _tags_line(topics: tuple[str, ...]) -> str:
     return " ".join(tags)
 
 
-def _render(article: Article, photo_url: str | None, limit: int) -> Post:
+def _render(article: Article, photo_url: str | None, limit: int, *, compact: bool = False) -> Post:
     link = clean_link(article.link)
     video = is_video_link(link)
     mark = f"{VIDEO_MARK} " if video else ""
@@ -165,7 +167,7 @@ def _render(article: Article, photo_url: str | None, limit: int) -> Post:
         title = shorten(title, limit - utf16_len(mark))
 
     fixed = utf16_len(mark + title) + (2 + utf16_len(footer) if footer else 0)
-    excerpt = _excerpt_text(article, title)
+    excerpt = "" if compact else _excerpt_text(article, title)
     room = limit - fixed - 2
     if excerpt and utf16_len(excerpt) > room:
         excerpt = shorten(excerpt, room) if room >= _MIN_EXCERPT else ""

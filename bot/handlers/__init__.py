@@ -17,7 +17,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers import topic_menu
+from bot.handlers import post_buttons, settings_menu, stop, topic_menu
 from bot.handlers.access import Handler
 from bot.handlers.commands import COMMANDS
 from bot.handlers.membership import on_my_chat_member
@@ -34,5 +34,12 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
         )
     application.add_handler(
         CallbackQueryHandler(topic_menu.on_topic_button, pattern=topic_menu.BUTTON_PATTERN)
+    )
+    application.add_handler(CallbackQueryHandler(stop.on_stop_button, pattern=stop.BUTTON_PATTERN))
+    application.add_handler(
+        CallbackQueryHandler(post_buttons.on_post_button, pattern=post_buttons.PATTERN)
+    )
+    application.add_handler(
+        CallbackQueryHandler(settings_menu.on_settings_button, pattern=settings_menu.BUTTON_PATTERN)
     )
     application.add_handler(ChatMemberHandler(on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))

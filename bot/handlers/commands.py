@@ -15,7 +15,16 @@ from enum import Enum
 from telegram import Bot, Update
 from telegram.ext import ContextTypes
 
-from bot.handlers import admin, menus, stats, subscriptions, topic_menu
+from bot.handlers import (
+    admin,
+    keyword_filters,
+    menus,
+    settings_menu,
+    stats,
+    stop,
+    subscriptions,
+    topic_menu,
+)
 from bot.handlers.access import (
     Handler,
     argument_text,
@@ -62,7 +71,10 @@ def help_text(*, admin: bool) -> str:
         "Topic names are matched loosely: any case, with or without # and spaces "
         "(<code>computer vision</code>, <code>#ComputerVision</code>), by initials "
         "(<code>nlp</code>) or by the start of a name (<code>robot</code>).",
-        "In a group only its admins can change what it follows.",
+        "In a group only its admins can change what it follows; in a forum each thread "
+        "follows its own topics.",
+        "From a private chat, <code>@channel</code> before the rest manages a channel or "
+        "group you administer (/topic <code>@mychannel ai</code>).",
     ]
     return "\n".join(lines)
 
@@ -111,17 +123,21 @@ COMMANDS = (
     Command(
         "topic",
         _EVERYONE,
-        "/topic <name>",
+        "/topic [@channel] <name>",
         "follow a topic (several: separate with commas)",
         subscriptions.topic,
     ),
     Command(
-        "untopic", _EVERYONE, "/untopic <name>", "stop following a topic", subscriptions.untopic
+        "untopic",
+        _EVERYONE,
+        "/untopic [@channel] <name>",
+        "stop following a topic",
+        subscriptions.untopic,
     ),
     Command(
         "mytopics",
         _EVERYONE,
-        "/mytopics",
+        "/mytopics [@channel]",
         "the topics this chat follows, with links to share",
         subscriptions.mytopics,
     ),
@@ -132,7 +148,23 @@ COMMANDS = (
         "show this chat's minimum heat, or raise it to n",
         subscriptions.heat,
     ),
-    Command("stop", _EVERYONE, "/stop", "stop following every topic", subscriptions.stop),
+    Command(
+        "settings",
+        _EVERYONE,
+        "/settings [@channel]",
+        "silent, compact, link preview, minimum heat: tap to change",
+        settings_menu.settings,
+    ),
+    Command(
+        "filter",
+        _EVERYONE,
+        "/filter [+word | -word | clear]",
+        "keep only posts with + words, drop posts with - words",
+        keyword_filters.filter_command,
+    ),
+    Command(
+        "stop", _EVERYONE, "/stop", "stop following every topic, or pause for a week", stop.stop
+    ),
     Command(
         "publish", _ADMINS, "/publish <url> [force]", "post a stored article now", admin.publish
     ),

@@ -1,5 +1,5 @@
-"""What a chat follows: /start (with a deep link), /topic, /untopic, /mytopics, /heat and
-/stop. Thin: parse, call jobs.subscriptions, answer."""
+"""What a chat follows: /start (with a deep link), /topic, /untopic, /mytopics and /heat
+(/stop is bot.handlers.stop). Thin: parse, call jobs.subscriptions, answer."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from telegram.ext import ContextTypes
 
 from bot.handlers.access import argument_text, chat_command, command_message, may_manage, now
 from bot.handlers.replies import escape, quote, reply
+from bot.handlers.targets import split_target, target_for, thread_of
 from bot.services import services
 from jobs import subscriptions
 from jobs.subscriptions import TopicChanges
@@ -88,13 +89,15 @@ async def topic(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             "/topic <code>nlp, robotics</code>. /topics lists them all.",
         )
         return
-    if (too_many := _too_many(text, "topic")) is not None:
+    if (too_many := _too_many(split_target(text)[1], "topic")) is not None:
         await reply(message, too_many)
         return
-    if await _refused(update, context):
+    found = await target_for(context, message, text, change=True)
+    if found is None:
         return
+    target, text = found
     changes = await subscriptions.follow(
-        services(context.application).uow, message.chat_id, text, now()
+        services(context.application).uow, target.chat_id, text, now(), target.thread_id
     )
     await reply(message, _followed_text(changes))
 
@@ -108,13 +111,15 @@ async def untopic(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             message, "Which topic? For example: /untopic <code>ai</code>. /mytopics lists yours."
         )
         return
-    if (too_many := _too_many(text, "untopic")) is not None:
+    if (too_many := _too_many(split_target(text)[1], "untopic")) is not None:
         await reply(message, too_many)
         return
-    if await _refused(update, context):
+    found = await target_for(context, message, text, change=True)
+    if found is None:
         return
+    target, text = found
     changes = await subscriptions.unfollow(
-        services(context.application).uow, message.chat_id, text, now()
+        services(context.application).uow, target.chat_id, text, now(), target.thread_id
     )
     lines = []
     if changes.changed:
@@ -126,14 +131,20 @@ async def untopic(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 @chat_command
 async def mytopics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = command_message(update)
+    text = argument_text(message.text)
+    found = await target_for(context, message, text, change=split_target(text)[0] is not None)
+    if found is None:
+        return
+    target, _ = found
     followed = await subscriptions.followed_topics(
-        services(context.application).uow, message.chat_id
+        services(context.application).uow, target.chat_id, target.thread_id
     )
+    where = escape(target.name) if target.name else "This chat"
     if not followed:
-        await reply(message, "This chat follows no topics yet. /topics to pick some.")
+        await reply(message, f"{where} follows no topics yet. /topics to pick some.")
         return
     username = context.bot.username
-    lines = [f"This chat follows {len(followed)} topic{'s' if len(followed) != 1 else ''}:"]
+    lines = [f"{where} follows {len(followed)} topic{'s' if len(followed) != 1 else ''}:"]
     for t in followed[:MAX_NAMES]:
         link = f"https://t.me/{username}?start={topic_slug(t.name)}"
         lines.append(f"• <b>{quote(t.name)}</b> — share: {escape(link)}")
@@ -149,8 +160,9 @@ async def heat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context.application)
     floor = svc.config.publish.min_heat
     text = argument_text(message.text)
+    thread = thread_of(message)
     if not text:
-        own = await subscriptions.chat_min_heat(svc.uow, message.chat_id)
+        own = await subscriptions.chat_min_heat(svc.uow, message.chat_id, thread)
         await reply(message, _heat_text(own, floor) + "\nChange it with /heat <code>n</code>.")
         return
     try:
@@ -162,7 +174,9 @@ async def heat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if await _refused(update, context):
         return
-    stored = await subscriptions.set_chat_min_heat(svc.uow, message.chat_id, value, floor, now())
+    stored = await subscriptions.set_chat_min_heat(
+        svc.uow, message.chat_id, value, floor, now(), thread
+    )
     if stored is None and value < floor:
         note = f"It cannot go below the bot's minimum ({floor:g}), so that is what applies.\n"
     else:
@@ -176,19 +190,6 @@ def _heat_text(own: int | None, floor: float) -> str:
     return (
         f"This chat gets the posts of its topics with heat ≥ {own} "
         f"(the bot's minimum is {floor:g})."
-    )
-
-
-@chat_command
-async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message = command_message(update)
-    if await _refused(update, context):
-        return
-    dropped = await subscriptions.stop(services(context.application).uow, message.chat_id, now())
-    await reply(
-        message,
-        f"Done: this chat follows nothing now ({dropped} topic{'s' if dropped != 1 else ''} "
-        "dropped) and gets no more posts. /topics or /topic <code>name</code> to start again.",
     )
 
 

@@ -16,6 +16,7 @@ from telegram.ext import ContextTypes
 from bot.formatting import strip_bidi_controls
 from bot.handlers.access import chat_command, command_message, may_manage, now, remember
 from bot.handlers.replies import ANSWER_LIMIT, edit, fit, reply
+from bot.handlers.targets import thread_of
 from bot.services import services
 from jobs.subscriptions import catalogue, toggle
 from storage.records import TopicSummary
@@ -87,8 +88,13 @@ def _markup(page: TopicPage) -> InlineKeyboardMarkup | None:
 
 @chat_command
 async def topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message = command_message(update)
-    listed, followed = await catalogue(services(context.application).uow, message.chat_id)
+    await send_topic_list(context, command_message(update))
+
+
+async def send_topic_list(context: ContextTypes.DEFAULT_TYPE, message: Message) -> None:
+    """The first page of the list, for the chat (or forum thread) `message` is in."""
+    uow = services(context.application).uow
+    listed, followed = await catalogue(uow, message.chat_id, thread_of(message))
     page = topic_page(listed, followed, 0)
     await reply(message, page.html, markup=_markup(page))
 
@@ -109,8 +115,8 @@ async def on_topic_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         if refusal is not None:
             await query.answer(refusal, show_alert=True)
             return
-        await remember(context, message.chat)
-        changed = await toggle(uow, message.chat.id, topic_id, now())
+        await remember(context, message.chat, thread_of(message))
+        changed = await toggle(uow, message.chat.id, topic_id, now(), thread_of(message))
         if changed is None:
             answer = "That topic is gone."
         else:
@@ -122,7 +128,7 @@ async def on_topic_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         await query.answer()
         return
     await query.answer(_short(answer) if answer else None)
-    listed, followed = await catalogue(uow, message.chat.id)
+    listed, followed = await catalogue(uow, message.chat.id, thread_of(message))
     page = topic_page(listed, followed, page_number)
     await edit(message, page.html, _markup(page))
 

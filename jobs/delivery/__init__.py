@@ -16,8 +16,10 @@ from jobs.delivery.outcomes import (
     Rejected,
     RetryAfter,
     Sender,
+    SendOptions,
     SendOutcome,
     Sent,
+    ThreadGone,
     Transient,
 )
 from jobs.delivery.transitions import RetryPolicy
@@ -30,8 +32,10 @@ __all__ = [
     "Rejected",
     "RetryAfter",
     "RetryPolicy",
+    "SendOptions",
     "SendOutcome",
     "Sender",
     "Sent",
+    "ThreadGone",
     "Transient",
 ]

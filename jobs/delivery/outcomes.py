@@ -26,6 +26,13 @@ class ChatGone:
 
 
 @dataclass(frozen=True, slots=True)
+class ThreadGone:
+    """The forum thread was closed or deleted; the chat itself is still there."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class ChatMoved:
     new_chat_id: int
 
@@ -41,10 +48,28 @@ class Transient:
     maybe_delivered: bool = False  # a timeout: Telegram may have posted it anyway
 
 
-SendOutcome = Sent | RetryAfter | ChatGone | ChatMoved | Rejected | Transient
+SendOutcome = Sent | RetryAfter | ChatGone | ThreadGone | ChatMoved | Rejected | Transient
+
+
+@dataclass(frozen=True, slots=True)
+class SendOptions:
+    """How this subscriber gets its posts (its settings at send time, jobs.delivery.options)."""
+
+    thread_id: int = 0  # the forum thread (message_thread_id); 0: the chat itself
+    silent: bool = False  # disable_notification
+    compact: bool = False  # title and link only
+    link_preview: bool = True  # text posts show the link's preview
+    # (topic id, name) of the followed topics that brought the post, for its "🔕 Unfollow"
+    # button; empty: no such button (not a private chat, or a post not from a subscription)
+    unfollow: tuple[tuple[int, str], ...] = ()
+
+
+DEFAULT_OPTIONS = SendOptions()
 
 
 class Sender(Protocol):
     """What the engine needs from Telegram."""
 
-    async def send(self, chat_id: int, article: Article) -> SendOutcome: ...
+    async def send(
+        self, chat_id: int, article: Article, options: SendOptions = DEFAULT_OPTIONS
+    ) -> SendOutcome: ...

@@ -14,10 +14,12 @@ from datetime import UTC, datetime, timedelta
 from typing import TypeVar, assert_never
 
 from jobs.backoff import Backoff
-from jobs.delivery.outcomes import Sender, Transient
+from jobs.delivery.options import send_options
+from jobs.delivery.outcomes import Sender, SendOptions, Transient
 from jobs.delivery.transitions import (
     DEFAULT_RETRY,
     DeactivateChat,
+    DeactivateThread,
     DeferChat,
     Fail,
     MarkSent,
@@ -76,6 +78,8 @@ class DeliveryWorker:
         self._task_done = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self._articles: dict[int, Article] = {}
+        # delivery id -> how it goes (the subscriber's settings when it was claimed)
+        self._options: dict[int, SendOptions] = {}
         self._chat_locks: dict[int, tuple[asyncio.Lock, int]] = {}
         # chat -> claim number when it was found gone or moved: the rows of tasks claimed up to
         # then were cancelled or moved in the database, so those tasks must not send.
@@ -163,12 +167,28 @@ class DeliveryWorker:
             missing = {d.article_id for d in batch} - self._articles.keys()
             if missing:
                 self._articles.update(await tx.articles.articles(missing))
+            if batch:
+                await self._load_options(tx, batch)
         self._claims += 1
         for delivery in batch:
             task = asyncio.create_task(self._deliver(delivery, self._claims))
             self._tasks.add(task)
             task.add_done_callback(self._forget_task)
         return len(batch)
+
+    async def _load_options(self, tx: Transaction, batch: list[Delivery]) -> None:
+        """The claimed rows' SendOptions, from their subscribers' settings: one query for the
+        settings and one for the private chats' topics, per claim."""
+        settings = await tx.settings.many((d.chat_id, d.thread_id) for d in batch)
+        private = {d.chat_id for d in batch if d.chat_id > 0}
+        followed = await tx.subscriptions.followed_by_chats(private) if private else {}
+        for d in batch:
+            article = self._articles.get(d.article_id)
+            if article is not None:
+                pair = (d.chat_id, d.thread_id)
+                self._options[d.id] = send_options(
+                    d, article, settings.get(pair), followed.get(pair)
+                )
 
     def _forget_task(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
@@ -195,6 +215,7 @@ class DeliveryWorker:
         try:
             async with lock:
                 if self._dropped.get(chat, 0) >= claim:
+                    self._options.pop(delivery.id, None)
                     return
                 if not (
                     await self._sleep_until(self._pacer.chat_ready_at(chat))
@@ -212,6 +233,7 @@ class DeliveryWorker:
                 self._chat_locks[chat] = (lock, users - 1)
 
     async def _send(self, delivery: Delivery) -> None:
+        options = self._options.pop(delivery.id, None) or SendOptions(delivery.thread_id)
         article = self._articles.get(delivery.article_id)
         if article is None:
             article = await self._write(lambda tx: tx.articles.article(delivery.article_id))
@@ -225,7 +247,7 @@ class DeliveryWorker:
             return
         ticket = self._gate.sending(delivery.chat_id)
         try:
-            outcome = await self._sender.send(delivery.chat_id, article)
+            outcome = await self._sender.send(delivery.chat_id, article, options)
         except Exception as exc:  # a bug in the sender must not kill the worker
             log.exception("sender crashed on delivery %d", delivery.id)
             outcome = Transient(f"internal error: {exc!r}")
@@ -236,6 +258,7 @@ class DeliveryWorker:
 
     async def _release(self, delivery: Delivery) -> None:
         """A stop came before this claimed delivery was sent: hand it back, unsent."""
+        self._options.pop(delivery.id, None)
         await self._write(lambda tx: tx.outbox.mark_released([delivery.id]))
 
     async def _apply(self, delivery: Delivery, article: Article, step: Step) -> None:
@@ -265,6 +288,16 @@ class DeliveryWorker:
                     "chat %d is gone (%s): deactivated, its deliveries cancelled", chat, reason
                 )
                 await self._drop_chat(chat, lambda tx: tx.deactivate_chat(chat, reason, now))
+            case DeactivateThread(reason):
+                thread = delivery.thread_id
+                log.warning(
+                    "thread %d of chat %d is gone (%s): its subscriptions stop, the chat's others "
+                    "go on",
+                    thread,
+                    chat,
+                    reason,
+                )
+                await self._write(lambda tx: tx.deactivate_thread(chat, thread, reason, now))
             case Migrate(new_chat_id):
                 log.info(
                     "chat %d moved to %d: moving its subscriptions and deliveries",
