@@ -40,6 +40,8 @@ class Stats:
     chats_inactive: int
     deliveries: dict[DeliveryStatus, int]
     feeds: list[FeedHealth] = field(default_factory=list)  # the configured JSON feed sources
+    # forum threads found closed or deleted: (chat id, thread id, reason)
+    closed_threads: list[tuple[int, int, str]] = field(default_factory=list)
 
 
 async def gather_stats(
@@ -63,6 +65,10 @@ async def gather_stats(
         active, inactive = await tx.stats.chat_activity(exclude=[channel_id])
         deliveries = await tx.stats.delivery_counts()
         feeds = await tx.feeds.healths(feed_urls) if feed_urls else []
+        closed = [
+            (s.chat_id, s.thread_id, s.inactive_reason or "")
+            for s in await tx.settings.inactive_threads()
+        ]
     per_day = daily_counts(sent, today, CHART_DAYS)
     return Stats(
         now=now,
@@ -79,6 +85,7 @@ async def gather_stats(
         chats_inactive=inactive,
         deliveries=deliveries,
         feeds=feeds,
+        closed_threads=closed,
     )
 
 

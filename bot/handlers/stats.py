@@ -89,6 +89,12 @@ def stats_text(stats: Stats, roots: Sequence[Path] = ()) -> str:
         if len(stats.feeds) > MAX_LISTED:
             lines.append(f"• … and {len(stats.feeds) - MAX_LISTED} more")
     lines.append(f"Chats: {stats.chats_active} active · {stats.chats_inactive} inactive")
+    if stats.closed_threads:
+        lines.append(f"Forum threads closed or deleted ({len(stats.closed_threads)}):")
+        for chat_id, thread_id, reason in stats.closed_threads[:MAX_LISTED]:
+            lines.append(f"• chat {chat_id}, thread {thread_id}: {escape(reason)}")
+        if len(stats.closed_threads) > MAX_LISTED:
+            lines.append(f"• … and {len(stats.closed_threads) - MAX_LISTED} more")
     d = stats.deliveries
     lines.append(
         f"Deliveries: {d.get(DeliveryStatus.PENDING, 0) + d.get(DeliveryStatus.SENDING, 0)} "
