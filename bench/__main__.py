@@ -1,7 +1,7 @@
 """Every benchmark, one after the other, each in its own process (so one's memory and imports do
 not colour the next's):
 
-    .venv/bin/python -m bench                          # all: about 10 minutes on 2 cores
+    .venv/bin/python -m bench                          # all: about 16 minutes on 2 cores
     .venv/bin/python -m bench ingest scheduled_run     # some of them
 """
 
@@ -10,7 +10,16 @@ from __future__ import annotations
 import subprocess
 import sys
 
-BENCHMARKS = ("fanout", "ingest", "scheduled_run", "bot_rss", "corpus_quality")
+BENCHMARKS = (
+    "fanout",
+    "transport",
+    "ingest",
+    "scheduled_run",
+    "bot_rss",
+    "corpus_quality",
+    "latency",
+    "flood",
+)
 
 
 def main() -> int:

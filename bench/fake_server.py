@@ -13,7 +13,7 @@ TOKEN = "123456:BENCH-TOKEN"
 
 
 class FakeServer:
-    def __init__(self, *, global_rate: float) -> None:
+    def __init__(self, *, global_rate: float, rate_limits: bool = True) -> None:
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -25,6 +25,7 @@ class FakeServer:
                 TOKEN,
                 "--global-rate",
                 str(global_rate),
+                *([] if rate_limits else ["--no-rate-limits"]),
             ],
             stdout=subprocess.PIPE,
             text=True,
@@ -34,7 +35,7 @@ class FakeServer:
         self.base_url = first[1]
         self.root = self.base_url.rsplit("/", 1)[0]
 
-    def _call(self, path: str, body: dict[str, Any] | None = None) -> Any:
+    def _call(self, path: str, body: dict[str, Any] | list[Any] | None = None) -> Any:
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(
             f"{self.root}/control/{path}", data=data, headers={"Content-Type": "application/json"}
@@ -48,8 +49,17 @@ class FakeServer:
     def push_update(self, update: dict[str, Any]) -> float:
         return float(self._call("push_update", update)["time"])
 
-    def stats(self, chat_id: int | None = None) -> dict[str, Any]:
-        suffix = f"?chat_id={chat_id}" if chat_id is not None else ""
+    def push_updates(self, updates: list[dict[str, Any]]) -> float:
+        return float(self._call("push_updates", updates)["time"])
+
+    def stats(
+        self, chat_id: int | None = None, chats: tuple[int, int] | None = None
+    ) -> dict[str, Any]:
+        """`chats` (first, last): also count the sends to that range of chat ids."""
+        query = [f"chat_id={chat_id}"] if chat_id is not None else []
+        if chats is not None:
+            query += [f"first={chats[0]}", f"last={chats[1]}"]
+        suffix = f"?{'&'.join(query)}" if query else ""
         result: dict[str, Any] = self._call(f"stats{suffix}")
         return result
 

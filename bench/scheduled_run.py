@@ -78,7 +78,7 @@ def _seed_statements(
     )
     chat_cols = (
         f":first + i, 'private', NULL, CASE WHEN i % 20 = 0 THEN {false} ELSE {true} END, "
-        f"CASE WHEN i % 7 = 0 THEN 150 ELSE NULL END, {now_sql}, {now_sql}"
+        f"{now_sql}, {now_sql}"
     )
     params["first"] = FIRST_SUBSCRIBER
     day_ago = now_sql.replace(":newest", "(:newest - 86400)")
@@ -97,6 +97,18 @@ def _seed_statements(
             "first_seen_at, updated_at) " + series.format(cols=article_cols),
             params,
         ),
+        # Every article has its own image, and every 50th the site's default one before it.
+        (
+            "INSERT INTO article_images (article_id, position, url, url_key) "
+            "SELECT id, 1, image_url, image_url FROM articles",
+            {},
+        ),
+        (
+            "INSERT INTO article_images (article_id, position, url, url_key) "
+            "SELECT id, 0, 'https://img.example.com/default.png', "
+            "'https://img.example.com/default.png' FROM articles WHERE id % 50 = 0",
+            {},
+        ),
         # "AI" on every article, as in the real feed, and a second topic on half of them.
         ("INSERT INTO article_topics (article_id, topic_id) SELECT id, 1 FROM articles", {}),
         (
@@ -105,13 +117,21 @@ def _seed_statements(
             {},
         ),
         (
-            "INSERT INTO chats (id, kind, title, active, min_heat, created_at, updated_at) "
-            f"VALUES ({CHANNEL_ID}, 'channel', 'bench', {true}, NULL, {now_sql}, {now_sql})",
+            "INSERT INTO chats (id, kind, title, active, created_at, updated_at) "
+            f"VALUES ({CHANNEL_ID}, 'channel', 'bench', {true}, {now_sql}, {now_sql})",
             params,
         ),
         (
-            "INSERT INTO chats (id, kind, title, active, min_heat, created_at, updated_at) "
+            "INSERT INTO chats (id, kind, title, active, created_at, updated_at) "
             + chats.format(cols=chat_cols),
+            params,
+        ),
+        # Every 7th subscriber has its own /heat threshold (its settings row, thread 0).
+        (
+            "INSERT INTO chat_settings (chat_id, thread_id, silent, compact, link_preview, "
+            "min_heat, filters, digest, digest_minute, timezone, active, updated_at) "
+            f"SELECT id, 0, {false}, {false}, {true}, 150, '', 'off', 0, 'UTC', {true}, "
+            f"{now_sql} FROM chats WHERE kind = 'private' AND (id - :first) % 7 = 0",
             params,
         ),
         # Every subscriber follows "AI" (the fan-out is to all of them) and one more topic.

@@ -6,12 +6,12 @@ import argparse
 import asyncio
 import logging
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from bot.config import Config, ConfigError, load_config
+from bot.config import TOKEN_ENV, Config, ConfigError, load_config
 from bot.formatting import render_post
 from bot.logs import configure_logging
 from jobs.ingest.sources import ingest_sources
@@ -27,6 +27,7 @@ log = logging.getLogger("feedbot")
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 EXIT_CONFIG = 2
 EXIT_LEASE_HELD = 3
+EXIT_UNREACHABLE = 1
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -98,8 +99,14 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+TOKEN_REJECTED = (
+    "telegram.token: Telegram rejected the bot token (401 Unauthorized): it is mistyped or was "
+    f"revoked; check {TOKEN_ENV} (or telegram.token), or get the current token from @BotFather"
+)
+
+
 def _run(config: Config, lease: Lease) -> int:
-    from telegram.error import InvalidToken
+    from telegram.error import BadRequest, InvalidToken, NetworkError
 
     from bot.app import build_application
     from bot.runner import Runner
@@ -108,9 +115,19 @@ def _run(config: Config, lease: Lease) -> int:
     try:
         code = Runner(application, config, lease, ALLOWED_UPDATES).run()
     except InvalidToken:
-        raise ConfigError(
-            "telegram.token: Telegram rejected the bot token; copy it again from @BotFather"
-        ) from None
+        raise ConfigError(TOKEN_REJECTED) from None
+    except BadRequest:
+        raise
+    except NetworkError as exc:
+        # Before the first update: getMe (or getChat) found no Bot API server answering.
+        token = config.telegram.token or ""
+        reason = exc.message.replace(token, "<token>") if token else exc.message
+        print(
+            f"feedbot: cannot reach the Telegram Bot API at {config.telegram.api_base_url} "
+            f"({reason}); check the network, or telegram.api_base_url",
+            file=sys.stderr,
+        )
+        return EXIT_UNREACHABLE
     log.info("feedbot stopped")
     return code
 
@@ -158,7 +175,13 @@ async def _dry_run(config: Config) -> int:
         # Without a token the channel's id cannot be asked for; before the first real run
         # nothing has been posted anyway, and after it the id is remembered.
         channel_id = int(known) if known else 0
-        selected = await select_articles(uow, publish_rules(config), channel_id, datetime.now(UTC))
+        selected = await select_articles(
+            uow,
+            publish_rules(config),
+            channel_id,
+            datetime.now(UTC),
+            story_window=timedelta(hours=config.publish.story_window_hours),
+        )
     finally:
         await engine.dispose()
     _print_report(report)

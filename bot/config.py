@@ -21,6 +21,7 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    StrictBool,
     Tag,
     ValidationError,
     field_validator,
@@ -161,6 +162,10 @@ class FolderSource(_Section):
     """A folder of article files, read recursively."""
 
     path: Path
+    # Post a file within seconds of its arrival (bot.watcher), not at the next run. Where the
+    # folder's changes raise no inotify events (NFS, SMB and other network or FUSE mounts,
+    # when the writer is another machine) nothing is lost: the scheduled run still finds them.
+    watch: StrictBool = True
 
 
 class FeedSource(_Section):
@@ -203,11 +208,53 @@ class ScheduleConfig(_Section):
     interval_seconds: Annotated[Float, Field(gt=0, le=WEEK_SECONDS)] = 300
 
 
+MAX_PHRASE_CHARS = 200
+MAX_PHRASES = 500
+# The heat history reaches twice this far back (storage.heat_history).
+MAX_RISING_HOURS = 24
+
+
+def _phrase(value: Any) -> Any:
+    if not isinstance(value, str):
+        raise PydanticCustomError(
+            "phrase", "expected a phrase (text), got {value!r}", {"value": value}
+        )
+    text = " ".join(value.split())
+    if not any(ch.isalnum() for ch in text):
+        raise PydanticCustomError(
+            "phrase",
+            "expected a phrase with at least one letter or digit, got {value!r}",
+            {"value": value},
+        )
+    if len(text) > MAX_PHRASE_CHARS:
+        raise PydanticCustomError(
+            "phrase", "expected a phrase of at most {limit} characters", {"limit": MAX_PHRASE_CHARS}
+        )
+    return text
+
+
+Phrase = Annotated[str, BeforeValidator(_phrase)]
+
+
+class RisingConfig(_Section):
+    """Rising stories: eligible below min_heat when the heat climbs fast (jobs.selection)."""
+
+    min_heat: Float = 70
+    gain: Annotated[Float, Field(gt=0, le=100_000)] = 20
+    within_hours: Annotated[Float, Field(gt=0, le=MAX_RISING_HOURS)] = 3
+
+
 class PublishConfig(_Section):
     min_heat: Float = 100
     # None: no age window (the bundled sample uses it so it posts something on any date).
     max_age_hours: Annotated[Float, Field(gt=0, le=TEN_YEARS_HOURS)] | None = 24
     max_per_run: Annotated[Int, Field(ge=1, le=1000)] = 5
+    # A story takes other outlets' versions and source edits for this long after its first post.
+    story_window_hours: Annotated[Float, Field(gt=0, le=WEEK_SECONDS / 3600)] = 48
+    # Plain phrases (not patterns) that mark an article as not news, added to the built-in
+    # list of paywall teasers (jobs.not_news.DEFAULT_PHRASES).
+    exclude: Annotated[tuple[Phrase, ...], Field(max_length=MAX_PHRASES)] = ()
+    rising: RisingConfig | None = None  # absent: off
 
 
 class DeliveryConfig(_Section):
@@ -244,6 +291,10 @@ class Config(_Section):
         return [s.path for s in self.sources if isinstance(s, FolderSource)]
 
     @property
+    def watched_folders(self) -> list[Path]:
+        return [s.path for s in self.sources if isinstance(s, FolderSource) and s.watch]
+
+    @property
     def feeds(self) -> list[FeedSource]:
         return [s for s in self.sources if isinstance(s, FeedSource)]
 
@@ -277,8 +328,8 @@ def _merge_env(raw: dict[str, Any], env: Mapping[str, str]) -> None:
 
 def _resolve_paths(config: Config, base: Path, from_env: bool) -> Config:
     sources = tuple(
-        FolderSource(path=s.path if s.path.is_absolute() else (base / s.path).resolve())
-        if isinstance(s, FolderSource)
+        s.model_copy(update={"path": (base / s.path).resolve()})
+        if isinstance(s, FolderSource) and not s.path.is_absolute()
         else s
         for s in config.sources
     )

@@ -38,5 +38,12 @@ def configure_logging(level: str = "INFO", secrets: tuple[str, ...] = ()) -> Non
     # Their INFO lines carry full request URLs (token included) and add nothing ours don't say.
     for noisy in ("httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    for chatty in ("apscheduler", "alembic", "aiosqlite", "telegram.ext", "telegram.request"):
+    for chatty in (
+        "apscheduler",
+        "alembic",
+        "aiosqlite",
+        "telegram.ext",
+        "telegram.request",
+        "watchfiles",  # a line per burst of changes: the watched run says it better
+    ):
         logging.getLogger(chatty).setLevel(logging.WARNING)

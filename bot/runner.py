@@ -14,12 +14,12 @@ import secrets
 import signal
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from telegram import Update
-from telegram.error import BadRequest
+from telegram.error import BadRequest, InvalidToken
 from telegram.ext import Application
 
 from bot.config import Config, ConfigError
 from bot.services import services
+from bot.updates import FeedBot, parse_update
 from storage.lease import Lease
 
 if TYPE_CHECKING:
@@ -49,10 +49,14 @@ class Runner:
         self.lease_check_seconds = lease_check_seconds
         self.servers: list[WebServer] = []
         self.lease_lost = False
+        self.token_rejected = False
+        if isinstance(application.bot, FeedBot):
+            application.bot.when_token_rejected(self._stop_for_token)
         self._watch: asyncio.Task[None] | None = None
 
     def run(self) -> int:
-        """Blocks until SIGINT/SIGTERM (exit 0) or until the lease is lost (EXIT_LEASE_LOST)."""
+        """Blocks until SIGINT/SIGTERM (exit 0), until the lease is lost (EXIT_LEASE_LOST) or
+        until Telegram rejects the token (`token_rejected`, then InvalidToken is raised)."""
         app = self.application
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
@@ -73,7 +77,15 @@ class Runner:
                 loop.run_until_complete(self._shutdown())
             finally:
                 loop.close()
+        if self.token_rejected:
+            raise InvalidToken()
         return EXIT_LEASE_LOST if self.lease_lost else 0
+
+    def _stop_for_token(self) -> None:
+        # Every request fails from now on: stop, so that a restart policy (or a person) acts.
+        # No delivery is failed for it (the worker hands back what it held, jobs.delivery).
+        self.token_rejected = True
+        self.application.stop_running()
 
     async def _receive_updates(self) -> None:
         app = self.application
@@ -117,12 +129,9 @@ class Runner:
 
     async def _enqueue(self, data: dict[str, Any]) -> None:
         app = self.application
-        try:
-            update = Update.de_json(data, app.bot)
-        except Exception as exc:  # a malformed update must not stop the ones after it
-            log.warning("webhook: skipped update %s: %s", data.get("update_id", "?"), exc)
-            return
-        await app.update_queue.put(update)
+        update = parse_update(data, app.bot)
+        if update is not None:  # a malformed update must not stop the ones after it
+            await app.update_queue.put(update)
 
     async def _watch_lease(self) -> None:
         while True:

@@ -5,20 +5,27 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram._utils.types import ODVInput
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
     ChatMigrated,
     Forbidden,
+    InvalidToken,
     NetworkError,
     RetryAfter,
     TelegramError,
     TimedOut,
 )
+from telegram.request import BaseRequest
 
 from bot.formatting import Post, render_post, render_text_post
+from bot.lean_send import PreparedCall, prepare_call, send_for_id
 from bot.rate_limit import broadcast_send, retry_seconds
 from bot.unfollow_buttons import Button, post_buttons
 from jobs import delivery
@@ -50,104 +57,196 @@ class TelegramSender:
     def __init__(self, bot: Bot, *, paid_broadcast: bool = False) -> None:
         self._bot = bot
         self._paid = paid_broadcast
-        self._posts: OrderedDict[tuple[int, object, bool], tuple[Post, Post]] = OrderedDict()
+        self._posts: OrderedDict[tuple[object, ...], tuple[Post, Post]] = OrderedDict()
+        # encoded once per post and way of sending it (SendOptions without the thread, which is
+        # put in per send like the chat id: a forum's threads would each need their own entry)
+        self._calls: OrderedDict[tuple[Post, SendOptions], PreparedCall] = OrderedDict()
 
-    def _render(self, article: Article, compact: bool = False) -> tuple[Post, Post]:
-        # A fan-out sends one article to many chats: render it once.
-        key = (article.id, article.updated_at, compact)
+    def _render(
+        self, article: Article, also: Sequence[Article] = (), compact: bool = False
+    ) -> tuple[Post, Post]:
+        # A fan-out sends one article to many chats: render it once per form.
+        key = (article.id, article.updated_at, compact, *((a.id, a.updated_at) for a in also))
         posts = self._posts.get(key)
         if posts is None:
             posts = (
-                render_post(article, compact=compact),
-                render_text_post(article, compact=compact),
+                render_post(article, also, compact=compact),
+                render_text_post(article, also, compact=compact),
             )
             self._posts[key] = posts
             if len(self._posts) > 256:
                 self._posts.popitem(last=False)
         return posts
 
-    async def send_post(
-        self, chat_id: int | str, post: Post, options: SendOptions = DEFAULT_OPTIONS
-    ) -> Message:
-        paid = True if self._paid else None
-        thread = options.thread_id or None
-        silent = True if options.silent else None
+    def api_call(
+        self, post: Post, options: SendOptions = DEFAULT_OPTIONS
+    ) -> tuple[str, dict[str, Any], ODVInput[float]]:
+        """The Bot API method, its parameters but chat_id and message_thread_id, and its read
+        timeout for the post sent the subscriber's way (silent, link preview, unfollow
+        button)."""
+        data: dict[str, Any] = {
+            "parse_mode": ParseMode.HTML,
+            "reply_markup": _keyboard(post, options),
+            "allow_paid_broadcast": True if self._paid else None,
+            "disable_notification": True if options.silent else None,
+        }
         if post.photo_url:
-            return await self._bot.send_photo(
-                chat_id,
-                post.photo_url,
-                caption=post.html,
-                parse_mode=ParseMode.HTML,
-                reply_markup=_keyboard(post, options),
-                read_timeout=PHOTO_READ_TIMEOUT,
-                allow_paid_broadcast=paid,
-                message_thread_id=thread,
-                disable_notification=silent,
-            )
+            data.update(photo=post.photo_url, caption=post.html)
+            return "sendPhoto", data, PHOTO_READ_TIMEOUT
         preview = (
             LinkPreviewOptions(url=post.preview_url or post.link, prefer_large_media=True)
             if options.link_preview
             else LinkPreviewOptions(is_disabled=True)
         )
-        return await self._bot.send_message(
-            chat_id,
-            post.html,
-            parse_mode=ParseMode.HTML,
-            reply_markup=_keyboard(post, options),
-            link_preview_options=preview,
-            allow_paid_broadcast=paid,
-            message_thread_id=thread,
-            disable_notification=silent,
-        )
+        data.update(text=post.html, link_preview_options=preview)
+        return "sendMessage", data, BaseRequest.DEFAULT_NONE
+
+    async def send_post(
+        self, chat_id: int | str, post: Post, options: SendOptions = DEFAULT_OPTIONS
+    ) -> int:
+        """Sends the post; returns its message_id (bot.lean_send: no Message is built)."""
+        key = (post, replace(options, thread_id=0))
+        call = self._calls.get(key)
+        if call is None:
+            call = self._calls[key] = prepare_call(*self.api_call(post, options))
+            if len(self._calls) > 512:
+                self._calls.popitem(last=False)
+        return await send_for_id(self._bot, call, chat_id, options.thread_id)
 
     async def send(
-        self, chat_id: int, article: Article, options: SendOptions = DEFAULT_OPTIONS
+        self,
+        chat_id: int,
+        article: Article,
+        also: Sequence[Article] = (),
+        options: SendOptions = DEFAULT_OPTIONS,
     ) -> delivery.SendOutcome:
         with broadcast_send():
-            return await self._send(chat_id, article, options)
+            return await self._send(chat_id, article, also, options)
 
     async def _send(
-        self, chat_id: int, article: Article, options: SendOptions
+        self, chat_id: int, article: Article, also: Sequence[Article], options: SendOptions
     ) -> delivery.SendOutcome:
-        post, text_post = self._render(article, options.compact)
+        post, text_post = self._render(article, also, options.compact)
         try:
             try:
-                message = await self.send_post(chat_id, post, options)
-                return delivery.Sent(message.message_id)
+                return delivery.Sent(await self.send_post(chat_id, post, options))
             except BadRequest as exc:
                 if post.photo_url is None or _is_chat_gone(exc) or _is_thread_gone(exc):
                     raise
                 # Telegram refused the photo (bad URL, too big, wrong type, cached failure):
                 # the post still goes out, as text with a large link preview.
-                message = await self.send_post(chat_id, text_post, options)
-                return delivery.Sent(
-                    message.message_id, f"photo refused ({exc.message}), sent as text"
-                )
-        except RetryAfter as exc:
-            return delivery.RetryAfter(retry_seconds(exc))
-        except ChatMigrated as exc:
-            return delivery.ChatMoved(exc.new_chat_id)
-        except Forbidden as exc:
-            return delivery.ChatGone(exc.message)
-        except BadRequest as exc:  # before NetworkError: BadRequest is one of its subclasses
-            if options.thread_id and _is_thread_gone(exc):
-                return delivery.ThreadGone(exc.message)
-            if _is_chat_gone(exc):
-                return delivery.ChatGone(exc.message)
-            return delivery.Rejected(exc.message)
-        except TimedOut as exc:
-            return delivery.Transient(f"timed out: {exc.message}", maybe_delivered=True)
-        except NetworkError as exc:
-            return delivery.Transient(f"network error: {exc.message}")
+                message_id = await self.send_post(chat_id, text_post, options)
+                return delivery.Sent(message_id, f"photo refused ({exc.message}), sent as text")
         except TelegramError as exc:
-            return delivery.Transient(f"Telegram error: {exc.message}")
+            return _send_outcome_of(exc, options.thread_id)
+
+    async def edit(
+        self, chat_id: int, message_id: int, article: Article, also: Sequence[Article]
+    ) -> delivery.EditOutcome:
+        """Make the post show the article and its story's outlets as they are now: the caption
+        of a photo post, the text of a text post. The form is the one the post was rendered
+        in; a post that went out as text because Telegram refused its photo is edited as text
+        (Telegram says so: "there is no caption in the message to edit")."""
+        post, text_post = self._render(article, also)
+        with broadcast_send():
+            try:
+                try:
+                    await self.edit_post(chat_id, message_id, post)
+                except BadRequest as exc:
+                    if post.photo_url is None or not _matches(exc, _NO_CAPTION):
+                        raise
+                    await self.edit_post(chat_id, message_id, text_post)
+                return delivery.Sent(message_id)
+            except TelegramError as exc:
+                return _edit_outcome_of(exc)
+
+    async def edit_post(self, chat_id: int | str, message_id: int, post: Post) -> None:
+        """Edit a post sent by send_post to show `post` (same form: photo caption or text).
+        Edits take no allow_paid_broadcast: the worker paces them as messages."""
+        if post.photo_url:
+            await self._bot.edit_message_caption(
+                chat_id,
+                message_id,
+                caption=post.html,
+                parse_mode=ParseMode.HTML,
+                reply_markup=_keyboard(post),
+            )
+            return
+        await self._bot.edit_message_text(
+            post.html,
+            chat_id,
+            message_id,
+            parse_mode=ParseMode.HTML,
+            reply_markup=_keyboard(post),
+            link_preview_options=LinkPreviewOptions(
+                url=post.preview_url or post.link, prefer_large_media=True
+            ),
+        )
+
+
+_NOT_MODIFIED = ("message is not modified",)
+_MESSAGE_GONE = ("message to edit not found", "message_id_invalid")
+_NO_CAPTION = ("there is no caption in the message to edit",)
+
+
+def _send_outcome_of(exc: TelegramError, thread_id: int) -> delivery.SendOutcome:
+    """Telegram's refusal of a send to the forum thread `thread_id` (0: the chat itself) as an
+    outcome: a closed or deleted thread is the thread's, not the chat's."""
+    if thread_id and isinstance(exc, BadRequest) and _is_thread_gone(exc):
+        return delivery.ThreadGone(exc.message)
+    return _outcome_of(exc)
+
+
+def _outcome_of(
+    exc: TelegramError,
+) -> (
+    delivery.Sent
+    | delivery.RetryAfter
+    | delivery.ChatGone
+    | delivery.ChatMoved
+    | delivery.Rejected
+    | delivery.Transient
+    | delivery.TokenRejected
+):
+    """Telegram's refusal of a send or an edit as an outcome (jobs.delivery.outcomes)."""
+    if isinstance(exc, InvalidToken):
+        return delivery.TokenRejected()
+    if isinstance(exc, RetryAfter):
+        return delivery.RetryAfter(retry_seconds(exc))
+    if isinstance(exc, ChatMigrated):
+        return delivery.ChatMoved(exc.new_chat_id)
+    if isinstance(exc, Forbidden):
+        return delivery.ChatGone(exc.message)
+    if isinstance(exc, BadRequest):  # before NetworkError: BadRequest is one of its subclasses
+        if _is_chat_gone(exc):
+            return delivery.ChatGone(exc.message)
+        return delivery.Rejected(exc.message)
+    if isinstance(exc, TimedOut):
+        return delivery.Transient(f"timed out: {exc.message}", maybe_delivered=True)
+    if isinstance(exc, NetworkError):
+        return delivery.Transient(f"network error: {exc.message}")
+    return delivery.Transient(f"Telegram error: {exc.message}")
+
+
+def _edit_outcome_of(exc: TelegramError) -> delivery.EditOutcome:
+    """As _outcome_of, with the refusals only an edit gets."""
+    if isinstance(exc, BadRequest):
+        if _matches(exc, _NOT_MODIFIED):
+            return delivery.NotModified()
+        if _matches(exc, _MESSAGE_GONE):
+            return delivery.MessageGone(exc.message)
+    return _outcome_of(exc)
+
+
+def _matches(exc: TelegramError, markers: tuple[str, ...]) -> bool:
+    # PTB drops "Bad Request: " and capitalises the first letter: compare case-insensitively
+    text = exc.message.casefold()
+    return any(marker in text for marker in markers)
 
 
 def _is_thread_gone(exc: TelegramError) -> bool:
-    text = exc.message.casefold()
-    return any(marker in text for marker in _THREAD_GONE)
+    return _matches(exc, _THREAD_GONE)
 
 
 def _is_chat_gone(exc: TelegramError) -> bool:
-    text = exc.message.casefold()
-    return any(marker in text for marker in _CHAT_GONE)
+    return _matches(exc, _CHAT_GONE)

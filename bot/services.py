@@ -14,9 +14,11 @@ from telegram.ext import Application
 from bot.config import Config
 from bot.permissions import MemberStatusCache
 from bot.sender import TelegramSender
+from bot.watcher import FolderWatcher
 from jobs.delivery import DeliveryWorker
 from jobs.ingest.feeds import FeedSpec
-from jobs.selection import PublishRules
+from jobs.not_news import NotNews
+from jobs.selection import PublishRules, RisingRules
 from storage.unit_of_work import UowFactory
 
 SERVICES = "feedbot"
@@ -31,6 +33,7 @@ class Services:
     sender: TelegramSender
     channel_id: int = 0
     worker_task: asyncio.Task[None] | None = None
+    watcher: FolderWatcher | None = None
     # Scheduled runs and manual /publish take turns: both select and enqueue.
     run_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     member_status: MemberStatusCache = field(default_factory=MemberStatusCache)
@@ -44,10 +47,15 @@ def services(application: Application[Any, Any, Any, Any, Any, Any]) -> Services
 
 def publish_rules(config: Config) -> PublishRules:
     hours = config.publish.max_age_hours
+    rising = config.publish.rising
     return PublishRules(
         min_heat=config.publish.min_heat,
         max_age=None if hours is None else timedelta(hours=hours),
         max_per_run=config.publish.max_per_run,
+        rising=None
+        if rising is None
+        else RisingRules(rising.min_heat, rising.gain, timedelta(hours=rising.within_hours)),
+        exclude=NotNews.of(config.publish.exclude),
     )
 
 

@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 HEALTH_PATH = "/healthz"
 HEALTH_TIMEOUT_SECONDS = 3.0
+# Updates are a few kilobytes; Telegram's biggest stay far below this.
+MAX_BODY_BYTES = 1024 * 1024
 
 Probe = Callable[[], Awaitable[bool]]
 UpdateSink = Callable[[dict[str, Any]], Awaitable[None]]
@@ -71,27 +73,51 @@ class _HealthHandler(tornado.web.RequestHandler):
         self.set_status(200 if await self.probe() else 503)
 
 
+@tornado.web.stream_request_body
 class _WebhookHandler(tornado.web.RequestHandler):
+    """The secret and the declared size are checked from the headers, before a byte of the body
+    is read (tornado would otherwise buffer the whole body before post() runs); a refused
+    request's connection is closed after the answer, so its body is never read."""
+
     def initialize(self, route: WebhookRoute) -> None:
         self.route = route
+        self._chunks: list[bytes] = []
 
-    async def post(self) -> None:
+    def prepare(self) -> None:
+        if self.request.method != "POST":
+            raise tornado.web.HTTPError(405)
         if not secret_matches(self.route.secret, self.request.headers.get(SECRET_HEADER)):
             log.warning("webhook: refused a request from %s (wrong secret)", self.request.remote_ip)
             raise tornado.web.HTTPError(403)
+        declared = self.request.headers.get("Content-Length")
+        if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+            log.warning("webhook: refused a %s-byte body (over %d)", declared, MAX_BODY_BYTES)
+            raise tornado.web.HTTPError(413)
+
+    def data_received(self, chunk: bytes) -> None:
+        # A chunked body declares no size: the server's max_body_size closes it at the cap.
+        self._chunks.append(chunk)
+
+    async def post(self) -> None:
+        body, self._chunks = b"".join(self._chunks), []
         try:
-            data = json.loads(self.request.body)
+            data = json.loads(body)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             log.warning("webhook: refused a request body that is not JSON (%s)", exc)
+            raise tornado.web.HTTPError(400) from None
+        except RecursionError:
+            log.warning("webhook: refused a JSON body nested too deeply to read")
             raise tornado.web.HTTPError(400) from None
         if not isinstance(data, dict):
             log.warning("webhook: refused a JSON body that is not an update object")
             raise tornado.web.HTTPError(400)
+        # An update the library cannot parse is logged and answered 200 all the same:
+        # Telegram would otherwise send it again, and again.
         await self.route.accept(data)
         self.set_status(200)
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
-        # HTTPError 403/400 were logged above in one line; tornado would add a traceback.
+        # HTTPErrors were logged above in one line; tornado would add a traceback.
         if not isinstance(value, tornado.web.HTTPError):
             super().log_exception(typ, value, tb)
 
@@ -114,7 +140,10 @@ class WebServer:
     async def start(self) -> None:
         """Bind and serve; call inside the running event loop."""
         sockets = tornado.netutil.bind_sockets(self.requested_port, self.listen)
-        self._server = tornado.httpserver.HTTPServer(self._app, xheaders=True)
+        # max_body_size: no request body, on any route, is ever held beyond the cap.
+        self._server = tornado.httpserver.HTTPServer(
+            self._app, xheaders=True, max_body_size=MAX_BODY_BYTES
+        )
         self._server.add_sockets(sockets)
         self.port = sockets[0].getsockname()[1]
         serves = "webhook and /healthz" if self.has_webhook else "/healthz"

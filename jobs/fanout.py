@@ -5,9 +5,10 @@ A subscriber is a chat, or one thread of a forum supergroup (thread 0: the chat 
 the article when it is active, is not the channel, follows at least one of the article's topics,
 is not paused (/stop's "pause for a week") and takes posts as they come (not a digest), its
 keyword filter (/filter, jobs.keyword_filter) keeps the article, and — for scheduled posts — the
-article's heat reaches its own minimum (`/heat`), which never goes below the global one. Each
-subscriber appears once, however many of the article's topics it follows, so a subscriber of two
-matching topics gets one message.
+article's heat reaches its own minimum (`/heat`), which never goes below the global one, and
+it has not had the article's story from another outlet already. Each subscriber appears once,
+however many of the article's topics it follows, so a subscriber of two matching topics gets one
+message.
 
 An article is matched against each distinct filter set once (FilterMemo), not once per
 subscriber: 10k chats sharing a handful of filters cost a handful of matches."""
@@ -15,7 +16,7 @@ subscriber: 10k chats sharing a handful of filters cost a handful of matches."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 
 from jobs.keyword_filter import compile_filter
@@ -32,10 +33,12 @@ def recipients(
     min_heat: float | None,
     now: datetime | None = None,
     memo: FilterMemo | None = None,
+    had_story: Collection[tuple[int, int]] = (),
 ) -> list[tuple[int, int]]:
     """The (chat id, thread id) pairs that get `article`, ascending. `min_heat` is the global
     threshold; None ignores heat altogether (an admin's /publish). `now` decides pauses (None:
-    no one counts as paused). `memo` carries filter verdicts for this article across pages."""
+    no one counts as paused). `memo` carries filter verdicts for this article across pages.
+    `had_story`: subscribers that have (or are owed) another article of the same story."""
     keys = {key for key in map(topic_key, article.topics) if key}
     verdicts: FilterMemo = {} if memo is None else memo
     chosen: set[tuple[int, int]] = set()
@@ -45,6 +48,8 @@ def recipients(
         if chat.digest or (
             now is not None and chat.paused_until is not None and chat.paused_until > now
         ):
+            continue
+        if (chat.chat_id, chat.thread_id) in had_story:
             continue
         if min_heat is not None and not _hot_enough(article.heat, chat.min_heat, min_heat):
             continue

@@ -5,23 +5,42 @@ paused switch that scheduled runs obey.
 Selection and enqueueing share one transaction, so an article is either selected and queued for
 the channel and every subscriber, or for none of them — a crash between the two cannot lose or
 double a post. Only newly selected articles fan out: a new subscriber is not sent the back
-catalogue."""
+catalogue.
+
+Stories (jobs.stories): a selected article that tells an open story again is not posted to the
+channel; its outlet is added to the story's post by an edit, and a chat that had the story does
+not get it again. Each run also compares what every open story's post was last queued to show
+with its articles now (a title or excerpt rewritten at the source, an outlet that joined) and
+queues an edit of the channel post when they differ (the edit row is keyed by the story's
+revision, in this same transaction: a repeated run neither skips nor doubles it)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeAlias
 
+from jobs.candidates import choose, record_choice
 from jobs.fanout import FilterMemo, recipients
 from jobs.ingest.feeds import FeedSpec
+from jobs.ingest.files import ingest_paths
 from jobs.ingest.sources import ingest_sources
 from jobs.ingest.urls import normalise_url
-from jobs.selection import PublishRules, select_new
+from jobs.selection import PublishRules
+from jobs.stories import (
+    DEFAULT_WINDOW,
+    Joins,
+    JoinsNew,
+    Starts,
+    StoryMember,
+    assign_stories,
+    content_version,
+)
 from storage.records import Article, DeliveryStatus, IngestReport
 from storage.state_keys import LAST_INGEST_KEY, LAST_RUN_KEY, PAUSED_KEY
 from storage.unit_of_work import Transaction, UowFactory
@@ -36,15 +55,25 @@ class RunReport:
     enqueued: int  # channel posts queued
     fanned_out: int = 0  # deliveries queued for subscribers of the selected articles' topics
     paused: bool = False  # publishing was paused: ingested only
+    merged: int = 0  # selected articles that joined a story already posted or queued
+    edits: int = 0  # edits of channel posts queued (outlets joined, sources rewritten)
 
 
 async def select_articles(
-    uow: UowFactory, rules: PublishRules, channel_id: int, now: datetime
+    uow: UowFactory,
+    rules: PublishRules,
+    channel_id: int,
+    now: datetime,
+    *,
+    story_window: timedelta = DEFAULT_WINDOW,
 ) -> list[Article]:
-    """What a run would post now (no side effects): the dry run uses it."""
+    """What a run would post now (no side effects): the dry run uses it. An article that would
+    join a story (an open one, or one an earlier article of this run starts) is left out."""
     async with uow() as tx:
-        candidates = await tx.articles.selection_candidates(rules.prefilter(now), channel_id)
-    return select_new(candidates, now, rules)
+        selected = (await choose(tx, rules, channel_id, now)).selected
+        members = await _open_members(tx, now - story_window)
+    assignments = await asyncio.to_thread(assign_stories, selected, members)
+    return [a for a, how in zip(selected, assignments, strict=True) if isinstance(how, Starts)]
 
 
 async def publish_run(
@@ -55,14 +84,22 @@ async def publish_run(
     *,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     feeds: Sequence[FeedSpec] = (),
+    changed: Sequence[str] | None = None,
+    story_window: timedelta = DEFAULT_WINDOW,
 ) -> RunReport:
-    report = await ingest_sources(uow, folders, feeds, clock=clock)
+    """`changed`: a watched folder's changed paths, the only ones ingested (no folder walk, no
+    feeds); the selection is the scheduled run's, over everything stored."""
+    if changed is None:
+        report = await ingest_sources(uow, folders, feeds, clock=clock)
+    else:
+        report = await ingest_paths(uow, changed, clock=clock)
     now = clock()
-    enqueued = fanned_out = 0
+    enqueued = fanned_out = merged = edits = 0
     async with uow() as tx:
         channel = await tx.chats.chat(channel_id)
         paused = await tx.state.get(PAUSED_KEY) == "1"
         selected = []
+        posting = not paused and (channel is None or channel.active)
         if paused:
             log.info("publishing is paused (/resume to restart it): nothing selected")
         elif channel is not None and not channel.active:
@@ -72,36 +109,139 @@ async def publish_run(
                 channel.title or channel_id,
             )
         else:
-            candidates = await tx.articles.selection_candidates(rules.prefilter(now), channel_id)
-            selected = select_new(candidates, now, rules)
-        for article in selected:
-            enqueued += await tx.outbox.enqueue(article.id, [channel_id], now)
-            fanned_out += await _fan_out(tx, article, channel_id, rules.min_heat, now)
-        await tx.state.set(LAST_RUN_KEY, now.isoformat())
-        await tx.state.set(LAST_INGEST_KEY, json.dumps(_ingest_counts(report)))
+            choice = await choose(tx, rules, channel_id, now)
+            await record_choice(tx, choice, now)
+            selected = choice.selected
+        for article, story_id, lead in await _file_stories(tx, selected, now, story_window):
+            if lead:
+                enqueued += await tx.outbox.enqueue(article.id, [channel_id], now)
+            else:
+                merged += 1
+            fanned_out += await _fan_out(tx, article, channel_id, rules.min_heat, now, story_id)
+        if posting:
+            edits = await _queue_edits(tx, channel_id, now, story_window)
+        if changed is None:  # what /stats shows: the last scheduled run and its whole ingest
+            await tx.state.set(LAST_RUN_KEY, now.isoformat())
+            await tx.state.set(LAST_INGEST_KEY, json.dumps(_ingest_counts(report)))
+    _log_run(report, changed, len(selected), merged, fanned_out, edits)
+    return RunReport(report, selected, enqueued, fanned_out, paused, merged, edits)
+
+
+def _log_run(
+    report: IngestReport,
+    changed: Sequence[str] | None,
+    selected: int,
+    merged: int,
+    fanned_out: int,
+    edits: int,
+) -> None:
+    # A watched change's unparseable file may be half written: not a skip yet (see ingest_paths).
+    what, skipped = (
+        ("run", "skipped files or feed items")
+        if changed is None
+        else (f"run for {len(changed)} changed path(s)", "not parseable yet")
+    )
     log.info(
-        "run: %d new, %d updated, %d unchanged, %d skipped files or feed items; %d selected, "
-        "%d deliveries to subscribers",
+        "%s: %d new, %d updated, %d unchanged, %d %s; %d selected "
+        "(%d joined a story already posted), %d deliveries to subscribers, %d post edits",
+        what,
         report.new,
         report.updated,
         report.unchanged,
         len(report.skipped),
-        len(selected),
+        skipped,
+        selected,
+        merged,
         fanned_out,
+        edits,
     )
-    return RunReport(report, selected, enqueued, fanned_out, paused)
+
+
+async def _open_members(tx: Transaction, since: datetime) -> list[StoryMember]:
+    stories = await tx.stories.open_stories(since)
+    by_story = await tx.articles.story_articles(s.id for s in stories)
+    return [StoryMember(sid, a) for sid, articles in by_story.items() for a in articles]
+
+
+async def _file_stories(
+    tx: Transaction, selected: Sequence[Article], now: datetime, window: timedelta
+) -> list[tuple[Article, int, bool]]:
+    """Put each selected article in its story (jobs.stories decides which): (article, story id,
+    whether it leads a new story, i.e. is posted to the channel), in selection order."""
+    if not selected:
+        return []
+    members = await _open_members(tx, now - window)
+    # rapidfuzz over every selected article and open story member: off the event loop
+    assignments = await asyncio.to_thread(assign_stories, selected, members)
+    started: dict[int, int] = {}  # index in `selected` -> the story it started
+    filed: list[tuple[Article, int, bool]] = []
+    for index, (article, how) in enumerate(zip(selected, assignments, strict=True)):
+        match how:
+            case Starts():
+                story_id = await tx.stories.open_story(article.id, "", now)
+                started[index] = story_id
+            case JoinsNew(first):
+                story_id = started[first]
+                await tx.stories.join(story_id, [article.id])
+            case Joins(story_id):
+                await tx.stories.join(story_id, [article.id])
+        filed.append((article, story_id, isinstance(how, Starts)))
+    return filed
+
+
+async def _queue_edits(tx: Transaction, channel_id: int, now: datetime, window: timedelta) -> int:
+    """Queue an edit of every open story's channel post whose content changed since it was last
+    queued; returns how many. A story started this run only records its version: its post is
+    not sent yet and will show its articles as they are then."""
+    stories = await tx.stories.open_stories(now - window)
+    by_story = await tx.articles.story_articles(s.id for s in stories)
+    queued = 0
+    for story in stories:
+        articles = by_story.get(story.id, [])
+        lead = next((a for a in articles if a.id == story.lead_article_id), None)
+        if lead is None:
+            continue
+        version = content_version(lead, [a for a in articles if a.id != lead.id])
+        if version == story.version:
+            continue
+        if not story.version:  # new this run
+            await tx.stories.set_version(story.id, version, story.revision)
+            continue
+        post = await tx.outbox.delivery(lead.id, channel_id)
+        if post is None or post.status not in _POSTED:
+            continue  # nothing in the channel to edit
+        # the outbox has the last word: an edit queued some other way must not swallow this one
+        last = await tx.outbox.last_revision(lead.id, channel_id)
+        revision = max(story.revision, last) + 1
+        queued += await tx.outbox.enqueue_edit(lead.id, channel_id, revision, now)
+        await tx.stories.set_version(story.id, version, revision)
+    return queued
 
 
 async def _fan_out(
-    tx: Transaction, article: Article, channel_id: int, min_heat: float | None, now: datetime
+    tx: Transaction,
+    article: Article,
+    channel_id: int,
+    min_heat: float | None,
+    now: datetime,
+    story_id: int | None = None,
 ) -> int:
     """Queue the article for the chats jobs.fanout picks; returns how many were queued. A page
     of followers at a time: a fan-out to 100k chats stays a few MB."""
     added = 0
     memo: FilterMemo = {}
     async for page in tx.subscriptions.subscriber_pages(article.topics):
+        had_story: set[tuple[int, int]] = set()
+        if story_id is not None:
+            had_story = await tx.outbox.chats_with_story(story_id, [s.chat_id for s in page])
         chats = recipients(
-            article, page, channel_id=channel_id, min_heat=min_heat, now=now, memo=memo
+            article,
+            page,
+            channel_id=channel_id,
+            min_heat=min_heat,
+            now=now,
+            memo=memo,
+            had_story=had_story,
         )
         added += await tx.outbox.enqueue(article.id, chats, now)
     return added
@@ -181,6 +321,8 @@ async def publish_now(
         if existing is not None and existing.status in _POSTED and not force:
             return AlreadyPosted(article, existing.status, existing.sent_at)
         to_channel = again = False
+        if article.story_id is None:  # later outlets of its story join its post
+            await tx.stories.open_story(article.id, content_version(article, []), now)
         if existing is None:
             to_channel = await tx.outbox.enqueue(article.id, [channel_id], now) > 0
         elif existing.status not in _ON_ITS_WAY:

@@ -8,10 +8,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from jobs.selection import PublishRules
-from storage.records import DeliveryStatus, FeedHealth
-from storage.state_keys import LAST_INGEST_KEY, LAST_RUN_KEY, PAUSED_KEY
-from storage.unit_of_work import UowFactory
+from jobs.selection import PublishRules, heat_gain, is_rising
+from storage.records import Article, DeliveryStatus, FeedHealth
+from storage.state_keys import LAST_INGEST_KEY, LAST_RUN_KEY, NOT_NEWS_KEY, PAUSED_KEY
+from storage.unit_of_work import Transaction, UowFactory
 
 CHART_DAYS = 14
 
@@ -42,6 +42,14 @@ class Stats:
     feeds: list[FeedHealth] = field(default_factory=list)  # the configured JSON feed sources
     # forum threads found closed or deleted: (chat id, thread id, reason)
     closed_threads: list[tuple[int, int, str]] = field(default_factory=list)
+    not_news: int | None = None  # candidates the last run left out as not news; None: no run
+    rising: list[Rising] | None = None  # rising stories now, hottest first; None: rising off
+
+
+@dataclass(frozen=True, slots=True)
+class Rising:
+    article: Article
+    gain: int  # heat gained within the rising window
 
 
 async def gather_stats(
@@ -69,6 +77,8 @@ async def gather_stats(
             (s.chat_id, s.thread_id, s.inactive_reason or "")
             for s in await tx.settings.inactive_threads()
         ]
+        not_news = await tx.state.get(NOT_NEWS_KEY)
+        rising = await _rising(tx, rules, now)
     per_day = daily_counts(sent, today, CHART_DAYS)
     return Stats(
         now=now,
@@ -86,7 +96,21 @@ async def gather_stats(
         deliveries=deliveries,
         feeds=feeds,
         closed_threads=closed,
+        not_news=int(not_news) if not_news and not_news.isdigit() else None,
+        rising=rising,
     )
+
+
+async def _rising(tx: Transaction, rules: PublishRules, now: datetime) -> list[Rising] | None:
+    if rules.rising is None:
+        return None
+    climbing = await tx.articles.climbing(rules.prefilter(now), rules.rising.prefilter())
+    histories = await tx.heat.histories([a.id for a in climbing])
+    return [
+        Rising(a, heat_gain(histories.get(a.id, ()), a.heat or 0, now, rules.rising.within))
+        for a in climbing
+        if is_rising(a, histories.get(a.id, ()), now, rules)
+    ]
 
 
 def daily_counts(times: Iterable[datetime], today: date, days: int) -> list[tuple[date, int]]:

@@ -4,6 +4,7 @@ candidates a run may select from."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -11,7 +12,15 @@ from sqlalchemy import Integer, Select, bindparam, delete, func, insert, select,
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.candidates import SelectionRules, candidate_conditions
+from storage.candidates import (
+    RisingRules,
+    SelectionRules,
+    candidate_conditions,
+    climbing_conditions,
+    rising_conditions,
+)
+from storage.heat_history import HeatHistoryRepository
+from storage.images import ImageRepository, article_image
 from storage.mapping import ARTICLE_COLUMNS, article_columns, article_record
 from storage.records import Article, ArticleData, SourcedArticle, StoredVersion, topic_key
 from storage.repository import ARRAY_CHUNK, SessionRepository, in_chunks, table_of
@@ -26,12 +35,15 @@ class ArticleRepository(SessionRepository):
     def __init__(self, session: AsyncSession, topics: TopicRepository) -> None:
         super().__init__(session)
         self._topics = topics  # an article's topics are created when it is stored
+        # Written with the articles, in the same few statements per batch.
+        self._images = ImageRepository(session)
+        self._heat = HeatHistoryRepository(session)
 
     async def stored_versions(self, urls: Iterable[str]) -> dict[str, StoredVersion]:
         rows = await self._by_url(
-            urls, ArticleRow.id, ArticleRow.source_path, ArticleRow.source_mtime_ns
+            urls, ArticleRow.id, ArticleRow.source_path, ArticleRow.source_mtime_ns, ArticleRow.heat
         )
-        return {url: StoredVersion(id_, path, mtime) for url, id_, path, mtime in rows}
+        return {url: StoredVersion(id_, path, mtime, heat) for url, id_, path, mtime, heat in rows}
 
     async def stored_dates(self, urls: Iterable[str]) -> dict[str, datetime]:
         """The date each of these stored articles (by normalised URL) has: its publication date,
@@ -102,6 +114,14 @@ class ArticleRepository(SessionRepository):
             )
             ids.update({url: id_ for url, id_ in rows})
         await self._link_topics([(ids[item.data.url], item.data.topics) for item in items])
+        await self._images.store(
+            {ids[i.data.url]: i.data.image_urls for i in items if i.data.image_urls}, replace=False
+        )
+        await self._heat.record(
+            [(ids[i.data.url], i.data.heat) for i in items if i.data.heat is not None],
+            now,
+            prune=False,
+        )
         return ids
 
     async def replace_articles(
@@ -110,6 +130,8 @@ class ArticleRepository(SessionRepository):
         """Overwrite stored articles (by id) with a newer version, topics included."""
         if not items:
             return
+        ids = [article_id for article_id, _ in items]
+        heat_before = await self._heats(ids)
         columns: dict[str, Any] = {name: bindparam(f"b_{name}") for name in ARTICLE_COLUMNS}
         await self.session.execute(
             update(_ARTICLES)
@@ -130,12 +152,30 @@ class ArticleRepository(SessionRepository):
                 for article_id, item in items
             ],
         )
-        ids = [article_id for article_id, _ in items]
         for chunk in in_chunks(ids):
             await self.session.execute(
                 delete(ArticleTopicRow).where(ArticleTopicRow.article_id.in_(chunk))
             )
         await self._link_topics([(article_id, item.data.topics) for article_id, item in items])
+        await self._images.store({a: item.data.image_urls for a, item in items}, replace=True)
+        # A sample when the heat changed: the history of a rising story, not of every rewrite.
+        await self._heat.record(
+            [
+                (a, item.data.heat)
+                for a, item in items
+                if item.data.heat is not None and item.data.heat != heat_before.get(a)
+            ],
+            now,
+        )
+
+    async def _heats(self, ids: Sequence[int]) -> dict[int, int | None]:
+        found: dict[int, int | None] = {}
+        for chunk in in_chunks(ids):
+            rows = await self.session.execute(
+                select(_ARTICLES.c.id, _ARTICLES.c.heat).where(_ARTICLES.c.id.in_(chunk))
+            )
+            found.update({id_: heat for id_, heat in rows})
+        return found
 
     async def _link_topics(self, articles: Sequence[tuple[int, Sequence[str]]]) -> None:
         # A few dozen spellings cover thousands of articles: key each spelling once.
@@ -192,21 +232,89 @@ class ArticleRepository(SessionRepository):
                 found[article.id] = article
         return found
 
-    async def selection_candidates(self, rules: SelectionRules, channel_id: int) -> list[Article]:
+    async def selection_candidates(
+        self, rules: SelectionRules, channel_id: int, *, offset: int = 0
+    ) -> list[Article]:
         """Articles that may be eligible and have no outbox row for the channel yet, hottest
-        first (storage.candidates narrows; jobs.selection has the final word)."""
+        first, `rules.limit` from `offset` on (storage.candidates narrows; jobs.selection has the
+        final word)."""
         stmt = (
             select(ArticleRow)
-            .where(*candidate_conditions(rules, channel_id))
+            # not in a story yet: once in one, it was posted or merged into another's post
+            .where(*candidate_conditions(rules, channel_id), ArticleRow.story_id.is_(None))
             .order_by(ArticleRow.heat.desc(), ArticleRow.published_at.desc(), ArticleRow.id)
             .limit(rules.limit)
+            .offset(offset)
         )
         return await self._articles(stmt)
 
+    async def story_articles(self, story_ids: Iterable[int]) -> dict[int, list[Article]]:
+        """The articles of these stories, each story's in the order they were stored."""
+        found: dict[int, list[Article]] = {}
+        for chunk in in_chunks(sorted(set(story_ids))):
+            stmt = select(ArticleRow).where(ArticleRow.story_id.in_(chunk)).order_by(ArticleRow.id)
+            for article in await self._articles(stmt):
+                assert article.story_id is not None
+                found.setdefault(article.story_id, []).append(article)
+        return found
+
+    async def stories_of(self, article_ids: Iterable[int]) -> dict[int, list[Article]]:
+        """The stories these articles are in, with all their articles (story id -> articles)."""
+        story_ids: set[int] = set()
+        for chunk in in_chunks(sorted(set(article_ids))):
+            story_ids.update(
+                await self.session.scalars(
+                    select(ArticleRow.story_id).where(
+                        ArticleRow.id.in_(chunk), ArticleRow.story_id.is_not(None)
+                    )
+                )
+            )
+        return await self.story_articles(story_ids) if story_ids else {}
+
+    async def rising_candidates(
+        self, rules: SelectionRules, rising: RisingRules, channel_id: int
+    ) -> list[Article]:
+        """Articles below the publishing threshold that may be rising stories (heat at least
+        rising.min_heat, once `gain` lower in their history), hottest first; jobs.selection
+        decides."""
+        stmt = (
+            select(ArticleRow)
+            .where(*rising_conditions(rules, rising, channel_id))
+            .order_by(ArticleRow.heat.desc(), ArticleRow.published_at.desc(), ArticleRow.id)
+            .limit(rising.limit)
+        )
+        return await self._articles(stmt)
+
+    async def climbing(self, rules: SelectionRules, rising: RisingRules) -> list[Article]:
+        """Articles in the window that may be rising now, posted or not, hottest first."""
+        stmt = (
+            select(ArticleRow)
+            .where(*climbing_conditions(rules, rising))
+            .order_by(ArticleRow.heat.desc(), ArticleRow.id)
+            .limit(rising.limit)
+        )
+        return await self._articles(stmt)
+
+    async def mark_rising(self, article_ids: Sequence[int], now: datetime) -> None:
+        """These articles were selected as rising stories: their posts carry the mark."""
+        for chunk in in_chunks(list(article_ids)):
+            await self.session.execute(
+                update(_ARTICLES).where(_ARTICLES.c.id.in_(chunk)).values(rising_at=now)
+            )
+
     async def _articles(self, stmt: Select[ArticleRow]) -> list[Article]:
         rows = list((await self.session.scalars(stmt)).all())
-        topics = await self._topics_of([r.id for r in rows])
-        return [article_record(r, topics.get(r.id, ())) for r in rows]
+        ids = [r.id for r in rows]
+        topics = await self._topics_of(ids)
+        images = await self._images.images_of(ids)
+        shares = await self._images.share_counts(k for found in images.values() for _, k in found)
+        return [
+            replace(
+                article_record(r, topics.get(r.id, ())),
+                image_url=article_image([(u, shares.get(k, 0)) for u, k in images.get(r.id, ())]),
+            )
+            for r in rows
+        ]
 
     async def _topics_of(self, article_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
         if not article_ids:

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from storage.mapping import health_record
-from storage.records import FeedHealth, PageValidators
+from storage.records import FeedHealth, KnownPage, PageValidators
 from storage.repository import SessionRepository
 from storage.tables import FeedPageRow, FeedSourceRow
 
@@ -60,13 +60,23 @@ class FeedRepository(SessionRepository):
         return row
 
     async def validators(self, page_url: str) -> PageValidators | None:
+        known = await self.known_page(page_url)
+        return None if known is None else known.validators
+
+    async def known_page(self, page_url: str) -> KnownPage | None:
+        """The page's validators and next page as last served; None when there is nothing to
+        send back in a conditional GET."""
         row = await self.session.get(FeedPageRow, page_url)
         if row is None or (row.etag is None and row.last_modified is None):
             return None
-        return PageValidators(row.etag, row.last_modified)
+        return KnownPage(PageValidators(row.etag, row.last_modified), row.next_url)
 
     async def save_validators(
-        self, page_url: str, validators: PageValidators, now: datetime
+        self,
+        page_url: str,
+        validators: PageValidators,
+        now: datetime,
+        next_url: str | None = None,
     ) -> None:
         row = await self.session.get(FeedPageRow, page_url)
         if row is None:
@@ -74,4 +84,5 @@ class FeedRepository(SessionRepository):
             self.session.add(row)
         row.etag = validators.etag
         row.last_modified = validators.last_modified
+        row.next_url = next_url
         row.fetched_at = now

@@ -13,6 +13,7 @@ from storage.records import (
     Chat,
     ChatKind,
     Delivery,
+    DeliveryKind,
     DeliveryStatus,
     DigestMode,
     FeedHealth,
@@ -66,6 +67,8 @@ def article_record(row: ArticleRow, topics: tuple[str, ...]) -> Article:
         topics=topics,
         first_seen_at=row.first_seen_at,
         updated_at=row.updated_at,
+        story_id=row.story_id,
+        rising=row.rising_at is not None,
     )
 
 
@@ -91,6 +94,8 @@ def delivery_record(row: DeliveryRow) -> Delivery:
         created_at=row.created_at,
         sent_at=row.sent_at,
         thread_id=row.thread_id,
+        kind=DeliveryKind(row.kind),
+        revision=row.revision,
     )
 
 

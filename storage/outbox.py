@@ -1,5 +1,6 @@
-"""The outbox: one row per (article, chat) owed, from enqueued through claimed to sent, failed
-or cancelled. The delivery worker claims due rows and records each send's outcome here."""
+"""The outbox: one row per message owed to a chat — a post per (article, chat), an edit of the
+channel post per story revision — from enqueued through claimed to sent, failed or cancelled.
+The delivery worker claims due rows and records each send's outcome here."""
 
 from __future__ import annotations
 
@@ -14,9 +15,9 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql.elements import ColumnElement
 
 from storage.mapping import delivery_record
-from storage.records import Delivery, DeliveryStatus
-from storage.repository import ARRAY_CHUNK, SessionRepository, table_of
-from storage.tables import ArticleTopicRow, DeliveryRow, SubscriptionRow, UtcDateTime
+from storage.records import Delivery, DeliveryKind, DeliveryStatus
+from storage.repository import ARRAY_CHUNK, SessionRepository, in_chunks, table_of
+from storage.tables import ArticleRow, ArticleTopicRow, DeliveryRow, SubscriptionRow, UtcDateTime
 
 _DELIVERIES = table_of(DeliveryRow)
 
@@ -39,6 +40,58 @@ class OutboxRepository(SessionRepository):
         if chunk:
             added += await self._insert_deliveries(article_id, chunk, now)
         return added
+
+    async def enqueue_edit(
+        self, article_id: int, chat_id: int, revision: int, now: datetime
+    ) -> int:
+        """Add an edit of the article's post in the chat, keyed by the story's revision: a run
+        repeated after a crash finds it there (1 added, 0 already queued)."""
+        stmt = (
+            self._insert(_DELIVERIES)
+            .values(
+                article_id=article_id,
+                chat_id=chat_id,
+                status=DeliveryStatus.PENDING.value,
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+                kind=DeliveryKind.EDIT.value,
+                revision=revision,
+            )
+            .on_conflict_do_nothing()
+            .returning(_DELIVERIES.c.id)
+        )
+        return len((await self.session.execute(stmt)).all())
+
+    async def last_revision(self, article_id: int, chat_id: int) -> int:
+        """The highest revision queued for the article's post in the chat (0: the post only)."""
+        found = await self.session.scalar(
+            select(func.max(DeliveryRow.revision)).where(
+                DeliveryRow.article_id == article_id,
+                DeliveryRow.chat_id == chat_id,
+                DeliveryRow.thread_id == 0,
+            )
+        )
+        return int(found or 0)
+
+    async def chats_with_story(
+        self, story_id: int, chat_ids: Sequence[int]
+    ) -> set[tuple[int, int]]:
+        """The (chat, thread) subscribers of the chats that have (or are owed) a post of any
+        article of the story."""
+        found: set[tuple[int, int]] = set()
+        for chunk in in_chunks(sorted(set(chat_ids))):
+            rows = await self.session.execute(
+                select(DeliveryRow.chat_id, DeliveryRow.thread_id)
+                .join(ArticleRow, ArticleRow.id == DeliveryRow.article_id)
+                .where(
+                    ArticleRow.story_id == story_id,
+                    DeliveryRow.chat_id.in_(chunk),
+                    DeliveryRow.kind == DeliveryKind.POST,
+                )
+            )
+            found.update((int(c), int(t)) for c, t in rows)
+        return found
 
     async def _insert_deliveries(
         self, article_id: int, targets: list[tuple[int, int]], now: datetime
@@ -236,11 +289,13 @@ class OutboxRepository(SessionRepository):
         return [delivery_record(r) for r in rows]
 
     async def delivery(self, article_id: int, chat_id: int, thread_id: int = 0) -> Delivery | None:
+        """The article's post to the chat's thread (not its edits)."""
         row = await self.session.scalar(
             select(DeliveryRow).where(
                 DeliveryRow.article_id == article_id,
                 DeliveryRow.chat_id == chat_id,
                 DeliveryRow.thread_id == thread_id,
+                DeliveryRow.kind == DeliveryKind.POST,
             )
         )
         return None if row is None else delivery_record(row)
@@ -314,9 +369,9 @@ class OutboxRepository(SessionRepository):
         return int(getattr(result, "rowcount", 0) or 0)
 
     async def move_to_chat(self, old_id: int, new_id: int, now: datetime) -> None:
-        """The old chat's unsent deliveries go to the new chat, unless it already has that
-        article (Transaction.migrate_chat). A group that becomes a supergroup has no threads
-        yet, so what moves is thread 0's."""
+        """The old chat's unsent posts go to the new chat, unless it already has that article
+        (Transaction.migrate_chat). Edits stay: their message is in the old chat. A group that
+        becomes a supergroup has no threads yet, so what moves is thread 0's."""
         already = select(DeliveryRow.article_id).where(
             DeliveryRow.chat_id == new_id, DeliveryRow.thread_id == 0
         )
@@ -324,6 +379,7 @@ class OutboxRepository(SessionRepository):
             update(DeliveryRow)
             .where(
                 DeliveryRow.chat_id == old_id,
+                DeliveryRow.kind == DeliveryKind.POST,
                 DeliveryRow.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
                 DeliveryRow.article_id.not_in(already),
             )

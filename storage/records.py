@@ -28,6 +28,23 @@ class ArticleData:
     published: bool | None = None
     published_at: datetime | None = None  # always timezone-aware UTC when set
     topics: tuple[str, ...] = ()
+    # Every usable preview image as written, in source order (image_url is the first); empty
+    # with an image_url set means that one alone.
+    images: tuple[str, ...] = ()
+
+    @property
+    def image_urls(self) -> tuple[str, ...]:
+        if self.images:
+            return self.images
+        return (self.image_url,) if self.image_url else ()
+
+
+@dataclass(frozen=True, slots=True)
+class HeatSample:
+    """An article's heat as an ingest saw it change."""
+
+    at: datetime
+    heat: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +63,7 @@ class StoredVersion:
     id: int
     source_path: str
     source_mtime_ns: int
+    heat: int | None = None  # the stored heat: a changed one is a heat-history sample
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +84,8 @@ class Article:
     topics: tuple[str, ...]
     first_seen_at: datetime
     updated_at: datetime
+    story_id: int | None = None  # set once a run posted it or merged it into a story
+    rising: bool = False  # selected as a rising story: its post carries the 📈 mark
 
 
 class ChatKind(enum.StrEnum):
@@ -138,6 +158,11 @@ class DeliveryStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class DeliveryKind(enum.StrEnum):
+    POST = "post"  # a message to send
+    EDIT = "edit"  # a change to the channel post of the row's article (its story's lead)
+
+
 @dataclass(frozen=True, slots=True)
 class Delivery:
     id: int
@@ -151,6 +176,19 @@ class Delivery:
     created_at: datetime
     sent_at: datetime | None
     thread_id: int = 0  # the forum thread it goes to; 0: the chat itself
+    kind: DeliveryKind = DeliveryKind.POST
+    revision: int = 0  # 0 for a post; the story's edit number for an edit
+
+
+@dataclass(frozen=True, slots=True)
+class OpenStory:
+    """A story still taking new outlets and source edits (opened within the story window)."""
+
+    id: int
+    lead_article_id: int
+    opened_at: datetime
+    version: str  # what its channel post was last queued to show
+    revision: int  # edits queued so far
 
 
 @dataclass(slots=True)
@@ -186,6 +224,15 @@ class PageValidators:
 
     etag: str | None
     last_modified: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class KnownPage:
+    """A feed page as last served: its validators, and the next page it pointed at (a 304 has no
+    body to read that from)."""
+
+    validators: PageValidators
+    next_url: str | None
 
 
 def topic_key(name: str) -> str:

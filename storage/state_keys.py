@@ -12,3 +12,7 @@ PAUSED_KEY = "paused"
 def channel_state_key(channel: str | int) -> str:
     """The numeric id the configured channel (an @name or an id) resolved to at start."""
     return f"channel_id:{channel}"
+
+
+# How many candidates the last scheduled run left out as not news (publish.exclude), for /stats.
+NOT_NEWS_KEY = "not_news_last_run"

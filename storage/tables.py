@@ -82,6 +82,60 @@ class ArticleRow(Base):
     source_mtime_ns: Mapped[int] = mapped_column(BigInteger)
     first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # The story (stories.id) the article was posted in or merged into; None until a run selected
+    # it. No foreign key: a story points back at its lead article, and a cycle of foreign keys
+    # would need ALTER TABLE tricks that SQLite lacks.
+    story_id: Mapped[int | None] = mapped_column(Integer, index=True)
+
+    # When a run selected it as a rising story (its post carries the 📈 mark); None: never.
+    rising_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class StoryRow(Base):
+    """One piece of news, however many outlets tell it: the channel posts it once (its lead
+    article, the first one selected) and edits that post as the story changes."""
+
+    __tablename__ = "stories"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    lead_article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), unique=True
+    )
+    # When the story was first selected: it takes new outlets and source edits for the story
+    # window from then on.
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    # What the channel post was last queued to show (jobs.stories.content_version), and how many
+    # edits were queued: an edit's outbox row is keyed by that number.
+    version: Mapped[str] = mapped_column(String(64))
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ArticleImageRow(Base):
+    """Every preview image of an article, in source order, with its normalised address: an
+    address many articles share is a site's default image, not the article's (storage.images)."""
+
+    __tablename__ = "article_images"
+    __table_args__ = (Index("ix_article_images_url_key", "url_key"),)
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    url: Mapped[str] = mapped_column(Text)  # as the source wrote it: what Telegram fetches
+    url_key: Mapped[str] = mapped_column(String(2048))
+
+
+class HeatSampleRow(Base):
+    """An article's heat each time an ingest saw it change, for rising stories; pruned at write
+    (storage.heat_history)."""
+
+    __tablename__ = "heat_samples"
+    __table_args__ = (Index("ix_heat_samples_article_id_at", "article_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    heat: Mapped[int] = mapped_column(Integer)
 
 
 class TopicRow(Base):
@@ -148,12 +202,18 @@ class SubscriptionRow(Base):
 
 
 class DeliveryRow(Base):
-    """The outbox: one row per (article, destination chat), drained by the delivery worker."""
+    """The outbox: one row per message owed to a chat, drained by the delivery worker. A post
+    (kind "post", revision 0) per (article, chat); an edit of the channel post (kind "edit") per
+    revision of its story, so a repeated run neither skips nor doubles one."""
 
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint(
-            "article_id", "chat_id", "thread_id", name="uq_deliveries_article_chat_thread"
+            "article_id",
+            "chat_id",
+            "thread_id",
+            "revision",
+            name="uq_deliveries_article_chat_thread_revision",
         ),
         Index("ix_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
         Index("ix_deliveries_chat_id", "chat_id"),
@@ -171,6 +231,8 @@ class DeliveryRow(Base):
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    kind: Mapped[str] = mapped_column(String(8), default="post", server_default="post")
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ChatSettingsRow(Base):
@@ -234,4 +296,7 @@ class FeedPageRow(Base):
     url: Mapped[str] = mapped_column(String(2048), primary_key=True)
     etag: Mapped[str | None] = mapped_column(Text)
     last_modified: Mapped[str | None] = mapped_column(Text)
+    # The page's `nextPage` as last served: a 304 has no body, and the pages after it must be
+    # read (conditionally) anyway, for their heat.
+    next_url: Mapped[str | None] = mapped_column(Text)
     fetched_at: Mapped[datetime] = mapped_column(UtcDateTime())

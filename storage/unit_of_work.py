@@ -14,12 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from storage.articles import ArticleRepository
 from storage.chats import ChatRepository
 from storage.feeds import FeedRepository
+from storage.heat_history import HeatHistoryRepository
 from storage.outbox import OutboxRepository
 from storage.records import ChatKind
 from storage.settings import SettingsRepository
 from storage.sources import SourceFileRepository
 from storage.state import StateRepository
 from storage.stats import StatsQueries
+from storage.stories import StoryRepository
 from storage.subscriptions import SubscriptionRepository
 from storage.topics import TopicRepository
 
@@ -36,9 +38,11 @@ class Transaction:
         self.subscriptions = SubscriptionRepository(session)
         self.settings = SettingsRepository(session)
         self.outbox = OutboxRepository(session)
+        self.stories = StoryRepository(session)
         self.feeds = FeedRepository(session)
         self.state = StateRepository(session)
         self.stats = StatsQueries(session)
+        self.heat = HeatHistoryRepository(session)
 
     async def deactivate_chat(self, chat_id: int, reason: str, now: datetime) -> int:
         """Mark the chat inactive and cancel what was waiting for it; returns cancelled count."""

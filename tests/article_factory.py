@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import zlib
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,17 +13,22 @@ import yaml
 
 def article_text(
     *,
-    title: str = "A model learns to read",
+    title: str | None = None,
     url: str = "https://example.com/news/a-model-learns-to-read",
     excerpt: str = "Researchers report a model that reads &amp; writes.",
     heat: int | None = 150,
     published: bool | None = True,
     published_at: datetime | str | None = None,
     topics: tuple[str, ...] = ("AI", "Natural Language Processing"),
-    image: str | None = "https://img.example.com/a.jpg",
+    image: str | None = "",
     provider: str = "Example News",
+    domain: str = "example.com",
     **extra: Any,
 ) -> str:
+    if title is None:
+        # One story per URL unless a test says otherwise: a number of its own keeps two
+        # articles of one outlet apart (jobs.stories).
+        title = f"A model learns to read, report {zlib.crc32(url.encode())}"
     when = published_at if published_at is not None else datetime.now(UTC)
     front: dict[str, Any] = {
         "category": "news",
@@ -38,10 +44,12 @@ def article_text(
         front["published"] = published
     front["provider"] = {
         "name": provider,
-        "domain": "example.com",
+        "domain": domain,
         "images": [{"url": "https://example.com/logo-50x50.jpg", "width": 50, "height": 50}],
     }
     front["topics"] = list(topics)
+    if image == "":  # the default: an image of its own (one many articles share is generic)
+        image = "https://img.example.com/" + url.rstrip("/").rsplit("/", 1)[-1] + ".jpg"
     if image:
         front["images"] = [{"url": image, "width": 1200, "height": 630, "isCached": True}]
     front.update(extra)

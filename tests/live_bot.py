@@ -17,6 +17,7 @@ from bot.app import build_application
 from bot.cli import ALLOWED_UPDATES
 from bot.config import Config, load_config
 from bot.services import Services, services
+from bot.update_lanes import ChatLanes
 from storage.database import upgrade_to_head
 from storage.records import Chat, Delivery
 from tests.bot_process import CHANNEL, CHANNEL_ID, write_config
@@ -68,9 +69,13 @@ class LiveBot:
         return self.replies(chat_id)[before].text or ""
 
     async def settle(self) -> None:
-        """Wait until every update pushed so far was handled: updates are handled one at a
-        time, in order, so the answer to one more /help comes after all of them."""
+        """Wait until every update pushed so far was handled: once one more /help is answered,
+        all of them were fetched (Telegram hands them out in order), and chats run in lanes of
+        their own, so then wait for every lane to empty."""
         await self.ask(SETTLE_CHAT, SETTLE_CHAT, "/help")
+        lanes = self.app.update_processor
+        if isinstance(lanes, ChatLanes):
+            await lanes.wait_idle()
 
     async def until(self, check: Callable[[], Awaitable[bool]], what: str) -> None:
         """Poll the database: a row written by the worker has no event to wait on."""

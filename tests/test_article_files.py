@@ -623,6 +623,7 @@ def test_modern_fixture_in_full() -> None:
         source_name="Example News",
         source_domain="example.com",
         image_url="https://picsum.photos/seed/speech/1200/630",
+        images=("https://picsum.photos/seed/speech/1200/630",),
         heat=131,
         published=True,
         published_at=datetime(2026, 3, 2, 9, 30, tzinfo=UTC),
@@ -856,3 +857,17 @@ def test_remembered_scalar_tags_match_pyyaml_every_time() -> None:
     expected = yaml.load(text, Loader=yaml.SafeLoader)
     for _ in range(2):
         assert front_matter._construct_fields(text) == expected
+
+
+def test_every_usable_preview_image_is_kept_in_order() -> None:
+    parsed = article(
+        "images:\n  - {url: 'https://cdn.example.com/default-social.png'}\n"
+        "  - {url: 'https://cdn.example.com/tiny.png', width: 16, height: 16}\n"
+        "  - {url: 'https://cdn.example.com/own.jpg'}\n"
+        "  - {url: 'https://cdn.example.com/default-social.png'}"
+    )
+    assert parsed.images == (
+        "https://cdn.example.com/default-social.png",
+        "https://cdn.example.com/own.jpg",
+    )
+    assert parsed.image_url == parsed.images[0]

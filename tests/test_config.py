@@ -25,6 +25,19 @@ def test_minimal_config_has_defaults() -> None:
     assert config.folders == [] and config.feeds == []
 
 
+def test_exclude_and_rising() -> None:
+    config = parse_config(
+        MINIMAL
+        + "publish:\n  exclude: ['  Sponsored   content ', Anzeige]\n"
+        + "  rising: {min_heat: 70, gain: 20, within_hours: 3}\n",
+        env={},
+    )
+    assert config.publish.exclude == ("Sponsored content", "Anzeige")
+    assert config.publish.rising is not None
+    assert (config.publish.rising.min_heat, config.publish.rising.gain) == (70, 20)
+    assert parse_config(MINIMAL, env={}).publish.rising is None  # absent: off
+
+
 def test_folders_and_feeds_are_told_apart(tmp_path: Path) -> None:
     text = MINIMAL + (
         "sources:\n"
@@ -103,6 +116,7 @@ def test_env_overrides_token_and_database() -> None:
             "of at most 604800, got 1000000000000.0",
         ),
         (MINIMAL + "publish: {max_per_run: 100000000000000000000}", "publish.max_per_run: expec"),
+        (MINIMAL + "publish: {story_window_hours: 0}", "publish.story_window_hours: expected"),
         (MINIMAL + "sources: [{url: 'https://x/a.json', timeout_seconds: 1.0e+30}]", "timeout_s"),
         # a key given twice is named with both lines, wherever it is
         (
@@ -115,6 +129,17 @@ def test_env_overrides_token_and_database() -> None:
         ),
         (MINIMAL + "sources:\n  - {path: a, path: b}\n", "sources[0].path: given twice (lines 3"),
         (MINIMAL + "database: {url: 'sqlite:///a.db', 'url': 'sqlite:///b.db'}", "database.url: g"),
+        # not-news phrases: plain text with a word in it
+        (MINIMAL + "publish: {exclude: 'Subscribe'}", "publish.exclude: expected"),
+        (MINIMAL + "publish: {exclude: [7]}", "publish.exclude[0]: expected a phrase (text)"),
+        (MINIMAL + "publish: {exclude: [ok, '...']}", "publish.exclude[1]: expected a phrase wi"),
+        (MINIMAL + "publish: {exclude: ['" + "x" * 201 + "']}", "publish.exclude[0]: expected a"),
+        # rising stories
+        (MINIMAL + "publish: {rising: {gain: 0}}", "publish.rising.gain: expected a number gr"),
+        (MINIMAL + "publish: {rising: {within_hours: 25}}", "publish.rising.within_hours: ex"),
+        (MINIMAL + "publish: {rising: {min_heat: yes}}", "publish.rising.min_heat: expected a n"),
+        (MINIMAL + "publish: {rising: {gains: 5}}", "publish.rising.gains: unknown key"),
+        (MINIMAL + "publish: {rising: 3}", "publish.rising: expected"),
     ],
 )
 def test_mistakes_name_the_key_and_the_expectation(text: str, expected: str) -> None:
@@ -207,6 +232,7 @@ def test_the_walk_finds_every_numeric_key() -> None:
         "publish.min_heat",
         "publish.max_age_hours",
         "publish.max_per_run",
+        "publish.story_window_hours",
         "delivery.max_messages_per_second",
         "health.port",
     }

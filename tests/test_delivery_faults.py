@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 
 import pytest
 from telegram import Bot
-from telegram.request import HTTPXRequest
 
 from bot.sender import TelegramSender
+from bot.transport import AiohttpRequest
 from jobs.backoff import Backoff
 from jobs.delivery import DeliveryWorker, RetryPolicy
 from jobs.pacing import Pacer
@@ -69,7 +69,7 @@ class Rig:
 
 @pytest.fixture
 async def rig(db: Db, fake_telegram: FakeTelegram) -> AsyncIterator[Rig]:
-    request = HTTPXRequest(read_timeout=1.0, connect_timeout=2.0)
+    request = AiohttpRequest(read_timeout=1.0, connect_timeout=2.0)
     bot = Bot(fake_telegram.token, base_url=fake_telegram.base_url, request=request)
     await bot.initialize()
     worker = DeliveryWorker(

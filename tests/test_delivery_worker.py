@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -16,6 +16,7 @@ from jobs.delivery import (
     ChatGone,
     ChatMoved,
     DeliveryWorker,
+    EditOutcome,
     Rejected,
     RetryAfter,
     RetryPolicy,
@@ -41,7 +42,11 @@ class ScriptedSender:
     changed: asyncio.Condition = field(default_factory=asyncio.Condition)
 
     async def send(
-        self, chat_id: int, article: Article, options: SendOptions = DEFAULT_OPTIONS
+        self,
+        chat_id: int,
+        article: Article,
+        also: Sequence[Article] = (),
+        options: SendOptions = DEFAULT_OPTIONS,
     ) -> SendOutcome:
         outcome = (
             self.script[chat_id].pop(0) if self.script[chat_id] else Sent(len(self.attempts) + 1)
@@ -50,6 +55,11 @@ class ScriptedSender:
             self.attempts.append((chat_id, article.id))
             self.changed.notify_all()
         return outcome
+
+    async def edit(
+        self, chat_id: int, message_id: int, article: Article, also: Sequence[Article]
+    ) -> EditOutcome:
+        return await self.send(chat_id, article, also)
 
     async def wait_for(self, predicate: Callable[[], bool], limit: float = 10.0) -> None:
         async with asyncio.timeout(limit), self.changed:

@@ -206,7 +206,14 @@ async def test_second_pass_sends_validators_and_a_304_parses_nothing(
     later = Clock()
     later.now = NOW + timedelta(hours=1)
     report = await _pass(db, [feed], later)
-    assert [(r.path, r.status) for r in server.requests] == [(P1, 304)]
+    # Every page is asked again, conditionally: unchanged ones cost a 304 and nothing else.
+    assert [(r.path, r.status) for r in server.requests] == [
+        (P1, 304),
+        (P2, 304),
+        (P3, 304),
+        (P4, 404),
+    ]
+    assert all(r.if_none_match for r in server.requests[:3])
     first = server.requests[0]
     assert first.if_none_match is not None and first.if_none_match.startswith('"')
     assert first.if_modified_since is not None
@@ -216,9 +223,7 @@ async def test_second_pass_sends_validators_and_a_304_parses_nothing(
     assert undated is not None and undated.published_at == NOW  # not re-dated
 
 
-async def test_pages_are_followed_only_while_they_bring_new_articles(
-    db: Db, server: FeedServer
-) -> None:
+async def test_pages_past_an_all_known_page_are_read_too(db: Db, server: FeedServer) -> None:
     feed = FeedSpec(server.url())
     await _pass(db, [feed])
     # The site moves on: one new article on page 1, page 2 re-rendered with a hotter old one.
@@ -231,11 +236,41 @@ async def test_pages_are_followed_only_while_they_bring_new_articles(
     server.set_page(P2, page2)
     server.requests.clear()
     report = await _pass(db, [feed])
-    assert [(r.path, r.status) for r in server.requests] == [(P1, 200), (P2, 200)]
+    assert [(r.path, r.status) for r in server.requests] == [
+        (P1, 200),
+        (P2, 200),
+        (P3, 304),  # unchanged since the last pass: read no further than its validators
+        (P4, 404),
+    ]
     assert (report.new, report.updated) == (1, 3 + 3)
     async with db.uow() as tx:
         warmer = await tx.articles.article_by_url("https://example.org/older-vision")
     assert warmer is not None and warmer.heat == 95
+
+
+async def test_heat_rising_on_page_2_behind_an_unchanged_page_1_is_posted(
+    db: Db, server: FeedServer
+) -> None:
+    """Issue 12 item 9: page 1 answers 304, page 2's known item warms from 76 to 101."""
+    async with db.uow() as tx:
+        await tx.chats.ensure_chat(CHANNEL, ChatKind.CHANNEL, "news", NOW)
+    page2 = server.document(P2)
+    page2["value"][0]["heat"] = 76
+    server.set_page(P2, page2)
+    feeds = [FeedSpec(server.url())]
+    first = await publish_run(db.uow, [], RULES, CHANNEL, clock=lambda: NOW, feeds=feeds)
+    assert "https://example.org/older-vision" not in [a.url for a in first.selected]
+
+    page2["value"][0]["heat"] = 101
+    server.set_page(P2, page2)
+    server.requests.clear()
+    later = NOW + timedelta(minutes=5)
+    run = await publish_run(db.uow, [], RULES, CHANNEL, clock=lambda: later, feeds=feeds)
+    assert [(r.path, r.status) for r in server.requests][:2] == [(P1, 304), (P2, 200)]
+    assert [a.url for a in run.selected] == ["https://example.org/older-vision"]
+    async with db.uow() as tx:
+        warmer = await tx.articles.article_by_url("https://example.org/older-vision")
+    assert warmer is not None and warmer.heat == 101
 
 
 async def test_max_pages_is_honoured(db: Db, server: FeedServer) -> None:

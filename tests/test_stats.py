@@ -127,3 +127,19 @@ def test_many_feeds_stay_short() -> None:
     text = stats_text(_stats(feeds=feeds))
     assert "• … and 90 more" in text
     assert visible_length(text) < 4096
+
+
+def test_stats_text_counts_not_news_and_lists_rising_stories() -> None:
+    from dataclasses import replace as changed
+
+    from jobs.stats import Rising
+    from tests.test_selection import article
+
+    climbing = changed(article(1, heat=95), title="A <climbing> story")
+    text = stats_text(_stats(not_news=2, rising=[Rising(climbing, 23)]))
+    assert "Not news (publish.exclude): 2 left out at the last run" in text.splitlines()
+    assert "Rising now (1):" in text.splitlines()
+    assert "• 📈 A &lt;climbing&gt; story: 🔥 95 (+23)" in text.splitlines()
+    assert "Rising now: none" in stats_text(_stats(rising=[]))
+    quiet = stats_text(_stats())  # rising off, nothing left out: no lines about either
+    assert "Rising" not in quiet and "Not news" not in quiet

@@ -23,7 +23,6 @@ FORUM = -1_000_000_000_301
 THREAD = 7
 MANAGED = -1_000_000_000_777  # a channel USER administers
 TOPICS = ["AI", "Robotics", "Computer Vision"]
-IMAGE = "https://img.example.com/robots.jpg"
 
 
 @pytest.fixture
@@ -47,7 +46,6 @@ async def bot(fake: FakeTelegram, tmp_path: Path, bot_database_url: str) -> Asyn
 
 
 def write(tmp_path: Path, name: str, **fields: Any) -> None:
-    fields.setdefault("image", IMAGE)
     fields.setdefault("heat", 150)
     write_article(tmp_path / "articles", name, **fields)
 

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from bot.formatting.also import also_line
 from bot.formatting.cleaning import clean_excerpt, clean_text, hashtag
 from bot.formatting.limits import CAPTION_LIMIT, TEXT_LIMIT, utf16_len
 from bot.formatting.links import clean_link, is_video_link, source_label
@@ -46,6 +48,7 @@ _HEAT_MARK = "🔥"
 VIDEO_MARK = "▶️"
 READ_BUTTON = "Read"
 WATCH_BUTTON = f"{VIDEO_MARK} Watch"
+_RISING_MARK = "📈"  # selected as a rising story (jobs.selection)
 _META_SEPARATOR = " · "
 
 
@@ -60,18 +63,21 @@ class Post:
     preview_url: str | None = None
 
 
-def render_post(article: Article, *, compact: bool = False) -> Post:
-    """The photo form when the article has a usable image and is no video, else the text form;
+def render_post(article: Article, also: Sequence[Article] = (), *, compact: bool = False) -> Post:
+    """The photo form when the article has a usable image and is no video, else the text form.
+    `also`: the story's other articles, named on an "Also:" line (bot.formatting.also);
     `compact`: always the text form, without the excerpt."""
     photo_url = _usable_image(article.image_url)
     if compact or photo_url is None or is_video_link(article.link):
-        return render_text_post(article, compact=compact)
-    return _render(article, photo_url, CAPTION_LIMIT)
+        return render_text_post(article, also, compact=compact)
+    return _render(article, photo_url, CAPTION_LIMIT, also)
 
 
-def render_text_post(article: Article, *, compact: bool = False) -> Post:
+def render_text_post(
+    article: Article, also: Sequence[Article] = (), *, compact: bool = False
+) -> Post:
     """The text form, also the fallback when Telegram refuses to fetch the photo."""
-    return _render(article, None, TEXT_LIMIT, compact=compact)
+    return _render(article, None, TEXT_LIMIT, also, compact=compact)
 
 
 def _usable_image(url: str | None) -> str | None:
@@ -133,6 +139,8 @@ def _meta_line(article: Article) -> str:
     source = shorten(clean_text(label), SOURCE_CAP)
     # -1 marks an unpublished item in the source: not a temperature worth showing
     heat = f"{_HEAT_MARK} {article.heat}" if article.heat is not None and article.heat >= 0 else ""
+    if article.rising:
+        heat = f"{heat} {_RISING_MARK}".strip()
     return _META_SEPARATOR.join(part for part in (source, heat) if part)
 
 
@@ -153,7 +161,14 @@ def _tags_line(topics: tuple[str, ...]) -> str:
     return " ".join(tags)
 
 
-def _render(article: Article, photo_url: str | None, limit: int, *, compact: bool = False) -> Post:
+def _render(
+    article: Article,
+    photo_url: str | None,
+    limit: int,
+    also: Sequence[Article] = (),
+    *,
+    compact: bool = False,
+) -> Post:
     link = clean_link(article.link)
     video = is_video_link(link)
     mark = f"{VIDEO_MARK} " if video else ""
@@ -167,6 +182,9 @@ def _render(article: Article, photo_url: str | None, limit: int, *, compact: boo
         title = shorten(title, limit - utf16_len(mark))
 
     fixed = utf16_len(mark + title) + (2 + utf16_len(footer) if footer else 0)
+    # the story's other outlets come before the excerpt's room is measured: it gives way first
+    others = also_line(also, limit - fixed - 2)
+    fixed += 2 + others.length if others.html else 0
     excerpt = "" if compact else _excerpt_text(article, title)
     room = limit - fixed - 2
     if excerpt and utf16_len(excerpt) > room:
@@ -178,7 +196,7 @@ def _render(article: Article, photo_url: str | None, limit: int, *, compact: boo
         if link
         else f"<b>{_escape(title)}</b>"
     )
-    blocks = [title_html, _escape(excerpt), _escape(footer)]
+    blocks = [title_html, _escape(excerpt), others.html, _escape(footer)]
     text = "\n\n".join(block for block in blocks if block)
     return Post(
         html=text,

@@ -7,13 +7,17 @@ words, not the forwarder's command."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from telegram import Update
+from telegram.error import BadRequest
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
+    ContextTypes,
     filters,
 )
 
@@ -25,6 +29,21 @@ from bot.handlers.membership import on_my_chat_member
 CALLBACKS: dict[str, Handler] = {c.name: c.handler for c in COMMANDS}
 
 NEW_MESSAGES_ONLY = filters.UpdateType.MESSAGE & ~filters.FORWARDED
+STALE_BUTTON = "This button is no longer valid."
+
+log = logging.getLogger(__name__)
+
+
+async def on_stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A press whose data no handler knows (an old keyboard, forged data): answered all the
+    same, or the user's button spins until Telegram gives up."""
+    query = update.callback_query
+    if query is None:
+        return
+    try:
+        await query.answer(STALE_BUTTON)
+    except BadRequest as exc:  # the query is too old to answer
+        log.info("could not answer button press %s: %s", query.id, exc.message)
 
 
 def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -42,4 +61,5 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
     application.add_handler(
         CallbackQueryHandler(settings_menu.on_settings_button, pattern=settings_menu.BUTTON_PATTERN)
     )
+    application.add_handler(CallbackQueryHandler(on_stale_button))  # after every other one
     application.add_handler(ChatMemberHandler(on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))

@@ -69,7 +69,11 @@ async def edit(message: Message, text: str, markup: InlineKeyboardMarkup | None)
             reply_markup=markup,
         )
     except BadRequest as exc:
-        if "not modified" not in exc.message.casefold():
+        text = exc.message.casefold()
+        if "message to edit not found" in text:
+            # deleted meanwhile (by the user, or an admin in a group): nothing left to update
+            log.info("message %d in chat %d is gone; not edited", message.id, message.chat_id)
+        elif "not modified" not in text:
             raise
 
 

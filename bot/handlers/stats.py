@@ -88,6 +88,10 @@ def stats_text(stats: Stats, roots: Sequence[Path] = ()) -> str:
         lines.extend(f"• {feed_line(feed, stats.now)}" for feed in stats.feeds[:MAX_LISTED])
         if len(stats.feeds) > MAX_LISTED:
             lines.append(f"• … and {len(stats.feeds) - MAX_LISTED} more")
+    if stats.not_news:
+        lines.append(f"Not news (publish.exclude): {stats.not_news} left out at the last run")
+    if stats.rising is not None:
+        lines.extend(_rising_lines(stats))
     lines.append(f"Chats: {stats.chats_active} active · {stats.chats_inactive} inactive")
     if stats.closed_threads:
         lines.append(f"Forum threads closed or deleted ({len(stats.closed_threads)}):")
@@ -110,6 +114,18 @@ def stats_text(stats: Stats, roots: Sequence[Path] = ()) -> str:
     else:
         lines.append("Subscribers per topic: none yet")
     return "\n".join(lines)
+
+
+def _rising_lines(stats: Stats) -> list[str]:
+    if not stats.rising:
+        return ["Rising now: none"]
+    lines = [f"Rising now ({len(stats.rising)}):"]
+    for item in stats.rising[:MAX_LISTED]:
+        title = escape(_short(item.article.title, 80))
+        lines.append(f"• 📈 {title}: 🔥 {item.article.heat} (+{item.gain})")
+    if len(stats.rising) > MAX_LISTED:
+        lines.append(f"• … and {len(stats.rising) - MAX_LISTED} more")
+    return lines
 
 
 @admin_command

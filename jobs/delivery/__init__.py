@@ -1,8 +1,9 @@
 """The delivery engine: drains the outbox, paced by jobs.pacing, and turns every answer Telegram
 can give into the right change of the delivery's row.
 
-- `outcomes`: what a send can come to, and the Sender protocol that produces it;
+- `outcomes`: what a send or an edit can come to, and the Sender protocol that produces it;
 - `transitions`: what each outcome does to its row (pure; the one decision);
+- `edits`: what an edit row edits (the channel post of its story, as the story is now);
 - `worker`: claims due rows, paces and sends them, applies the steps.
 
 Crash safety comes from the row states: a delivery is `sending` from the moment it is claimed
@@ -13,6 +14,10 @@ that had reached Telegram without their outcome being written can repeat."""
 from jobs.delivery.outcomes import (
     ChatGone,
     ChatMoved,
+    EditOutcome,
+    MessageGone,
+    NotModified,
+    PostPending,
     Rejected,
     RetryAfter,
     Sender,
@@ -20,6 +25,7 @@ from jobs.delivery.outcomes import (
     SendOutcome,
     Sent,
     ThreadGone,
+    TokenRejected,
     Transient,
 )
 from jobs.delivery.transitions import RetryPolicy
@@ -29,6 +35,10 @@ __all__ = [
     "ChatGone",
     "ChatMoved",
     "DeliveryWorker",
+    "EditOutcome",
+    "MessageGone",
+    "NotModified",
+    "PostPending",
     "Rejected",
     "RetryAfter",
     "RetryPolicy",
@@ -37,5 +47,6 @@ __all__ = [
     "Sender",
     "Sent",
     "ThreadGone",
+    "TokenRejected",
     "Transient",
 ]

@@ -1,5 +1,6 @@
 """How a post goes to its subscriber: the subscriber's settings at send time and the topics
-that brought the post, turned into jobs.delivery.SendOptions. Pure.
+that brought the post, turned into jobs.delivery.SendOptions (send_options, pure), read for a
+claim's rows by claimed_options.
 
 Rule: the forum thread, the silent flag, the compact form and the link preview are the
 subscriber's (chat, thread) settings as they are when the post is sent, so a change in /settings
@@ -9,10 +10,32 @@ for (its "🔕 Unfollow" button), in the article's own order; other chats get no
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from jobs.delivery.outcomes import SendOptions
-from storage.records import Article, Delivery, SubscriberSettings, topic_key
+from storage.records import Article, Delivery, DeliveryKind, SubscriberSettings, topic_key
+from storage.unit_of_work import Transaction
+
+
+async def claimed_options(
+    tx: Transaction, batch: Sequence[Delivery], articles: Mapping[int, Article]
+) -> dict[int, SendOptions]:
+    """The claimed posts' SendOptions by delivery id, from their subscribers' settings: one
+    query for the settings and one for the private chats' topics, per claim. Edits have none:
+    they go to the channel post as it was sent."""
+    posts = [d for d in batch if d.kind is DeliveryKind.POST and d.article_id in articles]
+    if not posts:
+        return {}
+    settings = await tx.settings.many((d.chat_id, d.thread_id) for d in posts)
+    private = {d.chat_id for d in posts if d.chat_id > 0}
+    followed = await tx.subscriptions.followed_by_chats(private) if private else {}
+    options: dict[int, SendOptions] = {}
+    for d in posts:
+        pair = (d.chat_id, d.thread_id)
+        options[d.id] = send_options(
+            d, articles[d.article_id], settings.get(pair), followed.get(pair)
+        )
+    return options
 
 
 def send_options(

@@ -1,8 +1,9 @@
-"""What a send can come to: every answer Telegram can give, typed, and the Sender protocol that
-produces them (bot.sender implements it with python-telegram-bot)."""
+"""What a send or an edit can come to: every answer Telegram can give, typed, and the Sender
+protocol that produces them (bot.sender implements it with python-telegram-bot)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -48,7 +49,14 @@ class Transient:
     maybe_delivered: bool = False  # a timeout: Telegram may have posted it anyway
 
 
-SendOutcome = Sent | RetryAfter | ChatGone | ThreadGone | ChatMoved | Rejected | Transient
+@dataclass(frozen=True, slots=True)
+class TokenRejected:
+    """Telegram refuses the bot's token (401): every send would fail alike; none of them did."""
+
+
+SendOutcome = (
+    Sent | RetryAfter | ChatGone | ThreadGone | ChatMoved | Rejected | Transient | TokenRejected
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,9 +75,51 @@ class SendOptions:
 DEFAULT_OPTIONS = SendOptions()
 
 
+@dataclass(frozen=True, slots=True)
+class NotModified:
+    """ "message is not modified": the post already shows this content."""
+
+
+@dataclass(frozen=True, slots=True)
+class MessageGone:
+    """ "message to edit not found": the post was deleted (or never was the bot's)."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class PostPending:
+    """The post to edit has not been sent yet (the worker's own finding, no request made)."""
+
+
+EditOutcome = (
+    Sent
+    | NotModified
+    | MessageGone
+    | PostPending
+    | RetryAfter
+    | ChatGone
+    | ChatMoved
+    | Rejected
+    | Transient
+    | TokenRejected
+)
+
+
 class Sender(Protocol):
-    """What the engine needs from Telegram."""
+    """What the engine needs from Telegram. `also`: the story's other articles, named on the
+    post's "Also:" line."""
 
     async def send(
-        self, chat_id: int, article: Article, options: SendOptions = DEFAULT_OPTIONS
+        self,
+        chat_id: int,
+        article: Article,
+        also: Sequence[Article] = (),
+        options: SendOptions = DEFAULT_OPTIONS,
     ) -> SendOutcome: ...
+
+    async def edit(
+        self, chat_id: int, message_id: int, article: Article, also: Sequence[Article]
+    ) -> EditOutcome:
+        """Make the post `message_id` show the article (and `also`) as they are now."""
+        ...

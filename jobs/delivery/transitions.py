@@ -11,11 +11,16 @@ from jobs.backoff import Backoff
 from jobs.delivery.outcomes import (
     ChatGone,
     ChatMoved,
+    EditOutcome,
+    MessageGone,
+    NotModified,
+    PostPending,
     Rejected,
     RetryAfter,
     SendOutcome,
     Sent,
     ThreadGone,
+    TokenRejected,
     Transient,
 )
 
@@ -25,6 +30,8 @@ class RetryPolicy:
     max_attempts: int = 5
     # A timed-out send may have arrived; retrying it may duplicate, so it is retried less.
     max_attempts_after_timeout: int = 2
+    # An edit waits this long for its post to be sent (the post is ahead of it in the outbox).
+    post_pending_wait: float = 30.0
     # frozen, so sharing the default is safe
     backoff: Backoff[float] = Backoff(base=2.0, cap=600.0)  # noqa: RUF009
 
@@ -89,7 +96,31 @@ class Fail:
     attempts: int | None = None  # set when the retries ran out
 
 
-Step = MarkSent | DeferChat | DeactivateChat | DeactivateThread | Migrate | Retry | Fail
+@dataclass(frozen=True, slots=True)
+class Postpone:
+    """Back to pending, due again after `delay`, without spending an attempt."""
+
+    delay: float
+    error: str
+
+
+@dataclass(frozen=True, slots=True)
+class Halt:
+    """Nothing can be sent any more (the token was revoked): the row goes back unsent, its
+    attempt not counted, and the worker stops; the process stops too (bot.runner)."""
+
+
+Step = (
+    MarkSent
+    | DeferChat
+    | DeactivateChat
+    | DeactivateThread
+    | Migrate
+    | Retry
+    | Fail
+    | Postpone
+    | Halt
+)
 
 
 def transition(outcome: SendOutcome, attempts: int, policy: RetryPolicy, draw: float) -> Step:
@@ -109,10 +140,10 @@ def transition(outcome: SendOutcome, attempts: int, policy: RetryPolicy, draw: f
     - Transient (5xx, network, timeout): retried after policy.backoff, until `attempts` reaches
       max_attempts (max_attempts_after_timeout when Telegram may have posted it: each retry of
       a timeout may duplicate), then the row fails.
+    - TokenRejected (401): fatal for the whole process, not for the row (every send would fail
+      alike): the worker halts and leaves the row unsent.
 
-    An outcome fatal for the whole process rather than for a row (a revoked token: every send
-    would fail alike) belongs here too, as a step the worker applies by stopping and leaving
-    the row unsent; the exhaustive match makes a new outcome impossible to forget."""
+    The exhaustive match makes a new outcome impossible to forget."""
     match outcome:
         case Sent(message_id, note):
             return MarkSent(message_id, note)
@@ -126,10 +157,42 @@ def transition(outcome: SendOutcome, attempts: int, policy: RetryPolicy, draw: f
             return Migrate(new_chat_id)
         case Rejected(reason):
             return Fail(reason)
+        case TokenRejected():
+            return Halt()
         case Transient(reason, maybe_delivered):
             limit = policy.max_attempts_after_timeout if maybe_delivered else policy.max_attempts
             if attempts >= limit:
                 return Fail(reason, attempts)
             return Retry(policy.backoff.delay(attempts, draw), reason)
+        case _:
+            assert_never(outcome)
+
+
+def edit_transition(outcome: EditOutcome, attempts: int, policy: RetryPolicy, draw: float) -> Step:
+    """The step for one edit's outcome (an edit row: a change to the channel post of a story).
+
+    - Sent: the row is done.
+    - NotModified ("message is not modified"): the post already shows it: the row is done.
+    - MessageGone ("message to edit not found": deleted from the channel): the row fails; there
+      is nothing left to edit, trying again would get the same answer.
+    - PostPending: the post itself is still in the outbox: the edit waits for it
+      (policy.post_pending_wait), spending no attempt.
+    - ChatMoved: the post stays in the old chat, where it can no longer be edited: fails.
+    - RetryAfter, ChatGone, Rejected: as for a send. Transient: retried as for a send, but a
+      timed-out edit counts like any other: repeating an edit cannot duplicate a post.
+    - TokenRejected: as for a send (Halt)."""
+    match outcome:
+        case NotModified():
+            return MarkSent(None, "not modified: the post already shows this")
+        case MessageGone(reason):
+            return Fail(f"the post is gone ({reason})")
+        case PostPending():
+            return Postpone(policy.post_pending_wait, "waiting for the post to be sent")
+        case ChatMoved(new_chat_id):
+            return Fail(f"the chat moved to {new_chat_id}; its old post cannot be edited")
+        case Transient(reason, _):
+            return transition(Transient(reason), attempts, policy, draw)
+        case Sent() | RetryAfter() | ChatGone() | Rejected() | TokenRejected():
+            return transition(outcome, attempts, policy, draw)
         case _:
             assert_never(outcome)

@@ -14,28 +14,34 @@ from datetime import UTC, datetime, timedelta
 from typing import TypeVar, assert_never
 
 from jobs.backoff import Backoff
-from jobs.delivery.options import send_options
+from jobs.delivery.edits import edit_target
+from jobs.delivery.options import claimed_options
 from jobs.delivery.outcomes import Sender, SendOptions, Transient
+from jobs.delivery.sent_batch import SentBatch
 from jobs.delivery.transitions import (
     DEFAULT_RETRY,
     DeactivateChat,
     DeactivateThread,
     DeferChat,
     Fail,
+    Halt,
     MarkSent,
     Migrate,
+    Postpone,
     Retry,
     RetryPolicy,
     Step,
+    edit_transition,
     transition,
 )
 from jobs.send_gate import SendGate
 from storage.errors import DB_UNAVAILABLE
-from storage.records import Article, Delivery
+from storage.records import Article, Delivery, DeliveryKind
 from storage.unit_of_work import Transaction, UowFactory
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+R = TypeVar("R")
 
 # Waits between two tries while the database is away (storage.errors.DB_UNAVAILABLE): waited
 # out, never given up on, as the outbox is the only record of what is owed. 2, 4, 8, 16, 30 s.
@@ -80,16 +86,16 @@ class DeliveryWorker:
         self._articles: dict[int, Article] = {}
         # delivery id -> how it goes (the subscriber's settings when it was claimed)
         self._options: dict[int, SendOptions] = {}
+        # story id -> its articles, refreshed at every claim: a post names the story's other
+        # outlets on its "Also:" line
+        self._story_articles: dict[int, tuple[Article, ...]] = {}
         self._chat_locks: dict[int, tuple[asyncio.Lock, int]] = {}
         # chat -> claim number when it was found gone or moved: the rows of tasks claimed up to
         # then were cancelled or moved in the database, so those tasks must not send.
         self._dropped: dict[int, int] = {}
         self._claims = 0
         self._write_lock = asyncio.Lock()
-        # Successful sends are recorded in batches: one transaction per message would make the
-        # database, not Telegram, the limit of a large fan-out.
-        self._sent_buffer: list[tuple[int, int | None, datetime]] = []
-        self._flush_every = flush_every
+        self._sent_batch = SentBatch(self._write, flush_every)
         self._flusher: asyncio.Task[None] | None = None
         self.sent = 0  # counters for logs, /stats and tests
         self.failed = 0
@@ -105,7 +111,7 @@ class DeliveryWorker:
 
     async def run(self) -> None:
         log.info("delivery worker started (cap %g messages/s)", self._pacer.cap)
-        self._flusher = asyncio.create_task(self._flush_periodically())
+        self._flusher = asyncio.create_task(self._sent_batch.run(self._stopping))
         outage = 0
         try:
             while not self._stopping.is_set():
@@ -162,33 +168,23 @@ class DeliveryWorker:
         blocked = self._pacer.blocked_chats(now)
         if len(self._articles) > 1000:
             self._articles.clear()  # a cache, not an archive: memory stays flat
+            self._story_articles.clear()
         async with self._uow() as tx:
             batch = await tx.outbox.claim_due(self._wall(), room, blocked)
-            missing = {d.article_id for d in batch} - self._articles.keys()
+            posts = {d.article_id for d in batch if d.kind is DeliveryKind.POST}
+            missing = posts - self._articles.keys()
             if missing:
                 self._articles.update(await tx.articles.articles(missing))
-            if batch:
-                await self._load_options(tx, batch)
+            found = await tx.articles.stories_of(posts) if posts else {}
+            self._story_articles.update({s: tuple(a) for s, a in found.items()})
+            if posts:
+                self._options.update(await claimed_options(tx, batch, self._articles))
         self._claims += 1
         for delivery in batch:
             task = asyncio.create_task(self._deliver(delivery, self._claims))
             self._tasks.add(task)
             task.add_done_callback(self._forget_task)
         return len(batch)
-
-    async def _load_options(self, tx: Transaction, batch: list[Delivery]) -> None:
-        """The claimed rows' SendOptions, from their subscribers' settings: one query for the
-        settings and one for the private chats' topics, per claim."""
-        settings = await tx.settings.many((d.chat_id, d.thread_id) for d in batch)
-        private = {d.chat_id for d in batch if d.chat_id > 0}
-        followed = await tx.subscriptions.followed_by_chats(private) if private else {}
-        for d in batch:
-            article = self._articles.get(d.article_id)
-            if article is not None:
-                pair = (d.chat_id, d.thread_id)
-                self._options[d.id] = send_options(
-                    d, article, settings.get(pair), followed.get(pair)
-                )
 
     def _forget_task(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
@@ -233,6 +229,9 @@ class DeliveryWorker:
                 self._chat_locks[chat] = (lock, users - 1)
 
     async def _send(self, delivery: Delivery) -> None:
+        if delivery.kind is DeliveryKind.EDIT:
+            await self._edit(delivery)
+            return
         options = self._options.pop(delivery.id, None) or SendOptions(delivery.thread_id)
         article = self._articles.get(delivery.article_id)
         if article is None:
@@ -240,21 +239,51 @@ class DeliveryWorker:
             if article is None:
                 await self._write(lambda tx: tx.outbox.mark_failed(delivery.id, "article deleted"))
                 return
-        # The gate checks the in-flight limit and the rolling window at the moment of sending,
-        # so that sends queued behind a slow server do not leave in one bunch.
-        if not await self._gate.wait_for_room(cancel=self._stopping):
-            await self._release(delivery)
+        story = self._story_articles.get(article.story_id or 0, ())
+        also = [a for a in story if a.id != article.id]
+        outcome = await self._gated(
+            delivery, lambda: self._sender.send(delivery.chat_id, article, also, options)
+        )
+        if outcome is None:
             return
-        ticket = self._gate.sending(delivery.chat_id)
-        try:
-            outcome = await self._sender.send(delivery.chat_id, article, options)
-        except Exception as exc:  # a bug in the sender must not kill the worker
-            log.exception("sender crashed on delivery %d", delivery.id)
-            outcome = Transient(f"internal error: {exc!r}")
-        finally:
-            self._gate.answered(ticket)
         step = transition(outcome, delivery.attempts, self._retry, self._jitter())
         await self._apply(delivery, article, step)
+
+    async def _edit(self, delivery: Delivery) -> None:
+        """An edit of a channel post, from the story as stored now, once its post is sent; a
+        message for the limits (same turn and gate as a send)."""
+        await self._sent_batch.flush()  # the post may have been sent a moment ago: its id is needed
+        target = await self._write(lambda tx: edit_target(tx, delivery))
+        lead = target.lead
+        if lead is None:
+            await self._write(lambda tx: tx.outbox.mark_failed(delivery.id, "article deleted"))
+            return
+        outcome = target.refusal or await self._gated(
+            delivery,
+            lambda: self._sender.edit(delivery.chat_id, target.message_id, lead, target.also),
+        )
+        if outcome is None:
+            return
+        step = edit_transition(outcome, delivery.attempts, self._retry, self._jitter())
+        await self._apply(delivery, lead, step)
+
+    async def _gated(
+        self, delivery: Delivery, call: Callable[[], Awaitable[R]]
+    ) -> R | Transient | None:
+        """Make the request through the gate; None when a stop came first (the row is given
+        back). The gate checks the in-flight limit and the rolling window at the moment of
+        sending, so that sends queued behind a slow server do not leave in one bunch."""
+        if not await self._gate.wait_for_room(cancel=self._stopping):
+            await self._release(delivery)
+            return None
+        ticket = self._gate.sending(delivery.chat_id)
+        try:
+            return await call()
+        except Exception as exc:  # a bug in the sender must not kill the worker
+            log.exception("sender crashed on delivery %d", delivery.id)
+            return Transient(f"internal error: {exc!r}")
+        finally:
+            self._gate.answered(ticket)
 
     async def _release(self, delivery: Delivery) -> None:
         """A stop came before this claimed delivery was sent: hand it back, unsent."""
@@ -266,6 +295,8 @@ class DeliveryWorker:
         now = self._wall()
         chat = delivery.chat_id
         where = f"article {article.id} to chat {chat}"
+        if delivery.kind is DeliveryKind.EDIT:
+            where = f"edit {delivery.revision} of article {article.id}'s post in chat {chat}"
         match step:
             case MarkSent(message_id, note):
                 self.sent += 1
@@ -273,9 +304,7 @@ class DeliveryWorker:
                     log.info("sent %s (%s)", where, note)
                 else:
                     log.debug("sent %s as message %s", where, message_id)
-                self._sent_buffer.append((delivery.id, message_id, now))
-                if len(self._sent_buffer) >= 200:
-                    await self._flush_sent()
+                await self._sent_batch.add(delivery.id, message_id, now)
             case DeferChat(seconds, error):
                 # The broadcast and the replies (bot.rate_limit) hold the chat alike.
                 wait = self._gate.hold_chat(chat, seconds)
@@ -290,13 +319,7 @@ class DeliveryWorker:
                 await self._drop_chat(chat, lambda tx: tx.deactivate_chat(chat, reason, now))
             case DeactivateThread(reason):
                 thread = delivery.thread_id
-                log.warning(
-                    "thread %d of chat %d is gone (%s): its subscriptions stop, the chat's others "
-                    "go on",
-                    thread,
-                    chat,
-                    reason,
-                )
+                log.warning("chat %d's thread %d is gone (%s): it stops", chat, thread, reason)
                 await self._write(lambda tx: tx.deactivate_thread(chat, thread, reason, now))
             case Migrate(new_chat_id):
                 log.info(
@@ -310,6 +333,10 @@ class DeliveryWorker:
                 log.warning("delivery of %s: %s; retrying in %.0f s", where, error, delay)
                 at = now + timedelta(seconds=delay)
                 await self._write(lambda tx: tx.outbox.mark_retry(delivery.id, at, error))
+            case Postpone(delay, error):
+                log.debug("%s: %s; again in %.0f s", where, error, delay)
+                at = now + timedelta(seconds=delay)
+                await self._write(lambda tx: tx.outbox.postpone(delivery.id, at, error))
             case Fail(error, attempts):
                 self.failed += 1
                 if attempts is None:
@@ -317,6 +344,9 @@ class DeliveryWorker:
                 else:
                     log.error("delivery of %s failed after %d attempts: %s", where, attempts, error)
                 await self._write(lambda tx: tx.outbox.mark_failed(delivery.id, error))
+            case Halt():
+                await self._release(delivery)
+                await self.stop()
             case _:
                 assert_never(step)
 
@@ -351,24 +381,12 @@ class DeliveryWorker:
                 )
                 await asyncio.sleep(DB_BACKOFF.longest(attempt))
 
-    async def _flush_sent(self) -> None:
-        batch, self._sent_buffer = self._sent_buffer, []
-        if batch:
-            await self._write(lambda tx: tx.outbox.mark_sent_many(batch))
-
-    async def _flush_periodically(self) -> None:
-        # Ends by itself after a stop (never cancelled: a cancelled flush would lose its batch).
-        while not self._stopping.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self._flush_every)
-            await self._flush_sent()
-
     async def _drain(self) -> None:
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._flusher is not None:
             await self._flusher
-        await self._flush_sent()
+        await self._sent_batch.flush()
 
 
 def _deferral(

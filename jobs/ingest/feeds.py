@@ -1,10 +1,12 @@
 """Ingest from the site's paged JSON API: page 1, then `nextPage`, into the stored articles.
 
-One pass per source and run. It fetches page 1 with the validators the page was last served
-with (304: nothing changed, nothing parsed) and follows `nextPage` while a page brings articles
-not stored before, up to `max_pages`. A source that fails (network error, timeout, HTTP error,
-a page that is not a feed page) is left alone for a growing, jittered delay that is kept in the
-database, so a restart does not hammer it again; its error counts are what /stats shows.
+One pass per source and run. It reads every page up to `max_pages`, each with the validators it
+was last served with: a page that did not change answers 304 and costs nothing (its next page is
+the one it pointed at last time), one that did is stored in full. Reading on past pages that
+hold only known articles is what lets a known article's heat rise on page 2 or later be seen
+(76 -> 101 is a post). A source that fails (network error, timeout, HTTP error, a page that is
+not a feed page) is left alone for a growing, jittered delay that is kept in the database, so a
+restart does not hammer it again; its error counts are what /stats shows.
 
 Items carry no `published` flag; that is not "unpublished" (only an explicit false is), so the
 same selection rules apply to them as to files.
@@ -30,7 +32,7 @@ from jobs.ingest.feed_pages import (
     parse_page,
 )
 from jobs.ingest.versions import feed_item_replaces_stored, fetch_version_ns
-from storage.records import ArticleData, FeedHealth, IngestReport, PageValidators
+from storage.records import ArticleData, FeedHealth, IngestReport, PageValidators, SourcedArticle
 from storage.unit_of_work import UowFactory
 
 log = logging.getLogger(__name__)
@@ -58,6 +60,11 @@ class FeedFetchError(Exception):
 class _Fetched:
     body: bytes
     validators: PageValidators
+
+
+@dataclass(frozen=True, slots=True)
+class _NotModified:
+    next_url: str | None  # where the page pointed when it was last read
 
 
 async def ingest_feeds(
@@ -109,9 +116,9 @@ async def _ingest_feed(
             health.last_error,
         )
         return
-    # After a failure the pass before may have stopped half-way, having stored page 1 but not
-    # the pages after it; this pass would then find page 1 unchanged or "all known" and never
-    # reach them. So a pass after a failure re-reads every page up to max_pages, unconditionally.
+    # After a failure the pass before may have stopped half-way, storing page 1 but not the
+    # pages after it, and their validators could hide that; so a pass after a failure re-reads
+    # every page up to max_pages, unconditionally.
     thorough = health.consecutive_failures > 0
     seen: set[str] = set()  # article URLs handled earlier in this pass (pages shift meanwhile)
     visited: set[str] = set()
@@ -122,9 +129,10 @@ async def _ingest_feed(
         pages += 1
         try:
             fetched = await _fetch(uow, http, feed, url, conditional=not thorough)
-            if fetched is None:  # 304: as last time, and last time's items are stored
+            if isinstance(fetched, _NotModified):  # as last time, and last time's items are stored
                 log.debug("feed %s: %s not modified", feed.url, url)
-                break
+                url = fetched.next_url
+                continue
             page = parse_page(fetched.body, url, feed.url)
         except FeedFetchError as error:
             if pages > 1 and error.status == 404:
@@ -135,9 +143,7 @@ async def _ingest_feed(
         except FeedPageError as error:
             await _record_failure(uow, feed, health, f"page {pages}: {error.reason}", clock(), rand)
             return
-        new = await _store_page(uow, feed, page, fetched.validators, report, clock(), seen)
-        if new == 0 and not thorough:
-            break
+        await _store_page(uow, feed, page, fetched.validators, report, clock(), seen)
         url = page.next_url
     async with uow() as tx:
         await tx.feeds.record_success(feed.url, clock())
@@ -147,16 +153,17 @@ async def _ingest_feed(
 
 async def _fetch(
     uow: UowFactory, http: httpx.AsyncClient, feed: FeedSpec, url: str, *, conditional: bool
-) -> _Fetched | None:
-    """The page's body and validators, or None for 304 Not Modified."""
+) -> _Fetched | _NotModified:
+    """The page's body and validators, or where it pointed last time when it answers 304."""
     headers: dict[str, str] = {}
+    known = None
     if conditional:
         async with uow() as tx:
-            known = await tx.feeds.validators(url)
-        if known is not None and known.etag:
-            headers["If-None-Match"] = known.etag
-        if known is not None and known.last_modified:
-            headers["If-Modified-Since"] = known.last_modified
+            known = await tx.feeds.known_page(url)
+        if known is not None and known.validators.etag:
+            headers["If-None-Match"] = known.validators.etag
+        if known is not None and known.validators.last_modified:
+            headers["If-Modified-Since"] = known.validators.last_modified
     try:
         # httpx's timeout bounds each read; the outer one bounds the whole page, so a server
         # trickling a byte a second cannot hold the run.
@@ -164,8 +171,8 @@ async def _fetch(
             async with http.stream(
                 "GET", url, headers=headers, timeout=feed.timeout_seconds
             ) as response:
-                if response.status_code == 304 and headers:
-                    return None
+                if response.status_code == 304 and known is not None and headers:
+                    return _NotModified(known.next_url)
                 if response.status_code != 200:
                     raise FeedFetchError(
                         f"HTTP {response.status_code} {response.reason_phrase}".strip(),
@@ -204,29 +211,30 @@ async def _store_page(
     items = [a for a in page.items if a.url not in seen]
     seen.update(a.url for a in items)
     version_ns = fetch_version_ns(now)
-    new = 0
     async with uow() as tx:
         stored = await tx.articles.stored_versions([a.url for a in items])
         undated = [a.url for a in items if a.published_at is None and a.url in stored]
         dates = await tx.articles.stored_dates(undated) if undated else {}
+        new: list[SourcedArticle] = []
+        replaced: list[tuple[int, SourcedArticle]] = []
         for article in items:
-            article = _dated(article, dates.get(article.url, now))
+            sourced = SourcedArticle(
+                _dated(article, dates.get(article.url, now)), feed.url, version_ns
+            )
             version = stored.get(article.url)
             if version is None:
-                await tx.articles.add_article(
-                    article, source_path=feed.url, source_mtime_ns=version_ns, now=now
-                )
-                report.new += 1
-                new += 1
+                new.append(sourced)
             elif feed_item_replaces_stored(version_ns, version):
-                await tx.articles.replace_article(
-                    version.id, article, source_path=feed.url, source_mtime_ns=version_ns, now=now
-                )
-                report.updated += 1
+                replaced.append((version.id, sourced))
             else:  # a file changed after this fetch holds a newer version
                 report.unchanged += 1
-        await tx.feeds.save_validators(page.url, validators, now)
-    return new
+        # In bulk, as the file pass writes: a handful of statements per page, not per item.
+        await tx.articles.add_articles(new, now)
+        await tx.articles.replace_articles(replaced, now)
+        report.new += len(new)
+        report.updated += len(replaced)
+        await tx.feeds.save_validators(page.url, validators, now, next_url=page.next_url)
+    return len(new)
 
 
 def _dated(article: ArticleData, fallback: datetime) -> ArticleData:

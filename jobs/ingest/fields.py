@@ -25,6 +25,9 @@ MAX_EXCERPT_CHARS = 20_000
 # Smaller images are logos or tracking pixels; Telegram would post them as a blurry thumbnail.
 MIN_IMAGE_SIDE = 100
 
+# Real articles carry one or two; the cap keeps a junk file from writing thousands of rows.
+MAX_IMAGES = 10
+
 # The width of the topics table's name column; longer "topics" are junk, not names.
 MAX_TOPIC_CHARS = 200
 # Real articles carry 1–6; the cap keeps a junk file from creating thousands of topic rows.
@@ -74,6 +77,7 @@ def article_from_fields(fields: dict[Any, Any]) -> ArticleData:
         provider = {}
     domain = _text(provider.get("domain"))
     excerpt = _text(fields.get("excerpt"), strip=False)
+    images = _image_urls(fields.get("images"))
     return ArticleData(
         url=url,
         link=link,
@@ -81,7 +85,8 @@ def article_from_fields(fields: dict[Any, Any]) -> ArticleData:
         excerpt=excerpt[:MAX_EXCERPT_CHARS],
         source_name=_text(provider.get("name")) or None,
         source_domain=domain.lower() or None,
-        image_url=_image_url(fields.get("images")),
+        image_url=images[0] if images else None,
+        images=images,
         heat=_heat(fields.get("heat")),
         published=_published(fields.get("published")),
         published_at=_published_at(fields.get("publishedDateTime")),
@@ -110,8 +115,10 @@ def _text(value: object, *, strip: bool = True) -> str:
     return value.strip() if strip else value
 
 
-def _image_url(images: object) -> str | None:
-    """The first preview image; `images`, unlike `provider.images` (50×50 logos), holds previews.
+def _image_urls(images: object) -> tuple[str, ...]:
+    """The preview images in source order; `images`, unlike `provider.images` (50×50 logos),
+    holds previews. All of them, not just the first: a site's default image shared by many
+    articles gives way to the article's next one (storage.images).
 
     The address is returned as written (checked, not normalised): Telegram fetches it, and image
     CDNs may need exactly the parameters and trailing slash that identity normalisation drops.
@@ -122,7 +129,8 @@ def _image_url(images: object) -> str | None:
     elif isinstance(images, dict | str):
         entries = [images]
     else:
-        return None
+        return ()
+    found: list[str] = []
     for entry in entries:
         if isinstance(entry, str):
             raw: object = entry
@@ -136,8 +144,10 @@ def _image_url(images: object) -> str | None:
         else:
             continue
         if isinstance(raw, str) and normalise_url(raw) is not None:
-            return raw.strip()
-    return None
+            found.append(raw.strip())
+            if len(found) == MAX_IMAGES:
+                break
+    return tuple(dict.fromkeys(found))
 
 
 def _heat(value: object) -> int | None:

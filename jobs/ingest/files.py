@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import stat as stat_module
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -170,6 +171,58 @@ async def _ingest_folder(
         parsed = await parse_in_slices(changed[start : start + BATCH])
         done += await _store(uow, parsed, report, clock())
         progress(done, total)
+
+
+async def ingest_paths(
+    uow: UowFactory,
+    paths: Sequence[str],
+    *,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> IngestReport:
+    """Bring the stored articles up to date with just these paths (a watcher's changes: files,
+    or folders moved in, which are walked), by the folder pass's rules and without walking the
+    source folders.
+
+    A file that does not parse is in the report's `skipped` but neither logged nor recorded: it
+    may be half written, and the watcher tries it again once it settles; the folder pass records
+    it for good. Files gone since are left to the folder pass too, which forgets them."""
+    report = IngestReport()
+    on_disk = await asyncio.to_thread(_stat_paths, paths)
+    for start in range(0, len(on_disk), BATCH):
+        stats = on_disk[start : start + BATCH]
+        known: dict[str, tuple[int, int]] = {}
+        async with uow() as tx:
+            for stat in stats:
+                # a prefix query: the file itself, and whatever longer path it prefixes
+                known.update(await tx.sources.source_file_stats(stat.path))
+        changed = [s for s in stats if known.get(s.path) != (s.size, s.mtime_ns)]
+        report.unchanged += len(stats) - len(changed)
+        parsed = await parse_in_slices(changed)
+        unsettled = [p for p in parsed if p.article is None]
+        for item in unsettled:
+            log.debug("%s does not parse yet (%s); trying again once it settles", *_why(item))
+        report.skipped += [_why(item) for item in unsettled]
+        await _store(uow, [p for p in parsed if p.article is not None], report, clock())
+    return report
+
+
+def _why(item: Parsed) -> tuple[str, str]:
+    return item.stat.path, item.reason or "unknown"
+
+
+def _stat_paths(paths: Sequence[str]) -> list[FileStat]:
+    """Blocking: the article files among `paths` (folders walked); a path gone is passed over."""
+    found: list[FileStat] = []
+    for path in paths:
+        try:
+            st = Path(path).stat()
+        except OSError:
+            continue  # removed or renamed since the change was seen
+        if stat_module.S_ISDIR(st.st_mode):
+            found += walk_articles(Path(path))
+        elif stat_module.S_ISREG(st.st_mode) and path.endswith(ARTICLE_SUFFIXES):
+            found.append(FileStat(path, st.st_size, st.st_mtime_ns))
+    return found
 
 
 async def parse_in_slices(stats: Sequence[FileStat]) -> list[Parsed]:

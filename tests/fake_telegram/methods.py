@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tests.fake_telegram import errors, validation
+from tests.fake_telegram.edits import counted_as_message
 from tests.fake_telegram.errors import bad_request, too_many_requests
 from tests.fake_telegram.forums import check_thread
 from tests.fake_telegram.params import Params, Upload
@@ -451,8 +452,8 @@ METHODS: dict[str, Method] = {
     "getWebhookInfo": get_webhook_info,
     "sendMessage": send_message,
     "sendPhoto": send_photo,
-    "editMessageText": edit_message_text,
-    "editMessageCaption": edit_message_caption,
+    "editMessageText": counted_as_message(edit_message_text),
+    "editMessageCaption": counted_as_message(edit_message_caption),
     "editMessageReplyMarkup": edit_message_reply_markup,
     "deleteMessage": delete_message,
     "answerCallbackQuery": answer_callback_query,

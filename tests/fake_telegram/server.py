@@ -76,6 +76,7 @@ class FakeTelegram:
         self._port: int | None = None
         self._polls: list[_Poll] = []
         self._closing = False
+        self._revoked = False
         # tracebacks of requests the fake itself failed on (answered 500); the fixture checks it
         self.internal_errors: list[str] = []
 
@@ -232,6 +233,19 @@ class FakeTelegram:
                 loop.call_soon_threadsafe(self._wake_polls)
         return int(stored["update_id"])
 
+    def push_raw_updates(self, *updates: dict[str, Any]) -> list[int]:
+        """Queue updates exactly as given, unchecked and in one batch: what Telegram may send
+        that a library cannot parse (a message without a chat), or an update_id sent again.
+        Returns their update_ids (the next one where absent)."""
+        with self._lock:
+            stored = [self._state.push_raw_update(update) for update in updates]
+            self._notify()
+        loop = self._loop
+        if loop is not None:
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(self._wake_polls)
+        return [int(update["update_id"]) for update in stored]
+
     def pending_updates(self) -> list[dict[str, Any]]:
         """Updates not yet confirmed by a getUpdates offset."""
         with self._lock:
@@ -313,6 +327,13 @@ class FakeTelegram:
         """sendPhoto with this URL is refused with ``description`` (Telegram caches failures)."""
         with self._lock:
             self._state.broken_urls[url] = description
+
+    def revoke_token(self) -> None:
+        """The bot's token is revoked (in @BotFather): every request with it gets 401, as with
+        any unknown token."""
+        with self._lock:
+            self._revoked = True
+            self._notify()
 
     def clear_faults(self) -> None:
         with self._lock:
@@ -474,7 +495,7 @@ class FakeTelegram:
         params: dict[str, Any] = {}
         try:
             raw = await _read_fields(request)
-            if request.match_info["token"] != self.token:
+            if request.match_info["token"] != self.token or self._revoked:
                 raise ApiError(401, "Unauthorized")
             if name.lower() not in METHOD_NAMES:
                 raise ApiError(404, "Not Found")

@@ -339,6 +339,14 @@ class TelegramState:
         self.updates.append(update)
         return update
 
+    def push_raw_update(self, update: dict[str, Any]) -> dict[str, Any]:
+        update = copy.deepcopy(update)
+        if update.get("update_id") is None:
+            update["update_id"] = self.last_update_id + 1
+        self.last_update_id = max(self.last_update_id, update["update_id"])
+        self.updates.append(update)
+        return update
+
     def _register_chat(self, data: dict[str, Any]) -> Chat:
         chat = self.chats.get(data["id"])
         if chat is None:

@@ -1,12 +1,13 @@
 """Forum threads as subscribers, per-subscriber settings, keyword filters (issue 13)
 
 The subscriber becomes (chat, thread): `thread_id` (0: the chat itself) joins the keys of
-subscriptions and of the outbox, and chat_settings holds what /settings, /heat, /filter, /digest,
+subscriptions and of the outbox (a post per (article, chat, thread), an edit per revision of the
+channel's thread 0), and chat_settings holds what /settings, /heat, /filter, /digest,
 /timezone and /stop's pause choose, per (chat, thread). A chat's own /heat moves there from
 chats.min_heat (left in place, no longer read).
 
 Revision ID: 0005_threads_settings_filters
-Revises: 0002
+Revises: 0004_images_heat_history
 Create Date: 2026-12-01
 """
 
@@ -14,26 +15,27 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_threads_settings_filters"
-down_revision = "0002"
+down_revision = "0004_images_heat_history"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("subscriptions", recreate="always") as batch_op:
+    with op.batch_alter_table("subscriptions") as batch_op:
         batch_op.add_column(
             sa.Column("thread_id", sa.BigInteger(), nullable=False, server_default="0")
         )
         batch_op.drop_constraint("pk_subscriptions", type_="primary")
         batch_op.create_primary_key("pk_subscriptions", ["chat_id", "thread_id", "topic_id"])
 
-    with op.batch_alter_table("deliveries", recreate="always") as batch_op:
+    with op.batch_alter_table("deliveries") as batch_op:
         batch_op.add_column(
             sa.Column("thread_id", sa.BigInteger(), nullable=False, server_default="0")
         )
-        batch_op.drop_constraint("uq_deliveries_article_chat", type_="unique")
+        batch_op.drop_constraint("uq_deliveries_article_chat_revision", type_="unique")
         batch_op.create_unique_constraint(
-            "uq_deliveries_article_chat_thread", ["article_id", "chat_id", "thread_id"]
+            "uq_deliveries_article_chat_thread_revision",
+            ["article_id", "chat_id", "thread_id", "revision"],
         )
 
     op.create_table(
@@ -80,12 +82,14 @@ def downgrade() -> None:
     )
     op.drop_table("chat_settings")
     op.execute("DELETE FROM deliveries WHERE thread_id <> 0")
-    with op.batch_alter_table("deliveries", recreate="always") as batch_op:
-        batch_op.drop_constraint("uq_deliveries_article_chat_thread", type_="unique")
-        batch_op.create_unique_constraint("uq_deliveries_article_chat", ["article_id", "chat_id"])
+    with op.batch_alter_table("deliveries") as batch_op:
+        batch_op.drop_constraint("uq_deliveries_article_chat_thread_revision", type_="unique")
+        batch_op.create_unique_constraint(
+            "uq_deliveries_article_chat_revision", ["article_id", "chat_id", "revision"]
+        )
         batch_op.drop_column("thread_id")
     op.execute("DELETE FROM subscriptions WHERE thread_id <> 0")
-    with op.batch_alter_table("subscriptions", recreate="always") as batch_op:
+    with op.batch_alter_table("subscriptions") as batch_op:
         batch_op.drop_constraint("pk_subscriptions", type_="primary")
         batch_op.create_primary_key("pk_subscriptions", ["chat_id", "topic_id"])
         batch_op.drop_column("thread_id")

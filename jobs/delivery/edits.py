@@ -1,0 +1,45 @@
+"""What an edit row edits: the channel post of its article (a story's lead), to show the story
+as it is now. Read fresh for every edit (never from the worker's article cache): an edit exists
+because the stored article changed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from jobs.delivery.outcomes import EditOutcome, PostPending, Rejected
+from storage.records import Article, Delivery, DeliveryStatus
+from storage.unit_of_work import Transaction
+
+
+@dataclass(frozen=True, slots=True)
+class EditTarget:
+    lead: Article | None  # None: the article was deleted
+    also: tuple[Article, ...]  # the story's other articles, for the "Also:" line
+    message_id: int  # the post's message; 0 when `refusal` is set
+    refusal: EditOutcome | None  # why there is nothing to send now (unsendable)
+
+
+async def edit_target(tx: Transaction, edit: Delivery) -> EditTarget:
+    lead = await tx.articles.article(edit.article_id)
+    if lead is None:
+        return EditTarget(None, (), 0, None)
+    also: tuple[Article, ...] = ()
+    if lead.story_id is not None:
+        story = (await tx.articles.story_articles([lead.story_id])).get(lead.story_id, [])
+        also = tuple(a for a in story if a.id != lead.id)
+    post = await tx.outbox.delivery(edit.article_id, edit.chat_id, edit.thread_id)
+    refusal = unsendable(post)
+    message_id = post.message_id if post is not None and refusal is None else None
+    return EditTarget(lead, also, message_id or 0, refusal)
+
+
+def unsendable(post: Delivery | None) -> EditOutcome | None:
+    """Why an edit cannot be sent now, from its post's row; None when the post can be edited.
+    Pure: the worker applies it like any answer from Telegram."""
+    if post is None:
+        return Rejected("the article was never posted to this chat: nothing to edit")
+    if post.status in (DeliveryStatus.PENDING, DeliveryStatus.SENDING):
+        return PostPending()
+    if post.status is not DeliveryStatus.SENT or post.message_id is None:
+        return Rejected(f"the post was not sent ({post.status.value}): nothing to edit")
+    return None
