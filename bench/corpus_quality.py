@@ -6,9 +6,12 @@ ai/, powerapps/ and seed/, and the JSON API pages under ai/api/news/ served over
     .venv/bin/python -m bench.corpus_quality --corpus /path/to/corpus --examples 3
 
 The corpus is years old, so the age window is off and the per-run cap is wide: every article
-eligible at heat >= --min-heat (70 by default, the sibling site's own "published" line) is a
-post. Everything goes through the real ingest (files, and the JSON feed over HTTP), the real
-selection and the real `render_post`, into a throwaway SQLite database; nothing is sent.
+eligible at heat >= --min-heat (70 by default, the sibling site's own "published" line) is
+selected. Everything goes through the real ingest (files, and the JSON feed over HTTP), the real
+selection and the real `render_post`, into a throwaway SQLite database; nothing is sent. The
+selected articles are filed into stories in publication order, as runs over time would
+(bench.story_filing); each story's lead is a post, and the stories are measured against the
+labelled same-story groups of bench/story_labels.yaml.
 
 The checks are this script's own, kept apart from the cleaner's patterns so that they measure it
 rather than repeat it, and they read what a reader gets: the post's visible text, its photo, its
@@ -28,13 +31,26 @@ import sys
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from aiohttp import web
+
+from bench.story_filing import (
+    Labels,
+    PairScore,
+    StoryReport,
+    file_stories,
+    load_labels,
+    pair_score,
+    story_report,
+)
+from jobs.stories import DEFAULT_WINDOW
+from storage.records import Article
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
@@ -89,6 +105,7 @@ class Reading:
     label: str  # the source label in the footer
     photo_url: str | None
     preview_url: str | None  # the link preview of a text message
+    repeat: bool = False  # a labelled story's post while its earlier post is still open
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,18 +131,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not all((args.corpus / name).is_dir() for name in FOLDERS):
         print(f"no corpus at {args.corpus} (expected {', '.join(FOLDERS)} under it)")
         return 2
-    readings, stored = asyncio.run(_dry_run(args.corpus, args.min_heat, args.feeds or FEEDS))
+    readings, stored, report, every = asyncio.run(
+        _dry_run(args.corpus, args.min_heat, args.feeds or FEEDS)
+    )
     _print_table(readings, stored, args.examples)
+    labels = labels_of(args.corpus)
+    _print_stories(report, pair_score(every, labels), args.examples)
+    everything = story_report(file_stories(every), labels, DEFAULT_WINDOW)
+    print("\nevery stored article (selected or not) filed the same way:")
+    _print_filing(everything, args.examples)
     return 0
 
 
 async def _dry_run(
     corpus: Path, min_heat: float, feed_paths: Sequence[str]
-) -> tuple[list[Reading], list[Stored]]:
+) -> tuple[list[Reading], list[Stored], StoryReport, list[Article]]:
     from bot.formatting import render_post
+    from jobs.candidates import choose
     from jobs.ingest.feeds import FeedSpec, ingest_feeds
     from jobs.ingest.files import ingest_files as ingest
-    from jobs.publishing import select_articles
     from jobs.selection import PublishRules
     from storage.database import create_engine, create_sessionmaker, upgrade_to_head
     from storage.unit_of_work import UnitOfWork
@@ -151,7 +175,10 @@ async def _dry_run(
             feeds = [FeedSpec(f"http://127.0.0.1:{port}/{path}") for path in feed_paths]
             await ingest_feeds(uow, feeds, report)
             rules = PublishRules(min_heat=min_heat, max_age=None, max_per_run=1_000_000)
-            selected = await select_articles(uow, rules, 0, datetime.now(UTC))
+            async with uow() as tx:
+                selected = (await choose(tx, rules, 0, datetime.now(UTC))).selected
+                every = list((await tx.articles.articles(_article_ids(database))).values())
+            stories = await asyncio.to_thread(file_stories, selected)
         finally:
             await engine.dispose()
             await runner.cleanup()
@@ -159,9 +186,20 @@ async def _dry_run(
     print(
         f"ingest: {report.new} new, {report.updated} updated, {len(report.skipped)} skipped; "
         f"{len(stored)} stored ({sum(s.from_feed for s in stored)} last read from the JSON "
-        f"API); {len(selected)} posts (heat >= {min_heat:g}, no age window)"
+        f"API); {len(selected)} selected (heat >= {min_heat:g}, no age window), filed into "
+        f"{len(stories)} stories: {len(stories)} posts"
     )
-    return [_reading(article, render_post(article)) for article in selected], stored
+    report = story_report(stories, labels_of(corpus), DEFAULT_WINDOW)
+    repeats = {a.id for a in report.repeats}
+    readings = [
+        replace(_reading(s.lead, render_post(s.lead)), repeat=s.lead.id in repeats) for s in stories
+    ]
+    return readings, stored, report, every
+
+
+def _article_ids(database: Path) -> list[int]:
+    with contextlib.closing(sqlite3.connect(database)) as conn:
+        return [row[0] for row in conn.execute("SELECT id FROM articles")]
 
 
 def _stored_articles(database: Path) -> list[Stored]:
@@ -261,7 +299,7 @@ def _raw(excerpt: str) -> str:
 
 CHECKS = (
     Check("generic-image photo", "1", _generic_image),
-    Check("repeat of a same-story post", "2", None),
+    Check("repeat of a same-story post", "2", lambda r, _: r.repeat),
     Check(
         "excerpt cut mid-sentence, no mark",
         "4",
@@ -318,6 +356,43 @@ def _print_table(readings: list[Reading], stored: list[Stored], examples: int) -
         1 for s in api if s.source_domain and not _same_site(_host(s.link), s.source_domain or "")
     )
     print(f"\nJSON API items whose provider is not the linked site: {mismatched} of {len(api)}")
+
+
+@cache
+def labels_of(corpus: Path) -> Labels:
+    return load_labels(corpus)
+
+
+def _print_stories(report: StoryReport, pairs: PairScore, examples: int) -> None:
+    print("\nstories of the selected articles (each story's lead is a post):")
+    _print_filing(report, examples)
+    said = pairs.true_pos + len(pairs.false_pos)
+    truth = pairs.true_pos + len(pairs.false_neg)
+    print(
+        f"pairs of stored articles within {DEFAULT_WINDOW.total_seconds() / 3600:g} h: "
+        f"{pairs.true_pos} same story found, {len(pairs.false_pos)} wrongly, "
+        f"{len(pairs.false_neg)} missed; precision {pairs.true_pos / max(said, 1):.3f}, "
+        f"recall {pairs.true_pos / max(truth, 1):.3f}"
+    )
+    for a, b in pairs.false_pos[:examples]:
+        print(f"    wrong: {a.title[:60]!r} / {b.title[:60]!r}")
+    for a, b in pairs.false_neg[:examples]:
+        print(f"    missed: {a.title[:60]!r} / {b.title[:60]!r}")
+
+
+def _print_filing(report: StoryReport, examples: int) -> None:
+    labelled = sum(1 for s in report.stories for a in s.articles if a.url in report.labels.group)
+    print(
+        f"  {len(report.stories)} stories; the {labelled} articles of the labelled same-story "
+        f"groups (bench/story_labels.yaml) seen in {report.labelled_groups} groups make "
+        f"{report.labelled_posts} posts: {len(report.repeats)} repeats while the group's first "
+        f"post is open, {len(report.after_window)} after every earlier post's window closed"
+    )
+    print(f"  merged into a story: {report.right} rightly, {len(report.wrong)} wrongly")
+    for lead, other in report.wrong:
+        print(f"    {lead.title[:70]!r}\n      <- {other.title[:70]!r} ({other.source_domain})")
+    for article in report.repeats[:examples]:
+        print(f"    repeat: {article.title[:80]!r} ({article.source_domain})")
 
 
 if __name__ == "__main__":

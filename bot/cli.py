@@ -186,8 +186,12 @@ async def _dry_run(config: Config) -> int:
         await engine.dispose()
     _print_report(report)
     print(f"dry run: {len(selected)} post(s) would go to {config.telegram.channel}; nothing sent")
+    from bot.i18n import translator
+    from bot.sender import post_words
+
+    words = post_words(translator(config.telegram.language))  # as the channel will read them
     for number, article in enumerate(selected, 1):
-        post = render_post(article)
+        post = render_post(article, words=words)
         print(f"\n--- {number}/{len(selected)}: heat {article.heat} · {article.title}")
         print(f"link:  {post.link}")
         print(f"image: {post.photo_url or '(none: text message with a link preview)'}")

@@ -30,6 +30,7 @@ from pydantic_core import PydanticCustomError
 
 from bot.config_errors import describe, redact_url, secrets_given
 from bot.config_file import ConfigFileError, read_yaml
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, resolve_language
 from storage.database import DatabaseUrlError, async_url, sqlite_path
 
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
@@ -102,6 +103,21 @@ class TelegramConfig(_Section):
     channel: str | Annotated[Int, Field(ge=-MAX_TELEGRAM_ID, le=MAX_TELEGRAM_ID)]
     admins: tuple[Annotated[Int, Field(ge=1, le=MAX_TELEGRAM_ID)], ...] = ()
     webhook: WebhookConfig | None = None
+    # The channel's posts, and groups until /language there chooses another (bot.i18n).
+    language: str = DEFAULT_LANGUAGE
+    # What Telegram shows before Start (setMyDescription, ≤ 512) and on the bot's profile
+    # (setMyShortDescription, ≤ 120); None: the catalogue's, naming the channel, per language.
+    description: Annotated[str, Field(min_length=1, max_length=512)] | None = None
+    short_description: Annotated[str, Field(min_length=1, max_length=120)] | None = None
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        language = resolve_language(value, default="")
+        if not language:
+            known = ", ".join(f"{code} ({name})" for code, name in LANGUAGE_NAMES.items())
+            raise ValueError(f"expected one of {known}")
+        return language
 
     @field_validator("channel", mode="before")
     @classmethod

@@ -1,5 +1,9 @@
-"""The python-telegram-bot side of delivery: renders a post, sends it, and translates every
-Telegram answer into a jobs.delivery outcome."""
+"""The python-telegram-bot side of delivery: renders a post (or takes an alert's text), sends
+it, and translates every Telegram answer into a jobs.delivery outcome.
+
+A 400 is the chat's problem (gone, or no right to post there: "need administrator rights in
+the channel chat", "not enough rights") or the message's; only a refusal of the message's photo
+makes a post go out again as text (bad_request_kind, table-tested)."""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, Literal
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram._utils.types import ODVInput
@@ -24,7 +28,8 @@ from telegram.error import (
 )
 from telegram.request import BaseRequest
 
-from bot.formatting import Post, render_post, render_text_post
+from bot.formatting import Post, PostWords, render_post, render_text_post
+from bot.i18n import DEFAULT_LANGUAGE, Translator, translator
 from bot.lean_send import PreparedCall, prepare_call, send_for_id
 from bot.rate_limit import broadcast_send, retry_seconds
 from bot.unfollow_buttons import Button, post_buttons
@@ -36,9 +41,27 @@ log = logging.getLogger(__name__)
 
 # Telegram fetches a photo URL itself before answering; that can take a while.
 PHOTO_READ_TIMEOUT = 30.0
-_CHAT_GONE = ("chat not found", "user is deactivated", "bot was kicked", "have no rights")
 # A forum thread closed or deleted: the thread is gone, the chat is not.
 _THREAD_GONE = ("topic_closed", "topic_deleted", "message thread not found", "thread not found")
+_CHAT_GONE = ("chat not found", "user is deactivated", "bot was kicked")
+# Telegram's words when the bot may not post in the chat (a channel that took its admin rights
+# away, a group that muted it): a permission problem, never a refused photo.
+_NO_RIGHTS = (
+    "have no rights",
+    "need administrator rights",
+    "not enough rights",
+    "chat_write_forbidden",
+    "chat_admin_required",
+)
+
+
+def post_words(t: Translator) -> PostWords:
+    return PostWords(
+        read=t.gettext("Read"),
+        watch=t.gettext("Watch"),
+        also=t.gettext("Also"),
+        untitled=t.gettext("Article"),
+    )
 
 
 def markup(row: list[Button]) -> InlineKeyboardMarkup:
@@ -47,16 +70,26 @@ def markup(row: list[Button]) -> InlineKeyboardMarkup:
     )
 
 
-def _keyboard(post: Post, options: SendOptions = DEFAULT_OPTIONS) -> InlineKeyboardMarkup:
-    return markup(post_buttons(post.button_text, post.link, options.unfollow))
+def _keyboard(
+    post: Post, options: SendOptions = DEFAULT_OPTIONS, t: Translator | None = None
+) -> InlineKeyboardMarkup:
+    """Read (PostWords), then the unfollow button in the chat's language when the claim read it
+    (SendOptions.language), else in `t`'s (telegram.language)."""
+    words = translator(options.language) if options.language else t or translator(None)
+    return markup(post_buttons(post.button_text, post.link, options.unfollow, words))
 
 
 class TelegramSender:
     """Implements jobs.delivery.Sender."""
 
-    def __init__(self, bot: Bot, *, paid_broadcast: bool = False) -> None:
+    def __init__(
+        self, bot: Bot, *, paid_broadcast: bool = False, language: str = DEFAULT_LANGUAGE
+    ) -> None:
         self._bot = bot
         self._paid = paid_broadcast
+        # Posts read alike wherever they go: their words follow telegram.language.
+        self._t = translator(language)
+        self._words = post_words(self._t)
         self._posts: OrderedDict[tuple[object, ...], tuple[Post, Post]] = OrderedDict()
         # encoded once per post and way of sending it (SendOptions without the thread, which is
         # put in per send like the chat id: a forum's threads would each need their own entry)
@@ -70,8 +103,8 @@ class TelegramSender:
         posts = self._posts.get(key)
         if posts is None:
             posts = (
-                render_post(article, also, compact=compact),
-                render_text_post(article, also, compact=compact),
+                render_post(article, also, self._words, compact=compact),
+                render_text_post(article, also, self._words, compact=compact),
             )
             self._posts[key] = posts
             if len(self._posts) > 256:
@@ -86,7 +119,7 @@ class TelegramSender:
         button)."""
         data: dict[str, Any] = {
             "parse_mode": ParseMode.HTML,
-            "reply_markup": _keyboard(post, options),
+            "reply_markup": _keyboard(post, options, self._t),
             "allow_paid_broadcast": True if self._paid else None,
             "disable_notification": True if options.silent else None,
         }
@@ -123,6 +156,23 @@ class TelegramSender:
         with broadcast_send():
             return await self._send(chat_id, article, also, options)
 
+    async def send_text(self, chat_id: int, html: str) -> delivery.SendOutcome:
+        """A message of the bot's own (an operator alert), through the lean path like a post:
+        Telegram HTML, no link preview."""
+        call = prepare_call(
+            "sendMessage",
+            {
+                "text": html,
+                "parse_mode": ParseMode.HTML,
+                "link_preview_options": LinkPreviewOptions(is_disabled=True),
+            },
+        )
+        with broadcast_send():
+            try:
+                return delivery.Sent(await send_for_id(self._bot, call, chat_id))
+            except TelegramError as exc:
+                return _outcome_of(exc)
+
     async def _send(
         self, chat_id: int, article: Article, also: Sequence[Article], options: SendOptions
     ) -> delivery.SendOutcome:
@@ -131,7 +181,11 @@ class TelegramSender:
             try:
                 return delivery.Sent(await self.send_post(chat_id, post, options))
             except BadRequest as exc:
-                if post.photo_url is None or _is_chat_gone(exc) or _is_thread_gone(exc):
+                if (
+                    post.photo_url is None
+                    or bad_request_kind(exc.message) != "message"
+                    or _is_thread_gone(exc)
+                ):
                     raise
                 # Telegram refused the photo (bad URL, too big, wrong type, cached failure):
                 # the post still goes out, as text with a large link preview.
@@ -218,9 +272,9 @@ def _outcome_of(
     if isinstance(exc, Forbidden):
         return delivery.ChatGone(exc.message)
     if isinstance(exc, BadRequest):  # before NetworkError: BadRequest is one of its subclasses
-        if _is_chat_gone(exc):
-            return delivery.ChatGone(exc.message)
-        return delivery.Rejected(exc.message)
+        if bad_request_kind(exc.message) == "message":
+            return delivery.Rejected(exc.message)
+        return delivery.ChatGone(exc.message)  # gone, or no right to post: the chat's problem
     if isinstance(exc, TimedOut):
         return delivery.Transient(f"timed out: {exc.message}", maybe_delivered=True)
     if isinstance(exc, NetworkError):
@@ -248,5 +302,12 @@ def _is_thread_gone(exc: TelegramError) -> bool:
     return _matches(exc, _THREAD_GONE)
 
 
-def _is_chat_gone(exc: TelegramError) -> bool:
-    return _matches(exc, _CHAT_GONE)
+def bad_request_kind(text: str) -> Literal["gone", "no rights", "message"]:
+    """Whose problem a 400 is: the chat's (gone, or the bot may not post there) or this
+    message's. Pure."""
+    folded = text.casefold()
+    if any(marker in folded for marker in _CHAT_GONE):
+        return "gone"
+    if any(marker in folded for marker in _NO_RIGHTS):
+        return "no rights"
+    return "message"

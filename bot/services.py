@@ -32,11 +32,21 @@ class Services:
     worker: DeliveryWorker
     sender: TelegramSender
     channel_id: int = 0
+    channel_title: str | None = None
+    channel_url: str | None = None  # "Open the channel" (bot.handlers.welcome); None: no button
     worker_task: asyncio.Task[None] | None = None
     watcher: FolderWatcher | None = None
     # Scheduled runs and manual /publish take turns: both select and enqueue.
     run_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     member_status: MemberStatusCache = field(default_factory=MemberStatusCache)
+    # the worker's (sent, failed) counters at the last health check (bot.alerts)
+    alerted_counts: tuple[int, int] = (0, 0)
+
+    @property
+    def channel_name(self) -> str:
+        """The channel as users know it: its @username, else its title."""
+        channel = self.config.telegram.channel
+        return channel if isinstance(channel, str) else self.channel_title or str(channel)
 
 
 def services(application: Application[Any, Any, Any, Any, Any, Any]) -> Services:

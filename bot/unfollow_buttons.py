@@ -1,7 +1,7 @@
 """The buttons under a post in a private chat: "Read", and "🔕 Unfollow <topic>" for the topic
 that brought it (with several, "🔕 Topics…", which opens the chat's topic list). One tap
 unfollows and turns the button into "↩️ Follow <topic> again"; a tap on that follows again.
-Pure: rows of button dicts in and out, no python-telegram-bot.
+Pure: rows of buttons in and out, no python-telegram-bot; the words from a bot.i18n.Translator.
 
 Callback data carries the topic id, never its name, so it stays far below Telegram's 64 bytes:
 "uf:<id>" unfollows, "ur:<id>" follows again, "ul" opens the list."""
@@ -12,16 +12,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.i18n import Translator
+
 LABEL_CHARS = 32  # of the topic name in a button: a phone shows two buttons side by side
 
-TEXTS = {
-    "unfollow": "🔕 Unfollow {topic}",
-    "topics": "🔕 Topics…",
-    "undo": "↩️ Follow {topic} again",
-    "unfollowed": "Stopped following {topic}. Tap ↩️ to undo.",
-    "refollowed": "Following {topic} again.",
-    "gone": "That topic is gone.",
-}
 PATTERN = r"^(uf:\d+|ur:\d+|ul)$"
 _DATA = re.compile(r"^(uf|ur):(\d+)$")
 
@@ -37,16 +31,21 @@ def _short(name: str) -> str:
     return name if len(name) <= LABEL_CHARS else name[: LABEL_CHARS - 1] + "…"
 
 
-def post_buttons(read_text: str, link: str, unfollow: Sequence[tuple[int, str]]) -> list[Button]:
+def _unfollow(t: Translator, topic_id: int, name: str) -> Button:
+    return Button(
+        t.gettext("🔕 Unfollow {topic}", topic=_short(name)), callback_data=f"uf:{topic_id}"
+    )
+
+
+def post_buttons(
+    read_text: str, link: str, unfollow: Sequence[tuple[int, str]], t: Translator
+) -> list[Button]:
     """The one row under a post: Read, then the unfollow button when a topic brought it."""
     row = [Button(read_text, url=link)]
     if len(unfollow) == 1:
-        topic_id, name = unfollow[0]
-        row.append(
-            Button(TEXTS["unfollow"].format(topic=_short(name)), callback_data=f"uf:{topic_id}")
-        )
+        row.append(_unfollow(t, *unfollow[0]))
     elif unfollow:
-        row.append(Button(TEXTS["topics"], callback_data="ul"))
+        row.append(Button(t.gettext("🔕 Topics…"), callback_data="ul"))
     return row
 
 
@@ -56,13 +55,15 @@ def parse(data: str) -> tuple[str, int] | None:
     return None if found is None else (found[1], int(found[2]))
 
 
-def toggled(row: Sequence[Button], action: str, topic_id: int, name: str) -> list[Button]:
+def toggled(
+    row: Sequence[Button], action: str, topic_id: int, name: str, t: Translator
+) -> list[Button]:
     """The row after a tap: the pressed button becomes the opposite one, the rest stay."""
     pressed = f"{action}:{topic_id}"
     if action == "uf":
-        swapped = Button(TEXTS["undo"].format(topic=_short(name)), callback_data=f"ur:{topic_id}")
-    else:
         swapped = Button(
-            TEXTS["unfollow"].format(topic=_short(name)), callback_data=f"uf:{topic_id}"
+            t.gettext("↩️ Follow {topic} again", topic=_short(name)), callback_data=f"ur:{topic_id}"
         )
+    else:
+        swapped = _unfollow(t, topic_id, name)
     return [swapped if b.callback_data == pressed else b for b in row]

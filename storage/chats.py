@@ -3,10 +3,11 @@ heat threshold, /settings) is storage.settings'."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from storage.mapping import chat_record
 from storage.records import Chat, ChatKind
@@ -45,6 +46,18 @@ class ChatRepository(SessionRepository):
         row = await self.session.get(ChatRow, chat_id)
         return None if row is None else chat_record(row)
 
+    async def languages(self, chat_ids: Iterable[int]) -> dict[int, str]:
+        """The /language choice of those chats that made one."""
+        wanted = list(chat_ids)
+        if not wanted:
+            return {}
+        rows = await self.session.execute(
+            select(ChatRow.id, ChatRow.language).where(
+                ChatRow.id.in_(wanted), ChatRow.language.is_not(None)
+            )
+        )
+        return {chat_id: language for chat_id, language in rows if language is not None}
+
     async def mark_inactive(self, chat_id: int, reason: str, now: datetime) -> None:
         """The chat's row only: what was queued for it is the outbox's (Transaction.deactivate_chat
         does both)."""
@@ -52,4 +65,9 @@ class ChatRepository(SessionRepository):
             update(ChatRow)
             .where(ChatRow.id == chat_id)
             .values(active=False, inactive_reason=reason, updated_at=now)
+        )
+
+    async def set_language(self, chat_id: int, language: str | None, now: datetime) -> None:
+        await self.session.execute(
+            update(ChatRow).where(ChatRow.id == chat_id).values(language=language, updated_at=now)
         )

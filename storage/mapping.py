@@ -78,6 +78,9 @@ def chat_record(row: ChatRow) -> Chat:
         kind=ChatKind(row.kind),
         title=row.title,
         active=row.active,
+        language=row.language,
+        inactive_reason=row.inactive_reason,
+        updated_at=row.updated_at,
     )
 
 
@@ -94,6 +97,8 @@ def delivery_record(row: DeliveryRow) -> Delivery:
         created_at=row.created_at,
         sent_at=row.sent_at,
         thread_id=row.thread_id,
+        alert_key=row.alert_key,
+        body=row.body,
         kind=DeliveryKind(row.kind),
         revision=row.revision,
     )

@@ -15,9 +15,10 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql.elements import ColumnElement
 
 from storage.mapping import delivery_record
+from storage.outbox_cancellations import OutboxCancellations
 from storage.records import Delivery, DeliveryKind, DeliveryStatus
-from storage.repository import ARRAY_CHUNK, SessionRepository, in_chunks, table_of
-from storage.tables import ArticleRow, ArticleTopicRow, DeliveryRow, SubscriptionRow, UtcDateTime
+from storage.repository import ARRAY_CHUNK, in_chunks, table_of
+from storage.tables import ArticleRow, DeliveryRow, UtcDateTime
 
 _DELIVERIES = table_of(DeliveryRow)
 
@@ -25,7 +26,7 @@ _DELIVERIES = table_of(DeliveryRow)
 Target = int | tuple[int, int]  # a chat id (its thread 0), or (chat id, forum thread id)
 
 
-class OutboxRepository(SessionRepository):
+class OutboxRepository(OutboxCancellations):
     async def enqueue(self, article_id: int, chat_ids: Iterable[Target], now: datetime) -> int:
         """Add pending deliveries; an (article, chat, thread) already in the outbox is left
         alone, which is what makes a repeated selection harmless."""
@@ -40,6 +41,27 @@ class OutboxRepository(SessionRepository):
         if chunk:
             added += await self._insert_deliveries(article_id, chunk, now)
         return added
+
+    async def enqueue_alert(self, chat_id: int, key: str, body: str, now: datetime) -> int:
+        """Queue an operator alert for an admin's chat; one already queued under the same key
+        (a repeated decision after a crash) is left alone: 1 added, 0 already there."""
+        stmt = (
+            self._insert(_DELIVERIES)
+            .values(
+                article_id=None,
+                chat_id=chat_id,
+                status=DeliveryStatus.PENDING.value,
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+                kind=DeliveryKind.ALERT.value,
+                alert_key=key,
+                body=body,
+            )
+            .on_conflict_do_nothing()
+            .returning(_DELIVERIES.c.id)
+        )
+        return len((await self.session.execute(stmt)).all())
 
     async def enqueue_edit(
         self, article_id: int, chat_id: int, revision: int, now: datetime
@@ -62,6 +84,17 @@ class OutboxRepository(SessionRepository):
             .returning(_DELIVERIES.c.id)
         )
         return len((await self.session.execute(stmt)).all())
+
+    async def last_sent_at(self, chat_id: int) -> datetime | None:
+        """When the last post to the chat went out (the channel's last post, for /stats); edits
+        and alerts are not posts."""
+        return await self.session.scalar(
+            select(func.max(DeliveryRow.sent_at)).where(
+                DeliveryRow.chat_id == chat_id,
+                DeliveryRow.status == DeliveryStatus.SENT,
+                DeliveryRow.kind == DeliveryKind.POST,
+            )
+        )
 
     async def last_revision(self, article_id: int, chat_id: int) -> int:
         """The highest revision queued for the article's post in the chat (0: the post only)."""
@@ -317,71 +350,4 @@ class OutboxRepository(SessionRepository):
                 message_id=None,
                 sent_at=None,
             )
-        )
-
-    async def cancel_unfollowed(self, chat_id: int, reason: str, thread_id: int = 0) -> int:
-        """Cancel the subscriber's pending deliveries of articles it no longer follows any topic
-        of, so that unsubscribing also stops what was already queued."""
-        still_followed = (
-            select(ArticleTopicRow.article_id)
-            .join(SubscriptionRow, SubscriptionRow.topic_id == ArticleTopicRow.topic_id)
-            .where(
-                SubscriptionRow.chat_id == chat_id,
-                SubscriptionRow.thread_id == thread_id,
-                ArticleTopicRow.article_id == DeliveryRow.article_id,
-            )
-        )
-        result = await self.session.execute(
-            update(DeliveryRow)
-            .where(
-                DeliveryRow.chat_id == chat_id,
-                DeliveryRow.thread_id == thread_id,
-                DeliveryRow.status == DeliveryStatus.PENDING,
-                ~still_followed.exists(),
-            )
-            .values(status=DeliveryStatus.CANCELLED, last_error=reason)
-        )
-        return int(getattr(result, "rowcount", 0) or 0)
-
-    async def cancel_for_chat(self, chat_id: int, reason: str) -> int:
-        """Cancel what was waiting for the chat (Transaction.deactivate_chat); returns how many."""
-        result = await self.session.execute(
-            update(DeliveryRow)
-            .where(
-                DeliveryRow.chat_id == chat_id,
-                DeliveryRow.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
-            )
-            .values(status=DeliveryStatus.CANCELLED, last_error=reason)
-        )
-        return int(getattr(result, "rowcount", 0) or 0)
-
-    async def cancel_for_thread(self, chat_id: int, thread_id: int, reason: str) -> int:
-        """Cancel what was waiting for one forum thread (Transaction.deactivate_thread)."""
-        result = await self.session.execute(
-            update(DeliveryRow)
-            .where(
-                DeliveryRow.chat_id == chat_id,
-                DeliveryRow.thread_id == thread_id,
-                DeliveryRow.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
-            )
-            .values(status=DeliveryStatus.CANCELLED, last_error=reason)
-        )
-        return int(getattr(result, "rowcount", 0) or 0)
-
-    async def move_to_chat(self, old_id: int, new_id: int, now: datetime) -> None:
-        """The old chat's unsent posts go to the new chat, unless it already has that article
-        (Transaction.migrate_chat). Edits stay: their message is in the old chat. A group that
-        becomes a supergroup has no threads yet, so what moves is thread 0's."""
-        already = select(DeliveryRow.article_id).where(
-            DeliveryRow.chat_id == new_id, DeliveryRow.thread_id == 0
-        )
-        await self.session.execute(
-            update(DeliveryRow)
-            .where(
-                DeliveryRow.chat_id == old_id,
-                DeliveryRow.kind == DeliveryKind.POST,
-                DeliveryRow.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
-                DeliveryRow.article_id.not_in(already),
-            )
-            .values(chat_id=new_id, status=DeliveryStatus.PENDING, next_attempt_at=now)
         )

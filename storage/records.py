@@ -101,6 +101,9 @@ class Chat:
     kind: ChatKind
     title: str | None
     active: bool
+    language: str | None = None  # chosen with /language; None: not chosen
+    inactive_reason: str | None = None
+    updated_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,12 +164,13 @@ class DeliveryStatus(enum.StrEnum):
 class DeliveryKind(enum.StrEnum):
     POST = "post"  # a message to send
     EDIT = "edit"  # a change to the channel post of the row's article (its story's lead)
+    ALERT = "alert"  # an operator alert to an admin's chat (article_id None, body its text)
 
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
     id: int
-    article_id: int
+    article_id: int | None  # None: an operator alert
     chat_id: int
     status: DeliveryStatus
     attempts: int
@@ -176,6 +180,8 @@ class Delivery:
     created_at: datetime
     sent_at: datetime | None
     thread_id: int = 0  # the forum thread it goes to; 0: the chat itself
+    alert_key: str | None = None  # an operator alert (article_id is then None)
+    body: str | None = None  # the alert's text
     kind: DeliveryKind = DeliveryKind.POST
     revision: int = 0  # 0 for a post; the story's edit number for an edit
 

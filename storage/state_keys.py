@@ -7,6 +7,8 @@ LAST_INGEST_KEY = "last_ingest"  # JSON counts of the last run's ingest, for /st
 # "1": scheduled runs ingest but select nothing (/pause), so /publish and /preview still find
 # the articles that arrive meanwhile.
 PAUSED_KEY = "paused"
+# JSON: per watched thing (jobs.alerts keys), its alert state; written by jobs.health
+ALERT_STATES_KEY = "alert_states"
 
 
 def channel_state_key(channel: str | int) -> str:

@@ -7,7 +7,7 @@ import dataclasses
 from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, delete, func, select
+from sqlalchemy import Select, and_, delete, func, select
 from sqlalchemy import literal as sqlalchemy_literal
 
 from storage.records import DigestMode, Subscriber, topic_key
@@ -126,35 +126,7 @@ class SubscriptionRepository(SessionRepository):
             return
         shared: dict[frozenset[str], frozenset[str]] = {}
         page: list[Subscriber] = []
-        settings = ChatSettingsRow
-        stmt = (
-            select(
-                SubscriptionRow.chat_id,
-                SubscriptionRow.thread_id,
-                settings.min_heat,
-                settings.filters,
-                settings.digest,
-                settings.paused_until,
-                TopicRow.key,
-            )
-            .join(ChatRow, SubscriptionRow.chat_id == ChatRow.id)
-            .join(TopicRow, TopicRow.id == SubscriptionRow.topic_id)
-            .outerjoin(
-                settings,
-                and_(
-                    settings.chat_id == SubscriptionRow.chat_id,
-                    settings.thread_id == SubscriptionRow.thread_id,
-                ),
-            )
-            .where(
-                TopicRow.key.in_(keys),
-                ChatRow.active.is_(True),
-                func.coalesce(settings.active, True).is_(True),
-            )
-            .order_by(SubscriptionRow.chat_id, SubscriptionRow.thread_id)
-            .execution_options(yield_per=_PAGE_ROWS)
-        )
-        result = await self.session.stream(stmt)
+        result = await self.session.stream(_subscriber_rows(keys))
         current: tuple[int, int, int | None, str | None, str | None, datetime | None] | None = None
         followed: set[str] = set()
         async for rows in result.partitions():
@@ -202,4 +174,38 @@ def _subscriber(
         filters=filters or "",
         digest=(digest or DigestMode.OFF) != DigestMode.OFF,
         paused_until=paused,
+    )
+
+
+def _subscriber_rows(
+    keys: list[str],
+) -> Select[int, int, int | None, str, str, datetime | None, str]:
+    """The active subscribers of these topic keys with their settings, ordered by chat."""
+    settings = ChatSettingsRow
+    return (
+        select(
+            SubscriptionRow.chat_id,
+            SubscriptionRow.thread_id,
+            settings.min_heat,
+            settings.filters,
+            settings.digest,
+            settings.paused_until,
+            TopicRow.key,
+        )
+        .join(ChatRow, SubscriptionRow.chat_id == ChatRow.id)
+        .join(TopicRow, TopicRow.id == SubscriptionRow.topic_id)
+        .outerjoin(
+            settings,
+            and_(
+                settings.chat_id == SubscriptionRow.chat_id,
+                settings.thread_id == SubscriptionRow.thread_id,
+            ),
+        )
+        .where(
+            TopicRow.key.in_(keys),
+            ChatRow.active.is_(True),
+            func.coalesce(settings.active, True).is_(True),
+        )
+        .order_by(SubscriptionRow.chat_id, SubscriptionRow.thread_id)
+        .execution_options(yield_per=_PAGE_ROWS)
     )

@@ -180,6 +180,9 @@ class ChatRow(Base):
     inactive_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # What /language chose there (a bot.i18n language); None: the user's own language in a
+    # private chat, telegram.language elsewhere.
+    language: Mapped[str | None] = mapped_column(String(16))
 
 
 class SubscriptionRow(Base):
@@ -204,7 +207,8 @@ class SubscriptionRow(Base):
 class DeliveryRow(Base):
     """The outbox: one row per message owed to a chat, drained by the delivery worker. A post
     (kind "post", revision 0) per (article, chat); an edit of the channel post (kind "edit") per
-    revision of its story, so a repeated run neither skips nor doubles one."""
+    revision of its story, so a repeated run neither skips nor doubles one; an operator alert
+    (kind "alert", no article) once per admin chat and alert key."""
 
     __tablename__ = "deliveries"
     __table_args__ = (
@@ -217,10 +221,13 @@ class DeliveryRow(Base):
         ),
         Index("ix_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
         Index("ix_deliveries_chat_id", "chat_id"),
+        # an operator alert once per (admin chat, alert key and episode); posts have no key
+        UniqueConstraint("chat_id", "alert_key", name="uq_deliveries_chat_alert_key"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    # None for an operator alert (alert_key and body set instead): it is about no article
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
     chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"))
     # 0: the chat itself
     thread_id: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
@@ -231,6 +238,10 @@ class DeliveryRow(Base):
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # An operator alert (jobs.alerts): its key ("channel#2:down") and its text, Telegram HTML
+    # in the admin's language, written when it was decided so a restart sends the same words.
+    alert_key: Mapped[str | None] = mapped_column(String(200))
+    body: Mapped[str | None] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(8), default="post", server_default="post")
     revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 

@@ -105,19 +105,11 @@ async def test_menus_are_set_at_start_and_an_unknown_admin_is_logged(
 ) -> None:
     config = bot_config(tmp_path, fake, telegram={"admins": [ADMIN, 4242]})
     async with live_bot(fake, config) as running:
-        assert "/topics" in await running.ask(USER, USER, "/start")
+        assert "/topic" in await running.ask(USER, USER, "/start")
         await running.ask(4242, 4242, "/start")  # now Telegram knows the chat: the menu is set
     user_menu = [
-        "start",
-        "help",
-        "topics",
-        "topic",
-        "untopic",
-        "mytopics",
-        "heat",
-        "settings",
-        "filter",
-        "stop",
+        *["start", "help", "topics", "topic", "untopic", "mytopics", "heat", "settings"],
+        *["filter", "language", "stop"],
     ]
     assert names(fake.commands()) == user_menu
     admin_scope = {"type": "chat", "chat_id": ADMIN}
@@ -130,9 +122,9 @@ async def test_menus_are_set_at_start_and_an_unknown_admin_is_logged(
 
 async def test_start_and_help(bot: LiveBot) -> None:
     welcome = await bot.ask(USER, USER, "/start")
-    assert "/topics" in welcome and "/topic computer vision" in welcome
+    assert "/topic computer vision" in welcome and "/help" in welcome
     user_help = await bot.ask(USER, USER, "/help")
-    for command in ("/start", "/topics", "/topic", "/untopic", "/mytopics", "/heat", "/stop"):
+    for command in ("/start", "/topics", "/topic", "/untopic", "/mytopics", "/heat", "/language"):
         assert command in user_help
     assert "/publish" not in user_help
     admin_help = await bot.ask(ADMIN, ADMIN, "/help")
@@ -144,7 +136,7 @@ async def test_an_answer_waits_out_a_short_flood_limit_and_drops_a_long_one(
     bot: LiveBot, caplog: pytest.LogCaptureFixture
 ) -> None:
     bot.fake.rate_limit(USER, retry_after=1)
-    assert "/topics" in await bot.ask(USER, USER, "/start")
+    assert "/help" in await bot.ask(USER, USER, "/start")
     assert [c.error_code for c in bot.fake.calls_of("sendMessage")] == [429, None]
     bot.fake.rate_limit(USER, retry_after=60)
     bot.say(USER, USER, "/help")
@@ -250,9 +242,7 @@ async def test_untopic_mytopics_heat_and_stop(bot: LiveBot) -> None:
         callback_query_update(USER, USER, question.message_id, "st:all", query_id="stop1")
     )
     await bot.fake.wait_for_async(
-        lambda f: any(
-            "follows nothing now (topics dropped: 1)" in m.text for m in f.messages(USER)
-        ),
+        lambda f: any("follows nothing now (1 topic dropped)" in m.text for m in f.messages(USER)),
         what="the /stop question edited into its answer",
     )
     chat = await bot.chat(USER)
@@ -393,7 +383,7 @@ async def test_publish_unknown_then_now_then_already_then_force(
     unknown = await bot.ask(ADMIN, ADMIN, "/publish https://example.com/nope")
     assert "No stored article has the address" in unknown
     answer = await bot.ask(ADMIN, ADMIN, f"/publish {URL}?utm_source=newsletter")
-    assert "Robots read: queued for the channel, and for 1 subscriber chat(s)" in answer
+    assert "Robots read: queued for the channel, and for 1 subscriber chat." in answer
     await bot.fake.wait_for_async(
         lambda f: len(bot.posts(CHANNEL_ID)) == 1 and len(bot.posts(USER)) == 1
     )
@@ -408,7 +398,7 @@ async def test_publish_unknown_then_now_then_already_then_force(
     assert f"/publish {URL} force" in already
 
     forced = await bot.ask(ADMIN, ADMIN, f"/publish {URL} force")
-    assert "queued for the channel again, and for 0 subscriber chat(s)" in forced
+    assert "queued for the channel again, and for 0 subscriber chats." in forced
     await bot.fake.wait_for_async(lambda f: len(bot.posts(CHANNEL_ID)) == 2, timeout=15)
     assert len(bot.posts(USER)) == 1  # a subscriber never gets it twice
 

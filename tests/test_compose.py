@@ -121,3 +121,23 @@ def test_the_image_installs_what_readme_installs() -> None:
     ignored = (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
     for needed in ("pyproject.toml", "README.md", "bot", "jobs", "storage"):
         assert needed not in ignored
+
+
+def test_config_example_serves_the_port_the_compose_healthcheck_asks() -> None:
+    config = yaml.safe_load((ROOT / "config.example.yaml").read_text(encoding="utf-8"))
+    probe = " ".join(compose()["services"]["bot"]["healthcheck"]["test"])
+    port = re.search(r"127\.0\.0\.1:(\d+)/healthz", probe)
+    assert port is not None
+    assert config["health"]["port"] == int(port.group(1)), "the container would be unhealthy"
+
+
+def test_readme_compose_walk_through_is_in_order() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Running with docker compose", 1)[1].split("\n## ", 1)[0]
+    steps = ["BotFather", "`.env`", "`config.yaml`", "`docker compose up`"]
+    positions = [section.find(f"**{step}") for step in steps]
+    assert -1 not in positions and positions == sorted(positions), positions
+    commands = re.findall(r"```sh\n(.*?)\n```", section, flags=re.S)
+    lines = [line.split("#")[0].strip() for line in commands[0].splitlines()]
+    order = ["cp .env.example .env", "cp config.example.yaml config.yaml", "docker compose up -d"]
+    assert [lines.index(line) for line in order] == sorted(lines.index(line) for line in order)

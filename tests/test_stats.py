@@ -76,7 +76,7 @@ def test_stats_text_paused_never_run_and_long_lists_stay_short() -> None:
     )
     assert "scheduled publishing <b>paused</b> (/resume)" in text
     assert "Last run: never" in text and "Last ingest" not in text
-    assert "• … and 490 more" in text and "• … and 490 more topics" in text
+    assert text.count("• … and 490 more") == 2  # files and topics
     assert visible_length(text) < 4096
 
 

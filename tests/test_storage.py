@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from storage import outbox, subscriptions
 from storage.database import HEAD_REVISION, MIGRATIONS_DIR, sync_url, upgrade_to_head
-from storage.records import ArticleData, ChatKind, DeliveryStatus, SourcedArticle
+from storage.records import ArticleData, ChatKind, DeliveryKind, DeliveryStatus, SourcedArticle
 from storage.tables import Base
 from tests.conftest import Db
 
@@ -240,6 +240,42 @@ async def test_migrated_group_keeps_its_deliveries(db: Db) -> None:
     assert old is not None and not old.active
     assert new is not None and new.active and new.kind is ChatKind.SUPERGROUP
     assert [(d.id, d.status) for d in moved] == [(delivery.id, DeliveryStatus.PENDING)]
+
+
+async def test_alert_rows_live_beside_posts_and_edits(db: Db) -> None:
+    """An alert is a row of kind 'alert' without an article, once per (chat, key); posts (one
+    per article and chat, revision 0) and edits keep their own key; post-only queries pass
+    alerts over: the last post, and moving a migrated group's posts to a chat with an alert."""
+    article_id = await _article(db, topics=("AI",))
+    async with db.uow() as tx:
+        await tx.chats.ensure_chat(-5, ChatKind.GROUP, "g", NOW)
+        await tx.chats.ensure_chat(-1005, ChatKind.SUPERGROUP, "g", NOW)
+        assert await tx.outbox.enqueue_alert(-1005, "channel#1:down", "<b>lost</b>", NOW) == 1
+        assert await tx.outbox.enqueue_alert(-1005, "channel#1:down", "again", NOW) == 0
+        assert await tx.outbox.enqueue_alert(-1005, "channel#1:up", "back", NOW) == 1
+        assert await tx.outbox.enqueue(article_id, [-1005, -5], NOW) == 2
+        assert await tx.outbox.enqueue_edit(article_id, -1005, 1, NOW) == 1
+    async with db.uow() as tx:
+        rows = await tx.outbox.deliveries_for(-1005)
+        alert = next(d for d in rows if d.alert_key == "channel#1:down")
+        assert alert.kind is DeliveryKind.ALERT and alert.article_id is None
+        assert alert.body == "<b>lost</b>"
+        assert sorted(d.kind.value for d in rows) == ["alert", "alert", "edit", "post"]
+        assert len(await tx.outbox.claim_due(NOW, 10)) == 5
+        for d in rows:
+            await tx.outbox.mark_sent(d.id, 100 + d.id, NOW + timedelta(minutes=d.id))
+        post = next(d for d in rows if d.kind is DeliveryKind.POST)
+        assert await tx.outbox.last_sent_at(-1005) == NOW + timedelta(minutes=post.id)
+        assert await tx.outbox.last_revision(article_id, -1005) == 1
+    async with db.uow() as tx:
+        await tx.chats.ensure_chat(-6, ChatKind.GROUP, "h", NOW)
+        await tx.chats.ensure_chat(-1006, ChatKind.SUPERGROUP, "h", NOW)
+        await tx.outbox.enqueue(article_id, [-6], NOW)
+        await tx.outbox.enqueue_alert(-1006, "channel#2:down", "lost", NOW)
+        await tx.migrate_chat(-6, -1006, NOW)
+    async with db.uow() as tx:
+        moved = await tx.outbox.deliveries_for(-1006)
+    assert sorted(d.kind.value for d in moved) == ["alert", "post"]
 
 
 async def test_postpone_does_not_count_the_attempt_and_defers_the_chat(db: Db) -> None:

@@ -46,9 +46,10 @@ LEAK = "Misconfigured low-code portals leave 41 million customer records open to
 # (label, first, second, same story?); a known miss of the rule is marked so in the table
 KNOWN_MISS = pytest.mark.xfail(
     strict=True,
-    reason="one of the corpus's 5 false pairs: headlines that share most words but not the news",
+    reason="a known miss on the corpus: headlines that share most words but not the news, or "
+    "one story retold in other words (README, Stories)",
 )
-KNOWN_MISSES = {"two announcements at one conference"}
+KNOWN_MISSES = {"two announcements at one conference", "leak: the fallout retold in other words"}
 PAIRS = [
     # one leak told by several outlets, each in its own words
     (
@@ -86,6 +87,33 @@ PAIRS = [
         True,
     ),
     (
+        "leak: 41M in one headline, 41 million in the other",
+        _article(
+            "Acme Portals misconfiguration exposes 41 million data records", domain="zd.example"
+        ),
+        _article(
+            "Acme Portals users inadvertently exposed 41M personal info records",
+            domain="rm.example",
+        ),
+        True,
+    ),
+    (
+        "leak: 41m and 41 million, reworded",
+        _article("41 million records exposed, Acme Portals blamed", domain="wincentral.example"),
+        _article("Acme Portals data leak revealed 41m private records", domain="siliconie.example"),
+        True,
+    ),
+    (
+        "leak: the fallout retold in other words",
+        _article(
+            "Acme Portals data leak fallout: 41 million records exposed, city governments among "
+            "those breached",
+            domain="privacymag.example",
+        ),
+        _article("Acme Portals contributed to a data exposure of 41M people", domain="tn.example"),
+        True,
+    ),
+    (
         "leak: one headline contains the other",
         _article("Cloud vendor fleshes out its app builder", domain="infoworld.example"),
         _article("Cloud vendor fleshes out its app builder", domain="reseller.example"),
@@ -119,6 +147,17 @@ PAIRS = [
         ),
         True,
     ),
+    (
+        "one outlet syndicates a release again under a prefix (and a typo)",
+        _article(
+            "RE-TRANSMISSION: Acme releases HelpDesk, a new family of ITSM service apps",
+            domain="wire.example",
+        ),
+        _article(
+            "Acme releases HelpDesk, a new family of ISTM service apps", domain="wire.example"
+        ),
+        True,
+    ),
     # near misses: related, but different news
     (
         "one outlet's two how-to posts share its house words",
@@ -143,6 +182,15 @@ PAIRS = [
     (
         "part 1 and part 2 of a series",
         _article("Secure your notebooks with signed URLs, part 1", domain="cloudblog.example"),
+        _article("Secure your notebooks with signed URLs, part 2", domain="cloudblog.example"),
+        False,
+    ),
+    (
+        "one outlet's series, one part under a digest prefix",
+        _article(
+            "Weekly digest: Secure your notebooks with signed URLs, part 1",
+            domain="cloudblog.example",
+        ),
         _article("Secure your notebooks with signed URLs, part 2", domain="cloudblog.example"),
         False,
     ),

@@ -95,8 +95,13 @@ async def test_forum_threads_follow_their_own_topics_and_a_closed_thread_stops_a
 
     fake.set_thread(FORUM, THREAD, "closed")
     write(tmp_path, "ai2.md", url="https://example.com/ai2", title="More AI", topics=("AI",))
+    # not "More robots": a same-outlet title under a prefix is the same story (jobs.stories)
     write(
-        tmp_path, "r2.md", url="https://example.com/r2", title="More robots", topics=("Robotics",)
+        tmp_path,
+        "r2.md",
+        url="https://example.com/r2",
+        title="Arms ship",
+        topics=("Robotics",),
     )
     await bot.run_publishing()
     await fake.wait_for_async(lambda f: len(bot.posts(FORUM)) == 3, what="the General post")
@@ -275,3 +280,30 @@ async def test_filters_keep_and_drop_posts(bot: LiveBot, tmp_path: Path) -> None
     got = [d.article_id for d in await bot.deliveries(USER)]
     assert len(got) == 1  # only "Robots learn"
     assert "Filter cleared" in await bot.ask(USER, USER, "/filter clear")
+
+
+async def test_settings_open_the_language_choice_and_buttons_follow_it(
+    bot: LiveBot, tmp_path: Path
+) -> None:
+    """The 🌐 Language row turns the menu into /language's choice in place; once the chat chose
+    Russian, /settings and the unfollow button under a post are in Russian (the post's own words
+    stay telegram.language's)."""
+    fake = bot.fake
+    await bot.ask(USER, USER, "/topic ai")
+    await bot.ask(USER, USER, "/settings")
+    (menu,) = [m for m in bot_messages(fake, USER) if m.reply_markup][-1:]
+    rows = menu.reply_markup["inline_keyboard"]  # type: ignore[index]
+    assert rows[-1] == [{"text": "🌐 Language: English", "callback_data": "cfg:lang"}]
+    await press(bot, USER, USER, menu.message_id, "cfg:lang")
+    (shown,) = [m for m in bot_messages(fake, USER) if m.message_id == menu.message_id]
+    assert shown.text.startswith("This chat's language: English")
+    await press(bot, USER, USER, menu.message_id, "lang:ru")
+    assert "Настройки" in await bot.ask(USER, USER, "/settings")
+    write(tmp_path, "a.md", url="https://example.com/a", topics=("AI",))
+    await bot.run_publishing()
+    await fake.wait_for_async(lambda f: len(bot.posts(USER)) == 1, what="the post")
+    (post,) = [m for m in bot_messages(fake, USER) if m.kind == "photo"]
+    row = post.reply_markup["inline_keyboard"][0]  # type: ignore[index]
+    assert [b["text"] for b in row] == ["Read", "🔕 Отписаться: AI"]
+    answer = await press(bot, USER, USER, post.message_id, row[1]["callback_data"])
+    assert "Вы больше не следите за темой AI" in answer

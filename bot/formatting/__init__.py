@@ -10,6 +10,7 @@ from bot.formatting.cleaning import clean_excerpt, clean_text, hashtag, strip_bi
 from bot.formatting.limits import CAPTION_LIMIT, TEXT_LIMIT, utf16_len, visible_length
 from bot.formatting.links import clean_link, is_video_link, source_label
 from bot.formatting.post import (
+    ENGLISH,
     EXCERPT_CAP,
     SOURCE_CAP,
     TAGS_CAP,
@@ -17,6 +18,7 @@ from bot.formatting.post import (
     VIDEO_MARK,
     WATCH_BUTTON,
     Post,
+    PostWords,
     render_post,
     render_text_post,
 )
@@ -24,6 +26,7 @@ from bot.formatting.shortening import shorten
 
 __all__ = [
     "CAPTION_LIMIT",
+    "ENGLISH",
     "EXCERPT_CAP",
     "SOURCE_CAP",
     "TAGS_CAP",
@@ -32,6 +35,7 @@ __all__ = [
     "VIDEO_MARK",
     "WATCH_BUTTON",
     "Post",
+    "PostWords",
     "clean_excerpt",
     "clean_link",
     "clean_text",

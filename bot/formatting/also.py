@@ -1,11 +1,11 @@
 """The "Also:" line of a story's post: the other outlets that told the story, each name linked
 to its article.
 
-Rule: "Also: " then the outlets' names (the source's name, else its domain, else the link's
-host; cleaned, at most LABEL_CAP units each), in the order given, comma
-separated, each once; articles without an http(s) link are left out. The line takes at most
-`room` visible units (ALSO_CAP at most): names that do not fit are counted as "+N" when that
-fits; when not even one name fits, there is no line.
+Rule: "Also: " (the word in the post's language) then the outlets' names (the source's name,
+else its domain, else the link's host; cleaned, at most LABEL_CAP units each), in the order
+given, comma separated, each once; articles without an http(s) link are left out. The line
+takes at most `room` visible units (ALSO_CAP at most): names that do not fit are counted as
+"+N" when that fits; when not even one name fits, there is no line.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from storage.records import Article
 LABEL_CAP = 40
 # A few outlets' names: the line must not crowd out the excerpt, which is what a reader reads.
 ALSO_CAP = 200
-_PREFIX = "Also: "
 _SEPARATOR = ", "
 
 
@@ -36,13 +35,14 @@ class AlsoLine:
 NO_LINE = AlsoLine("", 0)
 
 
-def also_line(others: Sequence[Article], room: int) -> AlsoLine:
+def also_line(others: Sequence[Article], room: int, word: str = "Also") -> AlsoLine:
     outlets = _outlets(others)
     if not outlets:
         return NO_LINE
     room = min(room, ALSO_CAP)
+    prefix = f"{html.escape(word, quote=False)}: "
     parts: list[str] = []
-    length = utf16_len(_PREFIX)
+    length = utf16_len(f"{word}: ")
     for index, (label, link) in enumerate(outlets):
         added = utf16_len(label) + (utf16_len(_SEPARATOR) if parts else 0)
         left = len(outlets) - index - 1
@@ -52,19 +52,11 @@ def also_line(others: Sequence[Article], room: int) -> AlsoLine:
             rest = len(outlets) - index
             more = f" +{rest}"
             if not parts or length + utf16_len(more) > room:
-                return _line(parts, length) if parts else NO_LINE
-            return AlsoLine(_html(parts) + html.escape(more), length + utf16_len(more))
+                return AlsoLine(prefix + _SEPARATOR.join(parts), length) if parts else NO_LINE
+            return AlsoLine(prefix + _SEPARATOR.join(parts) + more, length + utf16_len(more))
         parts.append(f'<a href="{_attribute(link)}">{html.escape(label, quote=False)}</a>')
         length += added
-    return _line(parts, length)
-
-
-def _line(parts: list[str], length: int) -> AlsoLine:
-    return AlsoLine(_html(parts), length)
-
-
-def _html(parts: list[str]) -> str:
-    return _PREFIX + _SEPARATOR.join(parts)
+    return AlsoLine(prefix + _SEPARATOR.join(parts), length)
 
 
 def _outlets(others: Sequence[Article]) -> list[tuple[str, str]]:

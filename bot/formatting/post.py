@@ -53,6 +53,20 @@ _META_SEPARATOR = " · "
 
 
 @dataclass(frozen=True, slots=True)
+class PostWords:
+    """The words a post carries, in the language of the chat it goes to (bot.sender fills them
+    from the catalogues; these defaults are the English ones)."""
+
+    read: str = READ_BUTTON  # the button
+    watch: str = "Watch"  # a video's button, after VIDEO_MARK
+    also: str = "Also"  # before the other outlets telling the same story
+    untitled: str = "Article"  # the title of an article that has none, nor a source
+
+
+ENGLISH = PostWords()
+
+
+@dataclass(frozen=True, slots=True)
 class Post:
     html: str  # Telegram HTML: the photo caption, or the message text
     photo_url: str | None  # set: send as photo with caption; None: text with a large link preview
@@ -63,21 +77,32 @@ class Post:
     preview_url: str | None = None
 
 
-def render_post(article: Article, also: Sequence[Article] = (), *, compact: bool = False) -> Post:
+def render_post(
+    article: Article,
+    also: Sequence[Article] = (),
+    words: PostWords = ENGLISH,
+    *,
+    compact: bool = False,
+) -> Post:
     """The photo form when the article has a usable image and is no video, else the text form.
     `also`: the story's other articles, named on an "Also:" line (bot.formatting.also);
-    `compact`: always the text form, without the excerpt."""
+    `words`: the post's words in the language of the chat it goes to; `compact`: always the text
+    form, without the excerpt."""
     photo_url = _usable_image(article.image_url)
     if compact or photo_url is None or is_video_link(article.link):
-        return render_text_post(article, also, compact=compact)
-    return _render(article, photo_url, CAPTION_LIMIT, also)
+        return render_text_post(article, also, words, compact=compact)
+    return _render(article, photo_url, CAPTION_LIMIT, also, words)
 
 
 def render_text_post(
-    article: Article, also: Sequence[Article] = (), *, compact: bool = False
+    article: Article,
+    also: Sequence[Article] = (),
+    words: PostWords = ENGLISH,
+    *,
+    compact: bool = False,
 ) -> Post:
     """The text form, also the fallback when Telegram refuses to fetch the photo."""
-    return _render(article, None, TEXT_LIMIT, also, compact=compact)
+    return _render(article, None, TEXT_LIMIT, also, words, compact=compact)
 
 
 def _usable_image(url: str | None) -> str | None:
@@ -118,12 +143,12 @@ def _same_words(excerpt: str, title: str) -> bool:
     return bool(excerpt) and normalise(excerpt) == normalise(title)
 
 
-def _title_text(article: Article) -> str:
+def _title_text(article: Article, untitled: str) -> str:
     title = clean_text(article.title or "")
     if not title:
         # never an empty post, never an empty link text
         fallback = article.source_name or article.source_domain or _host(article.link)
-        title = clean_text(fallback or "") or "Article"
+        title = clean_text(fallback or "") or untitled
     return shorten(title, TITLE_CAP)
 
 
@@ -165,14 +190,15 @@ def _render(
     article: Article,
     photo_url: str | None,
     limit: int,
-    also: Sequence[Article] = (),
+    also: Sequence[Article],
+    words: PostWords,
     *,
     compact: bool = False,
 ) -> Post:
     link = clean_link(article.link)
     video = is_video_link(link)
     mark = f"{VIDEO_MARK} " if video else ""
-    title = _title_text(article)
+    title = _title_text(article, words.untitled)
     footer = "\n".join(line for line in (_meta_line(article), _tags_line(article.topics)) if line)
 
     # Only broken data gets here (the caps keep title + footer far below either limit), but the
@@ -183,7 +209,7 @@ def _render(
 
     fixed = utf16_len(mark + title) + (2 + utf16_len(footer) if footer else 0)
     # the story's other outlets come before the excerpt's room is measured: it gives way first
-    others = also_line(also, limit - fixed - 2)
+    others = also_line(also, limit - fixed - 2, words.also)
     fixed += 2 + others.length if others.html else 0
     excerpt = "" if compact else _excerpt_text(article, title)
     room = limit - fixed - 2
@@ -202,7 +228,7 @@ def _render(
         html=text,
         photo_url=photo_url,
         link=link,
-        button_text=WATCH_BUTTON if video else READ_BUTTON,
+        button_text=f"{VIDEO_MARK} {words.watch}" if video else words.read,
         preview_url=None if photo_url else link or None,
     )
 

@@ -21,15 +21,14 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers import post_buttons, settings_menu, stop, topic_menu
-from bot.handlers.access import Handler
-from bot.handlers.commands import COMMANDS
+from bot.handlers import language, post_buttons, settings_menu, stop, topic_menu, welcome
+from bot.handlers.access import Handler, translator_for
+from bot.handlers.commands import COMMANDS, on_language_button
 from bot.handlers.membership import on_my_chat_member
 
 CALLBACKS: dict[str, Handler] = {c.name: c.handler for c in COMMANDS}
 
 NEW_MESSAGES_ONLY = filters.UpdateType.MESSAGE & ~filters.FORWARDED
-STALE_BUTTON = "This button is no longer valid."
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +40,8 @@ async def on_stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if query is None:
         return
     try:
-        await query.answer(STALE_BUTTON)
+        t = await translator_for(update, context)
+        await query.answer(t.gettext("This button is no longer valid."))
     except BadRequest as exc:  # the query is too old to answer
         log.info("could not answer button press %s: %s", query.id, exc.message)
 
@@ -60,6 +60,12 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
     )
     application.add_handler(
         CallbackQueryHandler(settings_menu.on_settings_button, pattern=settings_menu.BUTTON_PATTERN)
+    )
+    application.add_handler(
+        CallbackQueryHandler(welcome.on_start_button, pattern=welcome.BUTTON_PATTERN)
+    )
+    application.add_handler(
+        CallbackQueryHandler(on_language_button, pattern=language.BUTTON_PATTERN)
     )
     application.add_handler(CallbackQueryHandler(on_stale_button))  # after every other one
     application.add_handler(ChatMemberHandler(on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))

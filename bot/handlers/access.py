@@ -1,6 +1,6 @@
-"""What handlers start with: the command's message and argument text, remembering the chat, and
-deciding (bot.permissions) whether the sender may change the chat's topics or use an admin
-command."""
+"""What handlers start with: the command's message and argument text, remembering the chat, the
+language to answer in (bot.i18n.chat_language), and deciding (bot.permissions) whether the
+sender may change the chat's topics or use an admin command."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.handlers.replies import reply
+from bot.i18n import N_, Translator, chat_language, translator
 from bot.permissions import Verdict, is_bot_admin, may_manage_chat
 from bot.services import services
 from jobs.subscriptions import remember_chat
@@ -24,9 +25,10 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
-NOT_A_GROUP_ADMIN = "Only this group's admins can change what it follows."
-NOT_A_BOT_ADMIN = "Sorry, that command is only for the admins of this bot."
-CANNOT_CHECK = "I couldn't check whether you are an admin here; please try again in a minute."
+# Refusals, translated where they are shown (t.gettext(refusal)).
+NOT_A_GROUP_ADMIN = N_("Only this group's admins can change its settings.")
+NOT_A_BOT_ADMIN = N_("Sorry, that command is only for the admins of this bot.")
+CANNOT_CHECK = N_("I couldn't check whether you are an admin here; please try again in a minute.")
 
 
 def now() -> datetime:
@@ -47,6 +49,33 @@ def argument_text(text: str | None) -> str:
         return ""
     parts = text.split(maxsplit=1)
     return parts[1].strip() if len(parts) == 2 else ""
+
+
+def fallback_translator(update: object, context: ContextTypes.DEFAULT_TYPE) -> Translator:
+    """The chat's language without asking the database (which may be what failed): the user's
+    own in a private chat, telegram.language elsewhere."""
+    configured = services(context.application).config.telegram.language
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return translator(configured)
+    user = update.effective_user
+    return translator(
+        chat_language(
+            None, update.effective_chat.type, user.language_code if user else None, configured
+        )
+    )
+
+
+async def translator_for(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Translator:
+    """The language to answer this update in: the chat's /language choice, else
+    fallback_translator's."""
+    chat = update.effective_chat
+    if chat is None:
+        return fallback_translator(update, context)
+    async with services(context.application).uow() as tx:
+        known = await tx.chats.chat(chat.id)
+    if known is None or known.language is None:
+        return fallback_translator(update, context)
+    return translator(known.language)
 
 
 async def remember(context: ContextTypes.DEFAULT_TYPE, chat: Chat, thread_id: int = 0) -> None:
@@ -91,7 +120,8 @@ def admin_command(callback: Handler) -> Handler:
                 user.id if user else "(none)",
                 message.chat_id,
             )
-            await reply(message, NOT_A_BOT_ADMIN)
+            t = await translator_for(update, context)
+            await reply(message, t.gettext(NOT_A_BOT_ADMIN))
             return
         await handle_for_chat(update, context)
 
@@ -112,7 +142,8 @@ def sender_is_bot_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> b
 async def may_manage(
     context: ContextTypes.DEFAULT_TYPE, chat: Chat, user: User | None, message: Message | None
 ) -> str | None:
-    """None when the sender may change what the chat follows, else the polite refusal to show.
+    """None when the sender may change the chat's settings (what it follows, its threshold, its
+    language), else the polite refusal to show, untranslated (a msgid for t.gettext).
     `message` is the sender's own message (None for a button press)."""
     anonymous = (
         message is not None

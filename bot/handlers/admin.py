@@ -9,8 +9,15 @@ from datetime import datetime
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.handlers.access import admin_command, argument_text, command_message, now
+from bot.handlers.access import (
+    admin_command,
+    argument_text,
+    command_message,
+    now,
+    translator_for,
+)
 from bot.handlers.replies import escape, reply
+from bot.i18n import Translator
 from bot.services import services
 from jobs import delivery
 from jobs.ingest.urls import normalise_url
@@ -34,40 +41,67 @@ def when(at: datetime) -> str:
 @admin_command
 async def publish(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = command_message(update)
+    t = await translator_for(update, context)
     words = argument_text(message.text).split()
     if not words or len(words) > 2 or (len(words) == 2 and words[1].casefold() != "force"):
-        await reply(message, "Usage: /publish <code>url</code>, or /publish <code>url</code> force")
+        await reply(
+            message,
+            t.gettext("Usage: /publish <code>url</code>, or /publish <code>url</code> force"),
+        )
         return
     url, force = words[0], len(words) == 2
     svc = services(context.application)
     async with svc.run_lock:
         outcome = await publish_now(svc.uow, url, svc.channel_id, now(), force=force)
+    if isinstance(outcome, Queued):
+        svc.worker.wake()
+    await reply(message, _published_text(t, outcome, url))
+
+
+def _published_text(
+    t: Translator,
+    outcome: UnknownArticle | ChannelUnavailable | AlreadyPosted | Queued,
+    url: str,
+) -> str:
     match outcome:
         case UnknownArticle():
-            text = f"No stored article has the address {escape(url)}; nothing was posted."
+            return t.gettext(
+                "No stored article has the address {url}; nothing was posted.", url=escape(url)
+            )
         case ChannelUnavailable():
-            text = (
+            return t.gettext(
                 "The bot cannot post to the channel (it was removed or lost its rights); "
                 "nothing was posted. Make it an admin of the channel again."
             )
         case AlreadyPosted(article, status, sent_at):
-            title = f"<b>{escape(article.title)}</b>"
+            title = escape(article.title)
             if status == DeliveryStatus.SENT and sent_at is not None:
-                text = f"{title} was posted to the channel on {when(sent_at)}."
+                text = t.gettext(
+                    "<b>{title}</b> was posted to the channel on {when}.",
+                    title=title,
+                    when=when(sent_at),
+                )
             else:
-                text = f"{title} is already queued for the channel and goes out shortly."
-            text += f"\nTo post it again: /publish {escape(url)} force"
-        case Queued(article, to_channel, again, subscribers):
-            svc.worker.wake()
-            title = f"<b>{escape(article.title)}</b>"
-            if again:
-                channel = "queued for the channel again"
+                text = t.gettext(
+                    "<b>{title}</b> is already queued for the channel and goes out shortly.",
+                    title=title,
+                )
+            again = t.gettext("To post it again: /publish {url} force", url=escape(url))
+            return f"{text}\n{again}"
+        case Queued(article, to_channel, again_, subscribers):
+            title = escape(article.title)
+            if again_:
+                channel = t.gettext("<b>{title}</b>: queued for the channel again", title=title)
             elif to_channel:
-                channel = "queued for the channel"
+                channel = t.gettext("<b>{title}</b>: queued for the channel", title=title)
             else:
-                channel = "already on its way to the channel"
-            text = f"{title}: {channel}, and for {subscribers} subscriber chat(s)."
-    await reply(message, text)
+                channel = t.gettext(
+                    "<b>{title}</b>: already on its way to the channel", title=title
+                )
+            chats = t.ngettext(
+                "and for {n} subscriber chat.", "and for {n} subscriber chats.", subscribers
+            )
+            return f"{channel}, {chats}"
 
 
 @admin_command
@@ -75,52 +109,75 @@ async def preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The post exactly as the delivery path would send it, to the admin's own chat only: no
     outbox row, nothing recorded as posted."""
     message = command_message(update)
+    t = await translator_for(update, context)
     url = argument_text(message.text).split()
     if len(url) != 1:
-        await reply(message, "Usage: /preview <code>url</code>")
+        await reply(message, t.gettext("Usage: /preview <code>url</code>"))
         return
     svc = services(context.application)
     key = normalise_url(url[0])
     async with svc.uow() as tx:
         article = await tx.articles.article_by_url(key) if key else None
     if article is None:
-        await reply(message, f"No stored article has the address {escape(url[0])}.")
+        await reply(
+            message, t.gettext("No stored article has the address {url}.", url=escape(url[0]))
+        )
         return
     assert message.from_user is not None  # admin_command checked the sender
     # The sender's own send(), not a copy of it: the preview falls back to text exactly as a
     # real post would when Telegram refuses the photo.
     outcome = await svc.sender.send(message.from_user.id, article)
+    await reply(message, _preview_text(t, outcome, private=message.chat.type == "private"))
+
+
+def _preview_text(t: Translator, outcome: delivery.SendOutcome, *, private: bool) -> str:
     match outcome:
         case delivery.Sent(_, note):
-            where = "above" if message.chat.type == "private" else "sent to your private chat"
-            extra = f" ({escape(note)})" if note else ""
-            await reply(message, f"Preview {where}{extra}; nothing was posted.")
+            if private:
+                text = t.gettext("Preview above; nothing was posted.")
+            else:
+                text = t.gettext("Preview sent to your private chat; nothing was posted.")
+            return f"{text} ({escape(note)})" if note else text
         case delivery.ChatGone() | delivery.ChatMoved():
-            await reply(message, "I cannot write to you privately: start a chat with me first.")
-        case delivery.Rejected(reason) | delivery.Transient(reason):
-            await reply(message, f"Telegram refused the preview: {escape(reason)}")
+            return t.gettext("I cannot write to you privately: start a chat with me first.")
+        case delivery.Rejected(reason) | delivery.Transient(reason) | delivery.ThreadGone(reason):
+            return t.gettext("Telegram refused the preview: {reason}", reason=escape(reason))
         case delivery.RetryAfter(seconds):
-            await reply(message, f"Telegram asks me to wait {seconds:g} s; try again then.")
+            return t.gettext(
+                "Telegram asks me to wait {seconds} s; try again then.",
+                seconds=format(seconds, "g"),
+            )
+        case delivery.TokenRejected():
+            return t.gettext("Telegram refuses the bot's token; nothing was sent.")
 
 
 @admin_command
 async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    t = await translator_for(update, context)
     changed = await set_paused(services(context.application).uow, True)
     log.info("scheduled publishing %s by /pause", "paused" if changed else "stays paused")
     await reply(
         command_message(update),
-        ("Scheduled publishing is paused" if changed else "Scheduled publishing was already paused")
-        + " (it stays so across restarts). /publish still works; /resume to restart.",
+        t.gettext(
+            "Scheduled publishing is paused (it stays so across restarts). "
+            "/publish still works; /resume to restart."
+        )
+        if changed
+        else t.gettext(
+            "Scheduled publishing was already paused (it stays so across restarts). "
+            "/publish still works; /resume to restart."
+        ),
     )
 
 
 @admin_command
 async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    t = await translator_for(update, context)
     changed = await set_paused(services(context.application).uow, False)
     log.info("scheduled publishing %s by /resume", "resumed" if changed else "was running")
     await reply(
         command_message(update),
-        "Scheduled publishing is on again; the next run is at its usual time."
+        t.gettext("Scheduled publishing is on again; the next run is at its usual time.")
         if changed
-        else "Scheduled publishing was not paused.",
+        else t.gettext("Scheduled publishing was not paused."),
     )

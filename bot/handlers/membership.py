@@ -1,16 +1,19 @@
 """my_chat_member: Telegram tells the bot when it is blocked, removed, or added somewhere.
 Blocked or removed: the chat turns inactive and its queued posts are cancelled; added (or
-unblocked): the chat is known and active again."""
+unblocked): the chat is known and active again, and a group just joined is greeted once (the
+move from absent to present: a promotion to admin is no second hello)."""
 
 from __future__ import annotations
 
 import logging
 
-from telegram import Update
+from telegram import ChatMember, ChatMemberAdministrator, Update
 from telegram.constants import ChatMemberStatus
 from telegram.ext import ContextTypes
 
-from bot.handlers.access import now
+from bot.alerts import check_health
+from bot.handlers.access import now, translator_for
+from bot.handlers.welcome import greet_group
 from bot.services import services
 from jobs.subscriptions import forget_chat, remember_chat
 from storage.records import ChatKind
@@ -28,7 +31,8 @@ async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     if change is None:
         return
     chat, status = change.chat, change.new_chat_member.status
-    uow = services(context.application).uow
+    svc = services(context.application)
+    uow = svc.uow
     if status in _GONE:
         reason = (
             "bot was blocked by the user"
@@ -37,7 +41,20 @@ async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         )
         log.info("chat %d: %s; deactivated", chat.id, reason)
         await forget_chat(uow, chat.id, reason, now())
+    elif chat.id == svc.channel_id and not _may_post(change.new_chat_member):
+        log.warning("channel %d: the bot may no longer post there; deactivated", chat.id)
+        await forget_chat(uow, chat.id, "no right to post in the channel", now())
     elif status in _PRESENT:
         title = chat.title or chat.full_name or chat.username
         log.info("chat %d (%s): the bot is %s there", chat.id, chat.type, status)
         await remember_chat(uow, chat.id, ChatKind(chat.type), title, now())
+        if change.old_chat_member.status not in _PRESENT:
+            await greet_group(chat, context, await translator_for(update, context))
+    if chat.id == svc.channel_id:
+        await check_health(svc)  # the operator hears of it now, not next run
+
+
+def _may_post(member: ChatMember) -> bool:
+    if member.status == ChatMemberStatus.OWNER:
+        return True
+    return isinstance(member, ChatMemberAdministrator) and bool(member.can_post_messages)

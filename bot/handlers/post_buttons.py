@@ -8,11 +8,11 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.handlers import topic_menu
-from bot.handlers.access import now, remember
+from bot.handlers.access import now, remember, translator_for
 from bot.handlers.replies import ANSWER_LIMIT, fit
 from bot.sender import markup
 from bot.services import services
-from bot.unfollow_buttons import TEXTS, Button, parse, toggled
+from bot.unfollow_buttons import Button, parse, toggled
 from jobs.subscriptions import toggle
 
 PATTERN = r"^(uf:\d+|ur:\d+|ul)$"
@@ -42,9 +42,10 @@ async def on_post_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await query.answer()
         return
     await remember(context, message.chat)
+    t = await translator_for(update, context)
     if query.data == "ul":
         await query.answer()
-        await topic_menu.send_topic_list(context, message)
+        await topic_menu.send_topic_list(context, message, t)
         return
     parsed = parse(query.data)
     if parsed is None:
@@ -54,13 +55,17 @@ async def on_post_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     uow = services(context.application).uow
     changed = await toggle(uow, message.chat.id, topic_id, now(), follow=action == "ur")
     if changed is None:
-        await query.answer(TEXTS["gone"])
+        await query.answer(t.gettext("That topic is gone."))
         return
     name, _ = changed
-    answer = TEXTS["unfollowed" if action == "uf" else "refollowed"].format(topic=name)
+    answer = (
+        t.gettext("Stopped following {topic}. Tap ↩️ to undo.", topic=name)
+        if action == "uf"
+        else t.gettext("Following {topic} again.", topic=name)
+    )
     await query.answer(fit(answer, ANSWER_LIMIT, parse_html=False))
     try:
-        await message.edit_reply_markup(markup(toggled(_row(message), action, topic_id, name)))
+        await message.edit_reply_markup(markup(toggled(_row(message), action, topic_id, name, t)))
     except BadRequest as exc:
         if "not modified" not in exc.message.casefold():
             raise

@@ -9,39 +9,23 @@ from datetime import timedelta
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import ContextTypes
 
-from bot.handlers.access import chat_command, command_message, may_manage, now
+from bot.handlers.access import chat_command, command_message, may_manage, now, translator_for
 from bot.handlers.replies import edit, reply
 from bot.handlers.targets import thread_of
+from bot.i18n import Translator
 from bot.services import services
 from jobs import subscriptions
 
 PAUSE = timedelta(days=7)
 BUTTON_PATTERN = r"^st:(all|pause)$"
-TEXTS = {
-    "ask": (
-        "Stop following every topic here? Or pause for a week instead: posts resume by "
-        "themselves after it."
-    ),
-    "all": "🛑 Unfollow everything",
-    "pause": "⏸ Pause for a week",
-    "stopped": (
-        "Done: this chat follows nothing now (topics dropped: {count}) and gets no more posts. "
-        "/topics or /topic <code>name</code> to start again."
-    ),
-    "paused": (
-        "⏸ Paused until {until} UTC: no posts until then, and they resume by themselves. "
-        "Your topics stay as they are."
-    ),
-    "too_old": "This question is too old; send /stop again.",
-}
 
 
-def _markup() -> InlineKeyboardMarkup:
+def _markup(t: Translator) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(TEXTS["all"], callback_data="st:all"),
-                InlineKeyboardButton(TEXTS["pause"], callback_data="st:pause"),
+                InlineKeyboardButton(t.gettext("🛑 Unfollow everything"), callback_data="st:all"),
+                InlineKeyboardButton(t.gettext("⏸ Pause for a week"), callback_data="st:pause"),
             ]
         ]
     )
@@ -50,32 +34,50 @@ def _markup() -> InlineKeyboardMarkup:
 @chat_command
 async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = command_message(update)
+    t = await translator_for(update, context)
     refusal = await may_manage(context, message.chat, message.from_user, message)
     if refusal is not None:
-        await reply(message, refusal)
+        await reply(message, t.gettext(refusal))
         return
-    await reply(message, TEXTS["ask"], markup=_markup())
+    ask = t.gettext(
+        "Stop following every topic here? Or pause for a week instead: posts resume by "
+        "themselves after it."
+    )
+    await reply(message, ask, markup=_markup(t))
 
 
 async def on_stop_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     if query is None or query.data is None:
         return
+    t = await translator_for(update, context)
     if not isinstance(query.message, Message):
-        await query.answer(TEXTS["too_old"])
+        await query.answer(t.gettext("This question is too old; send /stop again."))
         return
     message = query.message
     refusal = await may_manage(context, message.chat, query.from_user, None)
     if refusal is not None:
-        await query.answer(refusal, show_alert=True)
+        await query.answer(t.gettext(refusal), show_alert=True)
         return
     uow = services(context.application).uow
     thread = thread_of(message)
     await query.answer()
     if query.data == "st:all":
         dropped = await subscriptions.stop(uow, message.chat.id, now(), thread)
-        await edit(message, TEXTS["stopped"].format(count=dropped), None)
+        done = t.ngettext(
+            "Done: this chat follows nothing now ({n} topic dropped) and gets no more posts. "
+            "/topics or /topic <code>name</code> to start again.",
+            "Done: this chat follows nothing now ({n} topics dropped) and gets no more posts. "
+            "/topics or /topic <code>name</code> to start again.",
+            dropped,
+        )
+        await edit(message, done, None)
     else:
         until = now() + PAUSE
         await subscriptions.pause(uow, message.chat.id, until, now(), thread)
-        await edit(message, TEXTS["paused"].format(until=until.strftime("%Y-%m-%d %H:%M")), None)
+        paused = t.gettext(
+            "⏸ Paused until {until} UTC: no posts until then, and they resume by themselves. "
+            "Your topics stay as they are.",
+            until=until.strftime("%Y-%m-%d %H:%M"),
+        )
+        await edit(message, paused, None)

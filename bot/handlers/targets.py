@@ -19,6 +19,7 @@ from telegram.ext import ContextTypes
 
 from bot.handlers.access import may_manage, now
 from bot.handlers.replies import escape, reply
+from bot.i18n import N_, Translator
 from bot.permissions import ADMIN_STATUSES
 from bot.services import services
 from jobs.subscriptions import remember_chat
@@ -27,22 +28,22 @@ from storage.records import ChatKind
 log = logging.getLogger(__name__)
 
 TEXTS = {
-    "unknown": "I can't find {name}. Check the name, and add me there first.",
-    "not_admin": "Only administrators of {name} can change what it follows: you are not one.",
-    "bot_cannot_post": (
+    "unknown": N_("I can't find {name}. Check the name, and add me there first."),
+    "not_admin": N_("Only administrators of {name} can change what it follows: you are not one."),
+    "bot_cannot_post": N_(
         "I can't post in {name}: make me an administrator there with the right to post "
         "messages, then try again."
     ),
-    "neither": (
+    "neither": N_(
         "Two things are missing for {name}: you are not one of its administrators, and I "
         "can't post there (make me an administrator with the right to post messages)."
     ),
-    "main_channel": (
+    "main_channel": N_(
         "{name} is this bot's main channel: what it gets is set in the bot's config, not "
         "with commands."
     ),
-    "private_only": "Name a channel or group with @ only in a private chat with me.",
-    "cannot_check": "I couldn't check {name} with Telegram; please try again in a minute.",
+    "private_only": N_("Name a channel or group with @ only in a private chat with me."),
+    "cannot_check": N_("I couldn't check {name} with Telegram; please try again in a minute."),
 }
 _CAN_POST_IN_GROUP = frozenset({"member", "administrator", "creator", "restricted"})
 
@@ -71,7 +72,12 @@ def split_target(text: str) -> tuple[str | None, str]:
 
 
 async def target_for(
-    context: ContextTypes.DEFAULT_TYPE, message: Message, text: str, *, change: bool
+    context: ContextTypes.DEFAULT_TYPE,
+    message: Message,
+    text: str,
+    t: Translator,
+    *,
+    change: bool,
 ) -> tuple[Target, str] | None:
     """The subscriber the command acts on and the rest of its argument text; None when the
     sender may not (the refusal was sent). `change`: the command changes something (a local
@@ -81,43 +87,43 @@ async def target_for(
         if change:
             refusal = await may_manage(context, message.chat, message.from_user, message)
             if refusal is not None:
-                await reply(message, refusal)
+                await reply(message, t.gettext(refusal))
                 return None
         return Target(message.chat_id, thread_of(message)), rest
     if message.chat.type != "private":
-        await reply(message, TEXTS["private_only"])
+        await reply(message, t.gettext(TEXTS["private_only"]))
         return None
-    chat_id = await _managed_chat(context, message, name)
+    chat_id = await _managed_chat(context, message, name, t)
     return None if chat_id is None else (Target(chat_id, 0, name), rest)
 
 
 async def _managed_chat(
-    context: ContextTypes.DEFAULT_TYPE, message: Message, name: str
+    context: ContextTypes.DEFAULT_TYPE, message: Message, name: str, t: Translator
 ) -> int | None:
     shown = escape(name)
     svc = services(context.application)
     main = svc.config.telegram.channel
     if isinstance(main, str) and main.casefold() == name.casefold():
-        await reply(message, TEXTS["main_channel"].format(name=shown))
+        await reply(message, t.gettext(TEXTS["main_channel"], name=shown))
         return None
     try:
         chat = await context.bot.get_chat(name)
     except TelegramError as exc:
         log.info("getChat(%s) for a managed chat failed: %s", name, exc.message)
-        await reply(message, TEXTS["unknown"].format(name=shown))
+        await reply(message, t.gettext(TEXTS["unknown"], name=shown))
         return None
     if chat.id == svc.channel_id:
-        await reply(message, TEXTS["main_channel"].format(name=shown))
+        await reply(message, t.gettext(TEXTS["main_channel"], name=shown))
         return None
     if chat.type == "private" or message.from_user is None:
-        await reply(message, TEXTS["unknown"].format(name=shown))
+        await reply(message, t.gettext(TEXTS["unknown"], name=shown))
         return None
     try:
         sender = await context.bot.get_chat_member(chat.id, message.from_user.id)
         bot = await context.bot.get_chat_member(chat.id, context.bot.id)
     except TelegramError as exc:
         log.warning("getChatMember in %s failed: %s", name, exc.message)
-        await reply(message, TEXTS["cannot_check"].format(name=shown))
+        await reply(message, t.gettext(TEXTS["cannot_check"], name=shown))
         return None
     is_admin = str(sender.status) in ADMIN_STATUSES
     if chat.type == "channel":
@@ -134,7 +140,7 @@ async def _managed_chat(
         else None
     )
     if missing is not None:
-        await reply(message, TEXTS[missing].format(name=shown))
+        await reply(message, t.gettext(TEXTS[missing], name=shown))
         return None
     await remember_chat(svc.uow, chat.id, ChatKind(chat.type), chat.title, now())
     return chat.id

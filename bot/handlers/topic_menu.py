@@ -14,9 +14,17 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import ContextTypes
 
 from bot.formatting import strip_bidi_controls
-from bot.handlers.access import chat_command, command_message, may_manage, now, remember
+from bot.handlers.access import (
+    chat_command,
+    command_message,
+    may_manage,
+    now,
+    remember,
+    translator_for,
+)
 from bot.handlers.replies import ANSWER_LIMIT, edit, fit, reply
 from bot.handlers.targets import thread_of
+from bot.i18n import Translator
 from bot.services import services
 from jobs.subscriptions import catalogue, toggle
 from storage.records import TopicSummary
@@ -37,11 +45,13 @@ class TopicPage:
     pages: int
 
 
-def topic_page(topics: Sequence[TopicSummary], followed: Collection[int], page: int) -> TopicPage:
+def topic_page(
+    t: Translator, topics: Sequence[TopicSummary], followed: Collection[int], page: int
+) -> TopicPage:
     """One page of the topic list, as text and buttons. Pure."""
     if not topics:
         return TopicPage(
-            "No topics yet: they come from the articles the bot reads. Try again later.",
+            t.gettext("No topics yet: they come from the articles the bot reads. Try again later."),
             [],
             0,
             1,
@@ -52,19 +62,23 @@ def topic_page(topics: Sequence[TopicSummary], followed: Collection[int], page: 
     rows = [[(_label(t, t.id in followed), f"t:{t.id}:{page}")] for t in shown]
     turns = []
     if page > 0:
-        turns.append(("« Previous", f"p:{page - 1}"))
+        turns.append((t.gettext("« Previous"), f"p:{page - 1}"))
     if page < pages - 1:
-        turns.append(("Next »", f"p:{page + 1}"))
+        turns.append((t.gettext("Next »"), f"p:{page + 1}"))
     if turns:
         rows.append(turns)
     count = sum(1 for t in topics if t.id in followed)
     lines = [
-        "<b>Topics</b> — tap one to follow it, tap again to stop. "
-        f"{FOLLOWED_MARK} marks the ones this chat follows ({count}); "
-        "the number is how many articles carry the topic.",
+        t.gettext(
+            "<b>Topics</b> — tap one to follow it, tap again to stop. "
+            "{mark} marks the ones this chat follows ({count}); "
+            "the number is how many articles carry the topic.",
+            mark=FOLLOWED_MARK,
+            count=count,
+        )
     ]
     if pages > 1:
-        lines.append(f"Page {page + 1} of {pages}.")
+        lines.append(t.gettext("Page {page} of {pages}.", page=page + 1, pages=pages))
     return TopicPage("\n".join(lines), rows, page, pages)
 
 
@@ -88,23 +102,37 @@ def _markup(page: TopicPage) -> InlineKeyboardMarkup | None:
 
 @chat_command
 async def topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await send_topic_list(context, command_message(update))
+    message = command_message(update)
+    await send_topic_list(context, message, await translator_for(update, context))
 
 
-async def send_topic_list(context: ContextTypes.DEFAULT_TYPE, message: Message) -> None:
+async def send_topic_list(
+    context: ContextTypes.DEFAULT_TYPE, message: Message, t: Translator
+) -> None:
     """The first page of the list, for the chat (or forum thread) `message` is in."""
     uow = services(context.application).uow
     listed, followed = await catalogue(uow, message.chat_id, thread_of(message))
-    page = topic_page(listed, followed, 0)
+    page = topic_page(t, listed, followed, 0)
     await reply(message, page.html, markup=_markup(page))
+
+
+async def show_page(
+    message: Message, context: ContextTypes.DEFAULT_TYPE, t: Translator, page_number: int
+) -> None:
+    """Turn a message of the bot's into a page of the list, in place."""
+    uow = services(context.application).uow
+    listed, followed = await catalogue(uow, message.chat.id, thread_of(message))
+    page = topic_page(t, listed, followed, page_number)
+    await edit(message, page.html, _markup(page))
 
 
 async def on_topic_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     if query is None or query.data is None:
         return
+    t = await translator_for(update, context)
     if not isinstance(query.message, Message):
-        await query.answer("This list is too old; send /topics again.")
+        await query.answer(t.gettext("This list is too old; send /topics again."))
         return
     message = query.message
     uow = services(context.application).uow
@@ -113,24 +141,26 @@ async def on_topic_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         topic_id, page_number = int(toggled[1]), int(toggled[2])
         refusal = await may_manage(context, message.chat, query.from_user, None)
         if refusal is not None:
-            await query.answer(refusal, show_alert=True)
+            await query.answer(t.gettext(refusal), show_alert=True)
             return
         await remember(context, message.chat, thread_of(message))
         changed = await toggle(uow, message.chat.id, topic_id, now(), thread_of(message))
         if changed is None:
-            answer = "That topic is gone."
+            answer = t.gettext("That topic is gone.")
         else:
             name, following = changed
-            answer = f"Following {name}" if following else f"Stopped following {name}"
+            answer = (
+                t.gettext("Following {name}", name=name)
+                if following
+                else t.gettext("Stopped following {name}", name=name)
+            )
     elif paged := _PAGE.match(query.data):
         page_number = int(paged[1])
     else:
         await query.answer()
         return
     await query.answer(_short(answer) if answer else None)
-    listed, followed = await catalogue(uow, message.chat.id, thread_of(message))
-    page = topic_page(listed, followed, page_number)
-    await edit(message, page.html, _markup(page))
+    await show_page(message, context, t, page_number)
 
 
 def _short(text: str) -> str:

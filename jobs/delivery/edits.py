@@ -20,6 +20,7 @@ class EditTarget:
 
 
 async def edit_target(tx: Transaction, edit: Delivery) -> EditTarget:
+    assert edit.article_id is not None  # an edit is of an article's post, never of an alert
     lead = await tx.articles.article(edit.article_id)
     if lead is None:
         return EditTarget(None, (), 0, None)

@@ -11,6 +11,7 @@ for (its "🔕 Unfollow" button), in the article's own order; other chats get no
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from jobs.delivery.outcomes import SendOptions
 from storage.records import Article, Delivery, DeliveryKind, SubscriberSettings, topic_key
@@ -21,20 +22,23 @@ async def claimed_options(
     tx: Transaction, batch: Sequence[Delivery], articles: Mapping[int, Article]
 ) -> dict[int, SendOptions]:
     """The claimed posts' SendOptions by delivery id, from their subscribers' settings: one
-    query for the settings and one for the private chats' topics, per claim. Edits have none:
-    they go to the channel post as it was sent."""
+        query for the settings, one for the private chats' topics and one for their languages (the
+    unfollow button's words), per claim. Edits have none:
+        they go to the channel post as it was sent."""
     posts = [d for d in batch if d.kind is DeliveryKind.POST and d.article_id in articles]
     if not posts:
         return {}
     settings = await tx.settings.many((d.chat_id, d.thread_id) for d in posts)
     private = {d.chat_id for d in posts if d.chat_id > 0}
     followed = await tx.subscriptions.followed_by_chats(private) if private else {}
+    languages = await tx.chats.languages(chat for chat, _ in followed)
     options: dict[int, SendOptions] = {}
     for d in posts:
         pair = (d.chat_id, d.thread_id)
-        options[d.id] = send_options(
-            d, articles[d.article_id], settings.get(pair), followed.get(pair)
-        )
+        article = articles[d.article_id or 0]  # posts: an article id each, claimed with it
+        options[d.id] = send_options(d, article, settings.get(pair), followed.get(pair))
+        if d.chat_id in languages and options[d.id].unfollow:
+            options[d.id] = replace(options[d.id], language=languages[d.chat_id])
     return options
 
 

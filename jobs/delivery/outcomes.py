@@ -70,6 +70,8 @@ class SendOptions:
     # (topic id, name) of the followed topics that brought the post, for its "🔕 Unfollow"
     # button; empty: no such button (not a private chat, or a post not from a subscription)
     unfollow: tuple[tuple[int, str], ...] = ()
+    # the chat's /language choice, for the unfollow button's words; None: telegram.language
+    language: str | None = None
 
 
 DEFAULT_OPTIONS = SendOptions()
@@ -117,6 +119,10 @@ class Sender(Protocol):
         also: Sequence[Article] = (),
         options: SendOptions = DEFAULT_OPTIONS,
     ) -> SendOutcome: ...
+
+    async def send_text(self, chat_id: int, html: str) -> SendOutcome:
+        """A message of the bot's own (an operator alert): Telegram HTML, as it is."""
+        ...
 
     async def edit(
         self, chat_id: int, message_id: int, article: Article, also: Sequence[Article]

@@ -13,7 +13,6 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar, assert_never
 
-from jobs.backoff import Backoff
 from jobs.delivery.edits import edit_target
 from jobs.delivery.options import claimed_options
 from jobs.delivery.outcomes import Sender, SendOptions, Transient
@@ -34,6 +33,7 @@ from jobs.delivery.transitions import (
     edit_transition,
     transition,
 )
+from jobs.delivery.writes import DB_BACKOFF, OutcomeWriter, deferral
 from jobs.send_gate import SendGate
 from storage.errors import DB_UNAVAILABLE
 from storage.records import Article, Delivery, DeliveryKind
@@ -43,10 +43,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 R = TypeVar("R")
 
-# Waits between two tries while the database is away (storage.errors.DB_UNAVAILABLE): waited
-# out, never given up on, as the outbox is the only record of what is owed. 2, 4, 8, 16, 30 s.
-DB_BACKOFF: Backoff[float] = Backoff(base=2.0, cap=30.0)
-WRITES_AFTER_STOP = 3  # tries left for an outcome write once a stop came
 # Claimed deliveries waiting for their turn, at most: each is a task in memory, and at the paid
 # rate two seconds of work would be 2000 of them (~8 MB) for no gain in pace.
 MAX_CLAIMED = 500
@@ -94,7 +90,7 @@ class DeliveryWorker:
         # then were cancelled or moved in the database, so those tasks must not send.
         self._dropped: dict[int, int] = {}
         self._claims = 0
-        self._write_lock = asyncio.Lock()
+        self._write = OutcomeWriter(uow, self._stopping)
         self._sent_batch = SentBatch(self._write, flush_every)
         self._flusher: asyncio.Task[None] | None = None
         self.sent = 0  # counters for logs, /stats and tests
@@ -171,7 +167,11 @@ class DeliveryWorker:
             self._story_articles.clear()
         async with self._uow() as tx:
             batch = await tx.outbox.claim_due(self._wall(), room, blocked)
-            posts = {d.article_id for d in batch if d.kind is DeliveryKind.POST}
+            posts = {
+                d.article_id
+                for d in batch
+                if d.kind is DeliveryKind.POST and d.article_id is not None
+            }
             missing = posts - self._articles.keys()
             if missing:
                 self._articles.update(await tx.articles.articles(missing))
@@ -232,13 +232,14 @@ class DeliveryWorker:
         if delivery.kind is DeliveryKind.EDIT:
             await self._edit(delivery)
             return
+        if delivery.kind is DeliveryKind.ALERT:
+            await self._send_alert(delivery)
+            return
         options = self._options.pop(delivery.id, None) or SendOptions(delivery.thread_id)
-        article = self._articles.get(delivery.article_id)
+        article = await self._article(delivery)
         if article is None:
-            article = await self._write(lambda tx: tx.articles.article(delivery.article_id))
-            if article is None:
-                await self._write(lambda tx: tx.outbox.mark_failed(delivery.id, "article deleted"))
-                return
+            await self._write(lambda tx: tx.outbox.mark_failed(delivery.id, "article deleted"))
+            return
         story = self._story_articles.get(article.story_id or 0, ())
         also = [a for a in story if a.id != article.id]
         outcome = await self._gated(
@@ -247,7 +248,29 @@ class DeliveryWorker:
         if outcome is None:
             return
         step = transition(outcome, delivery.attempts, self._retry, self._jitter())
-        await self._apply(delivery, article, step)
+        await self._apply(delivery, f"article {article.id} to chat {delivery.chat_id}", step)
+
+    async def _send_alert(self, delivery: Delivery) -> None:
+        """An operator alert: its text was written when it was decided, so a restart sends the
+        same words; through the same gate and turn as a post."""
+        body = delivery.body or ""
+        outcome = await self._gated(
+            delivery, lambda: self._sender.send_text(delivery.chat_id, body)
+        )
+        if outcome is None:
+            return
+        step = transition(outcome, delivery.attempts, self._retry, self._jitter())
+        await self._apply(delivery, f"alert {delivery.alert_key} to chat {delivery.chat_id}", step)
+
+    async def _article(self, delivery: Delivery) -> Article | None:
+        """The delivery's article (None for an alert, or for an article deleted since)."""
+        article_id = delivery.article_id
+        if article_id is None:
+            return None
+        article = self._articles.get(article_id)
+        if article is None:
+            article = await self._write(lambda tx: tx.articles.article(article_id))
+        return article
 
     async def _edit(self, delivery: Delivery) -> None:
         """An edit of a channel post, from the story as stored now, once its post is sent; a
@@ -265,7 +288,8 @@ class DeliveryWorker:
         if outcome is None:
             return
         step = edit_transition(outcome, delivery.attempts, self._retry, self._jitter())
-        await self._apply(delivery, lead, step)
+        where = f"edit {delivery.revision} of article {lead.id}'s post in chat {delivery.chat_id}"
+        await self._apply(delivery, where, step)
 
     async def _gated(
         self, delivery: Delivery, call: Callable[[], Awaitable[R]]
@@ -290,13 +314,10 @@ class DeliveryWorker:
         self._options.pop(delivery.id, None)
         await self._write(lambda tx: tx.outbox.mark_released([delivery.id]))
 
-    async def _apply(self, delivery: Delivery, article: Article, step: Step) -> None:
+    async def _apply(self, delivery: Delivery, where: str, step: Step) -> None:
         """The one place a step takes effect: counters, pacer, log line, row write."""
         now = self._wall()
         chat = delivery.chat_id
-        where = f"article {article.id} to chat {chat}"
-        if delivery.kind is DeliveryKind.EDIT:
-            where = f"edit {delivery.revision} of article {article.id}'s post in chat {chat}"
         match step:
             case MarkSent(message_id, note):
                 self.sent += 1
@@ -309,9 +330,7 @@ class DeliveryWorker:
                 # The broadcast and the replies (bot.rate_limit) hold the chat alike.
                 wait = self._gate.hold_chat(chat, seconds)
                 log.warning("429 for chat %d: waiting %.0f s before sending there", chat, wait)
-                await self._write(
-                    _deferral(delivery.id, chat, now + timedelta(seconds=wait), error)
-                )
+                await self._write(deferral(delivery.id, chat, now + timedelta(seconds=wait), error))
             case DeactivateChat(reason):
                 log.warning(
                     "chat %d is gone (%s): deactivated, its deliveries cancelled", chat, reason
@@ -360,40 +379,9 @@ class DeliveryWorker:
         # Rows claimed while that write ran were cancelled or moved by it too.
         self._dropped[chat] = self._claims
 
-    async def _write(self, change: Callable[[Transaction], Awaitable[T]]) -> T:
-        """One small transaction per outcome, retried for as long as the database is away: an
-        outcome not written is a message sent again after a restart. Once a stop came, a few
-        tries only; what is still unwritten then stays `sending` and is sent again at the next
-        start (the in-flight bound in README)."""
-        attempt = after_stop = 0
-        while True:
-            attempt += 1
-            try:
-                async with self._write_lock, self._uow() as tx:
-                    return await change(tx)
-            except DB_UNAVAILABLE as exc:
-                if self._stopping.is_set():
-                    after_stop += 1
-                    if after_stop >= WRITES_AFTER_STOP:
-                        raise
-                log.warning(
-                    "database write failed (%s, attempt %d); retrying", type(exc).__name__, attempt
-                )
-                await asyncio.sleep(DB_BACKOFF.longest(attempt))
-
     async def _drain(self) -> None:
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._flusher is not None:
             await self._flusher
         await self._sent_batch.flush()
-
-
-def _deferral(
-    delivery_id: int, chat_id: int, at: datetime, error: str
-) -> Callable[[Transaction], Awaitable[None]]:
-    async def defer(tx: Transaction) -> None:
-        await tx.outbox.postpone(delivery_id, at, error)
-        await tx.outbox.defer_chat(chat_id, at)
-
-    return defer

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tests.fake_telegram import errors, validation
+from tests.fake_telegram.descriptions import DESCRIPTION_METHODS
 from tests.fake_telegram.edits import counted_as_message
 from tests.fake_telegram.errors import bad_request, too_many_requests
 from tests.fake_telegram.forums import check_thread
@@ -467,5 +468,12 @@ METHODS: dict[str, Method] = {
     "close": close,
     "logOut": log_out,
 }
+
+
+def _answering(answer: Callable[[TelegramState, Params], Any]) -> Method:
+    return lambda state, p: Outcome(answer(state, p))
+
+
+METHODS.update({name: _answering(answer) for name, answer in DESCRIPTION_METHODS.items()})
 # getUpdates is answered by the server (it waits); listed so that name lookup knows it
 METHOD_NAMES = {name.lower(): name for name in [*METHODS, "getUpdates"]}

@@ -392,6 +392,13 @@ class FakeTelegram:
             key = self._state.command_scope_key(scope, language_code)
             return [dict(command) for command in self._state.commands.get(key, [])]
 
+    def description(self, language_code: str = "", *, short: bool = False) -> str | None:
+        """What setMyDescription (short: setMyShortDescription) stored for exactly this
+        language ("" for the default); None when nothing is."""
+        kind = "short_description" if short else "description"
+        with self._lock:
+            return self._state.descriptions.get((kind, language_code))
+
     @property
     def answered_callback_queries(self) -> dict[str, dict[str, Any]]:
         with self._lock:

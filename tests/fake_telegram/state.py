@@ -185,6 +185,8 @@ class TelegramState:
     allowed_updates: list[str] | None = None
     webhook: dict[str, Any] | None = None
     commands: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    # (kind, language code or "") -> text: setMyDescription / setMyShortDescription
+    descriptions: dict[tuple[str, str], str] = field(default_factory=dict)
     open_callback_queries: set[str] = field(default_factory=set)
     answered_callback_queries: dict[str, dict[str, Any]] = field(default_factory=dict)
     broken_urls: dict[str, str] = field(default_factory=dict)

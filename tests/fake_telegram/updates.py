@@ -19,7 +19,10 @@ _query_ids = itertools.count(1)
 
 
 def user(
-    user_id: int, username: str | None = None, first_name: str | None = None
+    user_id: int,
+    username: str | None = None,
+    first_name: str | None = None,
+    language_code: str | None = None,
 ) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": user_id,
@@ -28,6 +31,8 @@ def user(
     }
     if username:
         data["username"] = username.removeprefix("@")
+    if language_code:  # the IETF tag of the user's app, as Telegram sends it ("ru", "zh-hans")
+        data["language_code"] = language_code
     return data
 
 
@@ -86,6 +91,7 @@ def message_update(
     title: str | None = None,
     date: int | None = None,
     thread_id: int | None = None,
+    language_code: str | None = None,
 ) -> dict[str, Any]:
     """A user's (or, with chat_type="channel", a channel's) text message. ``thread_id``: sent in
     that thread of a forum supergroup.
@@ -100,7 +106,7 @@ def message_update(
     if chat_type == "channel":
         message["sender_chat"] = chat(chat_id, chat_type, title=title)
     else:
-        message["from"] = user(user_id, username)
+        message["from"] = user(user_id, username, language_code=language_code)
     message["chat"] = chat(
         chat_id,
         chat_type,
@@ -132,12 +138,13 @@ def callback_query_update(
     chat_type: str = "private",
     username: str | None = None,
     query_id: str | None = None,
+    language_code: str | None = None,
 ) -> dict[str, Any]:
     """A press on an inline button of message ``message_id`` (which the fake must have sent)."""
     return {
         "callback_query": {
             "id": query_id or f"fake-query-{next(_query_ids)}",
-            "from": user(user_id, username),
+            "from": user(user_id, username, language_code=language_code),
             "chat_instance": f"instance{chat_id}",
             "data": data,
             "message": {
