@@ -130,17 +130,25 @@ def _chat_statements(sql: _Sql, params: dict[str, Any]) -> list[Statement]:
     topics = len(CORPUS_TOPICS)
     chat_cols = (
         f":first + i, 'private', NULL, CASE WHEN i % 20 = 0 THEN {sql.false} ELSE {sql.true} END, "
-        f"CASE WHEN i % 7 = 0 THEN 150 ELSE NULL END, {sql.now}, {sql.now}"
+        f"{sql.now}, {sql.now}"
     )
     return [
         (
-            "INSERT INTO chats (id, kind, title, active, min_heat, created_at, updated_at) "
-            f"VALUES ({CHANNEL_ID}, 'channel', 'bench', {sql.true}, NULL, {sql.now}, {sql.now})",
+            "INSERT INTO chats (id, kind, title, active, created_at, updated_at) "
+            f"VALUES ({CHANNEL_ID}, 'channel', 'bench', {sql.true}, {sql.now}, {sql.now})",
             params,
         ),
         (
-            "INSERT INTO chats (id, kind, title, active, min_heat, created_at, updated_at) "
+            "INSERT INTO chats (id, kind, title, active, created_at, updated_at) "
             + sql.chats.format(cols=chat_cols),
+            params,
+        ),
+        # Every 7th subscriber has its own /heat threshold (its settings row, thread 0).
+        (
+            "INSERT INTO chat_settings (chat_id, thread_id, silent, compact, link_preview, "
+            "min_heat, filters, digest, digest_minute, timezone, active, updated_at) "
+            f"SELECT id, 0, {sql.false}, {sql.false}, {sql.true}, 150, '', 'off', 0, 'UTC', "
+            f"{sql.true}, {sql.now} FROM chats WHERE kind = 'private' AND (id - :first) % 7 = 0",
             params,
         ),
         # Every subscriber follows "AI" (the fan-out is to all of them) and one more topic.

@@ -3,9 +3,9 @@
 ``Bot.send_message`` spends more CPU per send than the HTTP call does with bot.transport: it
 turns each answer into a full ``Message`` (chat, sender, entities, markup, link preview, about
 0.35 ms here) and converts and form-encodes every parameter again for every chat. A broadcast
-keeps only the message_id, and only the chat_id differs from one send to the next, so the rest
-is encoded once (``prepare_call``, with PTB's own encoding) and each send puts the chat_id in
-front of it.
+keeps only the message_id, and only the chat_id (and a forum's message_thread_id) differs from
+one send to the next, so the rest is encoded once (``prepare_call``, with PTB's own encoding)
+and each send puts those in front of it.
 
 Over bot.transport the body goes straight to ``AiohttpRequest.post_form``, through the error
 mapping of PTB's BaseRequest (RetryAfter, Forbidden, ChatMigrated, ...). It skips ExtBot's
@@ -46,14 +46,18 @@ def prepare_call(
     return PreparedCall(method, given, read_timeout, form)
 
 
-async def send_for_id(bot: Bot, call: PreparedCall, chat_id: int | str) -> int:
-    """Sends the call to one chat; returns the id of the message Telegram made."""
+async def send_for_id(bot: Bot, call: PreparedCall, chat_id: int | str, thread_id: int = 0) -> int:
+    """Sends the call to one chat (to its forum thread `thread_id`; 0: the chat itself);
+    returns the id of the message Telegram made."""
     request = bot.request
+    target: dict[str, int | str] = {"chat_id": chat_id}
+    if thread_id:
+        target["message_thread_id"] = thread_id
     if isinstance(request, AiohttpRequest):
-        form = f"{urlencode({'chat_id': chat_id})}&".encode() + call.form
+        form = f"{urlencode(target)}&".encode() + call.form
         url = f"{bot.base_url}/{call.method}"
         result = await request.post_form(url, form, read_timeout=call.read_timeout)
     else:
-        data = {"chat_id": chat_id, **call.data}
+        data = {**target, **call.data}
         result = await bot._post(call.method, data, read_timeout=call.read_timeout)
     return int(result["message_id"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any, Literal
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
@@ -31,13 +32,17 @@ from bot.formatting import Post, PostWords, render_post, render_text_post
 from bot.i18n import DEFAULT_LANGUAGE, Translator, translator
 from bot.lean_send import PreparedCall, prepare_call, send_for_id
 from bot.rate_limit import broadcast_send, retry_seconds
+from bot.unfollow_buttons import Button, post_buttons
 from jobs import delivery
+from jobs.delivery.outcomes import DEFAULT_OPTIONS, SendOptions
 from storage.records import Article
 
 log = logging.getLogger(__name__)
 
 # Telegram fetches a photo URL itself before answering; that can take a while.
 PHOTO_READ_TIMEOUT = 30.0
+# A forum thread closed or deleted: the thread is gone, the chat is not.
+_THREAD_GONE = ("topic_closed", "topic_deleted", "message thread not found", "thread not found")
 _CHAT_GONE = ("chat not found", "user is deactivated", "bot was kicked")
 # Telegram's words when the bot may not post in the chat (a channel that took its admin rights
 # away, a group that muted it): a permission problem, never a refused photo.
@@ -59,8 +64,19 @@ def post_words(t: Translator) -> PostWords:
     )
 
 
-def _keyboard(post: Post) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[InlineKeyboardButton(post.button_text, url=post.link)]])
+def markup(row: list[Button]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.text, url=b.url, callback_data=b.callback_data) for b in row]]
+    )
+
+
+def _keyboard(
+    post: Post, options: SendOptions = DEFAULT_OPTIONS, t: Translator | None = None
+) -> InlineKeyboardMarkup:
+    """Read (PostWords), then the unfollow button in the chat's language when the claim read it
+    (SendOptions.language), else in `t`'s (telegram.language)."""
+    words = translator(options.language) if options.language else t or translator(None)
+    return markup(post_buttons(post.button_text, post.link, options.unfollow, words))
 
 
 class TelegramSender:
@@ -72,56 +88,73 @@ class TelegramSender:
         self._bot = bot
         self._paid = paid_broadcast
         # Posts read alike wherever they go: their words follow telegram.language.
-        self._words = post_words(translator(language))
+        self._t = translator(language)
+        self._words = post_words(self._t)
         self._posts: OrderedDict[tuple[object, ...], tuple[Post, Post]] = OrderedDict()
-        self._calls: OrderedDict[Post, PreparedCall] = OrderedDict()  # encoded once per post
+        # encoded once per post and way of sending it (SendOptions without the thread, which is
+        # put in per send like the chat id: a forum's threads would each need their own entry)
+        self._calls: OrderedDict[tuple[Post, SendOptions], PreparedCall] = OrderedDict()
 
-    def _render(self, article: Article, also: Sequence[Article] = ()) -> tuple[Post, Post]:
-        # A fan-out sends one article to many chats: render it once.
-        key = (article.id, article.updated_at, *((a.id, a.updated_at) for a in also))
+    def _render(
+        self, article: Article, also: Sequence[Article] = (), compact: bool = False
+    ) -> tuple[Post, Post]:
+        # A fan-out sends one article to many chats: render it once per form.
+        key = (article.id, article.updated_at, compact, *((a.id, a.updated_at) for a in also))
         posts = self._posts.get(key)
         if posts is None:
             posts = (
-                render_post(article, also, self._words),
-                render_text_post(article, also, self._words),
+                render_post(article, also, self._words, compact=compact),
+                render_text_post(article, also, self._words, compact=compact),
             )
             self._posts[key] = posts
             if len(self._posts) > 256:
                 self._posts.popitem(last=False)
         return posts
 
-    def api_call(self, post: Post) -> tuple[str, dict[str, Any], ODVInput[float]]:
-        """The Bot API method, its parameters but chat_id, and its read timeout for the post."""
+    def api_call(
+        self, post: Post, options: SendOptions = DEFAULT_OPTIONS
+    ) -> tuple[str, dict[str, Any], ODVInput[float]]:
+        """The Bot API method, its parameters but chat_id and message_thread_id, and its read
+        timeout for the post sent the subscriber's way (silent, link preview, unfollow
+        button)."""
         data: dict[str, Any] = {
             "parse_mode": ParseMode.HTML,
-            "reply_markup": _keyboard(post),
+            "reply_markup": _keyboard(post, options, self._t),
             "allow_paid_broadcast": True if self._paid else None,
+            "disable_notification": True if options.silent else None,
         }
         if post.photo_url:
             data.update(photo=post.photo_url, caption=post.html)
             return "sendPhoto", data, PHOTO_READ_TIMEOUT
-        data.update(
-            text=post.html,
-            link_preview_options=LinkPreviewOptions(
-                url=post.preview_url or post.link, prefer_large_media=True
-            ),
+        preview = (
+            LinkPreviewOptions(url=post.preview_url or post.link, prefer_large_media=True)
+            if options.link_preview
+            else LinkPreviewOptions(is_disabled=True)
         )
+        data.update(text=post.html, link_preview_options=preview)
         return "sendMessage", data, BaseRequest.DEFAULT_NONE
 
-    async def send_post(self, chat_id: int | str, post: Post) -> int:
+    async def send_post(
+        self, chat_id: int | str, post: Post, options: SendOptions = DEFAULT_OPTIONS
+    ) -> int:
         """Sends the post; returns its message_id (bot.lean_send: no Message is built)."""
-        call = self._calls.get(post)
+        key = (post, replace(options, thread_id=0))
+        call = self._calls.get(key)
         if call is None:
-            call = self._calls[post] = prepare_call(*self.api_call(post))
+            call = self._calls[key] = prepare_call(*self.api_call(post, options))
             if len(self._calls) > 512:
                 self._calls.popitem(last=False)
-        return await send_for_id(self._bot, call, chat_id)
+        return await send_for_id(self._bot, call, chat_id, options.thread_id)
 
     async def send(
-        self, chat_id: int, article: Article, also: Sequence[Article] = ()
+        self,
+        chat_id: int,
+        article: Article,
+        also: Sequence[Article] = (),
+        options: SendOptions = DEFAULT_OPTIONS,
     ) -> delivery.SendOutcome:
         with broadcast_send():
-            return await self._send(chat_id, article, also)
+            return await self._send(chat_id, article, also, options)
 
     async def send_text(self, chat_id: int, html: str) -> delivery.SendOutcome:
         """A message of the bot's own (an operator alert), through the lean path like a post:
@@ -141,21 +174,25 @@ class TelegramSender:
                 return _outcome_of(exc)
 
     async def _send(
-        self, chat_id: int, article: Article, also: Sequence[Article]
+        self, chat_id: int, article: Article, also: Sequence[Article], options: SendOptions
     ) -> delivery.SendOutcome:
-        post, text_post = self._render(article, also)
+        post, text_post = self._render(article, also, options.compact)
         try:
             try:
-                return delivery.Sent(await self.send_post(chat_id, post))
+                return delivery.Sent(await self.send_post(chat_id, post, options))
             except BadRequest as exc:
-                if post.photo_url is None or bad_request_kind(exc.message) != "message":
+                if (
+                    post.photo_url is None
+                    or bad_request_kind(exc.message) != "message"
+                    or _is_thread_gone(exc)
+                ):
                     raise
                 # Telegram refused the photo (bad URL, too big, wrong type, cached failure):
                 # the post still goes out, as text with a large link preview.
-                message_id = await self.send_post(chat_id, text_post)
+                message_id = await self.send_post(chat_id, text_post, options)
                 return delivery.Sent(message_id, f"photo refused ({exc.message}), sent as text")
         except TelegramError as exc:
-            return _outcome_of(exc)
+            return _send_outcome_of(exc, options.thread_id)
 
     async def edit(
         self, chat_id: int, message_id: int, article: Article, also: Sequence[Article]
@@ -206,8 +243,26 @@ _MESSAGE_GONE = ("message to edit not found", "message_id_invalid")
 _NO_CAPTION = ("there is no caption in the message to edit",)
 
 
-def _outcome_of(exc: TelegramError) -> delivery.SendOutcome:
-    """Telegram's refusal of a send as an outcome (jobs.delivery.outcomes)."""
+def _send_outcome_of(exc: TelegramError, thread_id: int) -> delivery.SendOutcome:
+    """Telegram's refusal of a send to the forum thread `thread_id` (0: the chat itself) as an
+    outcome: a closed or deleted thread is the thread's, not the chat's."""
+    if thread_id and isinstance(exc, BadRequest) and _is_thread_gone(exc):
+        return delivery.ThreadGone(exc.message)
+    return _outcome_of(exc)
+
+
+def _outcome_of(
+    exc: TelegramError,
+) -> (
+    delivery.Sent
+    | delivery.RetryAfter
+    | delivery.ChatGone
+    | delivery.ChatMoved
+    | delivery.Rejected
+    | delivery.Transient
+    | delivery.TokenRejected
+):
+    """Telegram's refusal of a send or an edit as an outcome (jobs.delivery.outcomes)."""
     if isinstance(exc, InvalidToken):
         return delivery.TokenRejected()
     if isinstance(exc, RetryAfter):
@@ -241,6 +296,10 @@ def _matches(exc: TelegramError, markers: tuple[str, ...]) -> bool:
     # PTB drops "Bad Request: " and capitalises the first letter: compare case-insensitively
     text = exc.message.casefold()
     return any(marker in text for marker in markers)
+
+
+def _is_thread_gone(exc: TelegramError) -> bool:
+    return _matches(exc, _THREAD_GONE)
 
 
 def bad_request_kind(text: str) -> Literal["gone", "no rights", "message"]:

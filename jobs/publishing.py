@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TypeAlias
 
 from jobs.candidates import choose, record_choice
-from jobs.fanout import recipients
+from jobs.fanout import FilterMemo, recipients
 from jobs.ingest.feeds import FeedSpec
 from jobs.ingest.files import ingest_paths
 from jobs.ingest.sources import ingest_sources
@@ -229,12 +229,19 @@ async def _fan_out(
     """Queue the article for the chats jobs.fanout picks; returns how many were queued. A page
     of followers at a time: a fan-out to 100k chats stays a few MB."""
     added = 0
+    memo: FilterMemo = {}
     async for page in tx.subscriptions.subscriber_pages(article.topics):
-        had_story: set[int] = set()
+        had_story: set[tuple[int, int]] = set()
         if story_id is not None:
             had_story = await tx.outbox.chats_with_story(story_id, [s.chat_id for s in page])
         chats = recipients(
-            article, page, channel_id=channel_id, min_heat=min_heat, had_story=had_story
+            article,
+            page,
+            channel_id=channel_id,
+            min_heat=min_heat,
+            now=now,
+            memo=memo,
+            had_story=had_story,
         )
         added += await tx.outbox.enqueue(article.id, chats, now)
     return added

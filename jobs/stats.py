@@ -40,6 +40,8 @@ class Stats:
     chats_inactive: int
     deliveries: dict[DeliveryStatus, int]
     feeds: list[FeedHealth] = field(default_factory=list)  # the configured JSON feed sources
+    # forum threads found closed or deleted: (chat id, thread id, reason)
+    closed_threads: list[tuple[int, int, str]] = field(default_factory=list)
     not_news: int | None = None  # candidates the last run left out as not news; None: no run
     rising: list[Rising] | None = None  # rising stories now, hottest first; None: rising off
 
@@ -71,6 +73,10 @@ async def gather_stats(
         active, inactive = await tx.stats.chat_activity(exclude=[channel_id])
         deliveries = await tx.stats.delivery_counts()
         feeds = await tx.feeds.healths(feed_urls) if feed_urls else []
+        closed = [
+            (s.chat_id, s.thread_id, s.inactive_reason or "")
+            for s in await tx.settings.inactive_threads()
+        ]
         not_news = await tx.state.get(NOT_NEWS_KEY)
         rising = await _rising(tx, rules, now)
     per_day = daily_counts(sent, today, CHART_DAYS)
@@ -89,6 +95,7 @@ async def gather_stats(
         chats_inactive=inactive,
         deliveries=deliveries,
         feeds=feeds,
+        closed_threads=closed,
         not_news=int(not_news) if not_news and not_news.isdigit() else None,
         rising=rising,
     )

@@ -1,8 +1,9 @@
 """Following topics: what /topic, /untopic, /stop, /heat, the topic buttons and deep links change.
 
-Each function is one transaction. Names are resolved by jobs.topic_matching against the topics
-the database knows (from stored articles and the config's `topics:`); nothing here creates a
-topic from what a user typed."""
+Each function is one transaction. A subscriber is a chat or one forum thread of it
+(`thread_id`; 0: the chat itself, also a forum's General thread). Names are resolved by
+jobs.topic_matching against the topics the database knows (from stored articles and the
+config's `topics:`); nothing here creates a topic from what a user typed."""
 
 from __future__ import annotations
 
@@ -26,11 +27,19 @@ class TopicChanges:
 
 
 async def remember_chat(
-    uow: UowFactory, chat_id: int, kind: ChatKind, title: str | None, now: datetime
+    uow: UowFactory,
+    chat_id: int,
+    kind: ChatKind,
+    title: str | None,
+    now: datetime,
+    thread_id: int = 0,
 ) -> None:
-    """A message from the chat: it is known, and reachable again if it had blocked the bot."""
+    """A message from the chat (or thread): it is known, and reachable again if it had blocked
+    the bot or its thread had been closed."""
     async with uow() as tx:
         await tx.chats.ensure_chat(chat_id, kind, title, now)
+        if thread_id:
+            await tx.settings.reactivate(chat_id, thread_id, now)
 
 
 async def forget_chat(uow: UowFactory, chat_id: int, reason: str, now: datetime) -> None:
@@ -46,23 +55,28 @@ async def add_topics(uow: UowFactory, names: Sequence[str]) -> None:
             await tx.topics.ensure_topics(names)
 
 
-async def catalogue(uow: UowFactory, chat_id: int) -> tuple[list[TopicSummary], set[int]]:
-    """Every topic with its article count, and the ids of those the chat follows."""
+async def catalogue(
+    uow: UowFactory, chat_id: int, thread_id: int = 0
+) -> tuple[list[TopicSummary], set[int]]:
+    """Every topic with its article count, and the ids of those the subscriber follows."""
     async with uow() as tx:
-        return await tx.topics.topic_summaries(), await tx.subscriptions.followed_topic_ids(chat_id)
+        followed = await tx.subscriptions.followed_topic_ids(chat_id, thread_id)
+        return await tx.topics.topic_summaries(), followed
 
 
-async def followed_topics(uow: UowFactory, chat_id: int) -> list[TopicSummary]:
-    topics, followed = await catalogue(uow, chat_id)
+async def followed_topics(uow: UowFactory, chat_id: int, thread_id: int = 0) -> list[TopicSummary]:
+    topics, followed = await catalogue(uow, chat_id, thread_id)
     return [t for t in topics if t.id in followed]
 
 
-async def follow(uow: UowFactory, chat_id: int, text: str, now: datetime) -> TopicChanges:
+async def follow(
+    uow: UowFactory, chat_id: int, text: str, now: datetime, thread_id: int = 0
+) -> TopicChanges:
     """Follow the topics named in `text` (comma-separated queries)."""
     async with uow() as tx:
         topics = await tx.topics.topic_summaries()
         matched, unresolved = _resolve(text, topics)
-        added = await tx.subscriptions.subscribe(chat_id, matched.values(), now)
+        added = await tx.subscriptions.subscribe(chat_id, matched.values(), now, thread_id)
     return _changes(matched, added, unresolved)
 
 
@@ -80,56 +94,85 @@ async def follow_slug(
     return _changes(matched, added, [])
 
 
-async def unfollow(uow: UowFactory, chat_id: int, text: str, now: datetime) -> TopicChanges:
-    """Stop following the topics named in `text`, matched among the chat's own topics (so "ai"
-    means the one AI topic it follows, not every topic starting with "ai")."""
+async def unfollow(
+    uow: UowFactory, chat_id: int, text: str, now: datetime, thread_id: int = 0
+) -> TopicChanges:
+    """Stop following the topics named in `text`, matched among the subscriber's own topics (so
+    "ai" means the one AI topic it follows, not every topic starting with "ai")."""
     async with uow() as tx:
-        followed = await tx.subscriptions.followed_topic_ids(chat_id)
+        followed = await tx.subscriptions.followed_topic_ids(chat_id, thread_id)
         topics = [t for t in await tx.topics.topic_summaries() if t.id in followed]
         matched, unresolved = _resolve(text, topics)
-        dropped = await tx.subscriptions.unsubscribe(chat_id, matched.values())
-        await tx.outbox.cancel_unfollowed(chat_id, UNFOLLOWED)
+        dropped = await tx.subscriptions.unsubscribe(chat_id, matched.values(), thread_id)
+        await tx.outbox.cancel_unfollowed(chat_id, UNFOLLOWED, thread_id)
     return _changes(matched, dropped, unresolved)
 
 
 async def toggle(
-    uow: UowFactory, chat_id: int, topic_id: int, now: datetime
+    uow: UowFactory,
+    chat_id: int,
+    topic_id: int,
+    now: datetime,
+    thread_id: int = 0,
+    *,
+    follow: bool | None = None,
 ) -> tuple[str, bool] | None:
-    """Follow the topic if the chat does not, else stop; (name, following now), or None when
-    the topic no longer exists."""
+    """Follow the topic if the subscriber does not, else stop (`follow`: only that way);
+    (name, following now), or None when the topic no longer exists."""
     async with uow() as tx:
         name = next((t.name for t in await tx.topics.topic_summaries() if t.id == topic_id), None)
         if name is None:
             return None
-        if await tx.subscriptions.unsubscribe(chat_id, [topic_id]):
-            await tx.outbox.cancel_unfollowed(chat_id, UNFOLLOWED)
+        if follow is not True and await tx.subscriptions.unsubscribe(
+            chat_id, [topic_id], thread_id
+        ):
+            await tx.outbox.cancel_unfollowed(chat_id, UNFOLLOWED, thread_id)
             return name, False
-        await tx.subscriptions.subscribe(chat_id, [topic_id], now)
+        if follow is False:
+            return name, False
+        await tx.subscriptions.subscribe(chat_id, [topic_id], now, thread_id)
         return name, True
 
 
-async def stop(uow: UowFactory, chat_id: int, now: datetime) -> int:
-    """Unfollow everything and cancel what was queued; the chat stays known (inactive) and any
-    later command brings it back. Returns how many topics it followed."""
+async def stop(uow: UowFactory, chat_id: int, now: datetime, thread_id: int = 0) -> int:
+    """Unfollow everything and cancel what was queued. For a chat, it stays known (inactive)
+    and any later command brings it back; for a forum thread, the chat's other threads go on.
+    Returns how many topics it followed."""
     async with uow() as tx:
-        dropped = await tx.subscriptions.unsubscribe(chat_id)
-        await tx.deactivate_chat(chat_id, STOPPED, now)
+        dropped = await tx.subscriptions.unsubscribe(chat_id, None, thread_id)
+        if thread_id:
+            await tx.outbox.cancel_unfollowed(chat_id, STOPPED, thread_id)
+        else:
+            await tx.deactivate_chat(chat_id, STOPPED, now)
     return len(dropped)
 
 
-async def chat_min_heat(uow: UowFactory, chat_id: int) -> int | None:
+async def pause(
+    uow: UowFactory, chat_id: int, until: datetime, now: datetime, thread_id: int = 0
+) -> None:
+    """No posts before `until`; they resume by themselves then (fan-out honours it). What was
+    already queued still goes."""
     async with uow() as tx:
-        chat = await tx.chats.chat(chat_id)
-    return None if chat is None else chat.min_heat
+        await tx.settings.change(chat_id, thread_id, now, paused_until=until)
+
+
+async def chat_min_heat(uow: UowFactory, chat_id: int, thread_id: int = 0) -> int | None:
+    async with uow() as tx:
+        return (await tx.settings.settings(chat_id, thread_id)).min_heat
 
 
 async def set_chat_min_heat(
-    uow: UowFactory, chat_id: int, value: int, global_min: float, now: datetime
+    uow: UowFactory,
+    chat_id: int,
+    value: int,
+    global_min: float,
+    now: datetime,
+    thread_id: int = 0,
 ) -> int | None:
-    """The chat's own minimum heat; a value at or below the global one clears it (None)."""
+    """The subscriber's own minimum heat; a value at or below the global one clears it (None)."""
     stored = value if value > global_min else None
     async with uow() as tx:
-        await tx.chats.set_min_heat(chat_id, stored, now)
+        await tx.settings.change(chat_id, thread_id, now, min_heat=stored)
     return stored
 
 

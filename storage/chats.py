@@ -1,11 +1,13 @@
-"""Chats the bot knows: kind, title, whether it can still reach them, their own heat threshold."""
+"""Chats the bot knows: kind, title, whether it can still reach them. What a chat chose (its
+heat threshold, /settings) is storage.settings'."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from storage.mapping import chat_record
 from storage.records import Chat, ChatKind
@@ -22,7 +24,6 @@ class ChatRepository(SessionRepository):
         now: datetime,
         *,
         activate: bool = True,
-        min_heat: int | None = None,
     ) -> None:
         """Create or refresh a chat. `activate`: the chat showed it can be reached again (a
         message from it, /start, a successful getChat)."""
@@ -31,7 +32,6 @@ class ChatRepository(SessionRepository):
             kind=kind.value,
             title=title,
             active=True,
-            min_heat=min_heat,
             created_at=now,
             updated_at=now,
         )
@@ -46,6 +46,18 @@ class ChatRepository(SessionRepository):
         row = await self.session.get(ChatRow, chat_id)
         return None if row is None else chat_record(row)
 
+    async def languages(self, chat_ids: Iterable[int]) -> dict[int, str]:
+        """The /language choice of those chats that made one."""
+        wanted = list(chat_ids)
+        if not wanted:
+            return {}
+        rows = await self.session.execute(
+            select(ChatRow.id, ChatRow.language).where(
+                ChatRow.id.in_(wanted), ChatRow.language.is_not(None)
+            )
+        )
+        return {chat_id: language for chat_id, language in rows if language is not None}
+
     async def mark_inactive(self, chat_id: int, reason: str, now: datetime) -> None:
         """The chat's row only: what was queued for it is the outbox's (Transaction.deactivate_chat
         does both)."""
@@ -58,9 +70,4 @@ class ChatRepository(SessionRepository):
     async def set_language(self, chat_id: int, language: str | None, now: datetime) -> None:
         await self.session.execute(
             update(ChatRow).where(ChatRow.id == chat_id).values(language=language, updated_at=now)
-        )
-
-    async def set_min_heat(self, chat_id: int, min_heat: int | None, now: datetime) -> None:
-        await self.session.execute(
-            update(ChatRow).where(ChatRow.id == chat_id).values(min_heat=min_heat, updated_at=now)
         )

@@ -3,6 +3,7 @@ spell a domain record."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,9 +15,11 @@ from storage.records import (
     Delivery,
     DeliveryKind,
     DeliveryStatus,
+    DigestMode,
     FeedHealth,
+    SubscriberSettings,
 )
-from storage.tables import ArticleRow, ChatRow, DeliveryRow, FeedSourceRow
+from storage.tables import ArticleRow, ChatRow, ChatSettingsRow, DeliveryRow, FeedSourceRow
 
 # The article columns an ingested version writes (the rest are the file it came from and when).
 ARTICLE_COLUMNS = (
@@ -75,7 +78,6 @@ def chat_record(row: ChatRow) -> Chat:
         kind=ChatKind(row.kind),
         title=row.title,
         active=row.active,
-        min_heat=row.min_heat,
         language=row.language,
         inactive_reason=row.inactive_reason,
         updated_at=row.updated_at,
@@ -94,11 +96,36 @@ def delivery_record(row: DeliveryRow) -> Delivery:
         message_id=row.message_id,
         created_at=row.created_at,
         sent_at=row.sent_at,
+        thread_id=row.thread_id,
         alert_key=row.alert_key,
         body=row.body,
         kind=DeliveryKind(row.kind),
         revision=row.revision,
     )
+
+
+def settings_record(row: ChatSettingsRow) -> SubscriberSettings:
+    return SubscriberSettings(
+        chat_id=row.chat_id,
+        thread_id=row.thread_id,
+        silent=row.silent,
+        compact=row.compact,
+        link_preview=row.link_preview,
+        min_heat=row.min_heat,
+        filters=tuple(json.loads(row.filters)) if row.filters else (),
+        digest=DigestMode(row.digest),
+        digest_minute=row.digest_minute,
+        timezone=row.timezone,
+        paused_until=row.paused_until,
+        active=row.active,
+        inactive_reason=row.inactive_reason,
+    )
+
+
+def filters_text(terms: tuple[str, ...]) -> str:
+    """The canonical text of a filter set: one string per distinct set, whatever the order the
+    terms were added in, so fan-out can group subscribers by it."""
+    return json.dumps(sorted(set(terms)), ensure_ascii=False) if terms else ""
 
 
 def health_record(row: FeedSourceRow) -> FeedHealth:

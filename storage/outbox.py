@@ -7,28 +7,34 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import BigInteger, Integer, String, bindparam, func, select, true, update
 from sqlalchemy import literal as sqlalchemy_literal
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.sql.elements import ColumnElement
 
 from storage.mapping import delivery_record
+from storage.outbox_cancellations import OutboxCancellations
 from storage.records import Delivery, DeliveryKind, DeliveryStatus
-from storage.repository import ARRAY_CHUNK, SessionRepository, in_chunks, table_of
-from storage.tables import ArticleRow, ArticleTopicRow, DeliveryRow, SubscriptionRow, UtcDateTime
+from storage.repository import ARRAY_CHUNK, in_chunks, table_of
+from storage.tables import ArticleRow, DeliveryRow, UtcDateTime
 
 _DELIVERIES = table_of(DeliveryRow)
 
 
-class OutboxRepository(SessionRepository):
-    async def enqueue(self, article_id: int, chat_ids: Iterable[int], now: datetime) -> int:
-        """Add pending deliveries; an (article, chat) pair already in the outbox is left alone,
-        which is what makes a repeated selection harmless."""
+Target = int | tuple[int, int]  # a chat id (its thread 0), or (chat id, forum thread id)
+
+
+class OutboxRepository(OutboxCancellations):
+    async def enqueue(self, article_id: int, chat_ids: Iterable[Target], now: datetime) -> int:
+        """Add pending deliveries; an (article, chat, thread) already in the outbox is left
+        alone, which is what makes a repeated selection harmless."""
         # In chunks: a fan-out to 100k chats never holds more than a chunk of rows in memory.
         added = 0
-        chunk: list[int] = []
-        for chat_id in chat_ids:
-            chunk.append(chat_id)
+        chunk: list[tuple[int, int]] = []
+        for target in chat_ids:
+            chunk.append(target if isinstance(target, tuple) else (target, 0))
             if len(chunk) == ARRAY_CHUNK:
                 added += await self._insert_deliveries(article_id, chunk, now)
                 chunk = []
@@ -94,17 +100,22 @@ class OutboxRepository(SessionRepository):
         """The highest revision queued for the article's post in the chat (0: the post only)."""
         found = await self.session.scalar(
             select(func.max(DeliveryRow.revision)).where(
-                DeliveryRow.article_id == article_id, DeliveryRow.chat_id == chat_id
+                DeliveryRow.article_id == article_id,
+                DeliveryRow.chat_id == chat_id,
+                DeliveryRow.thread_id == 0,
             )
         )
         return int(found or 0)
 
-    async def chats_with_story(self, story_id: int, chat_ids: Sequence[int]) -> set[int]:
-        """Those of the chats that have (or are owed) a post of any article of the story."""
-        found: set[int] = set()
-        for chunk in in_chunks(list(chat_ids)):
-            rows = await self.session.scalars(
-                select(DeliveryRow.chat_id)
+    async def chats_with_story(
+        self, story_id: int, chat_ids: Sequence[int]
+    ) -> set[tuple[int, int]]:
+        """The (chat, thread) subscribers of the chats that have (or are owed) a post of any
+        article of the story."""
+        found: set[tuple[int, int]] = set()
+        for chunk in in_chunks(sorted(set(chat_ids))):
+            rows = await self.session.execute(
+                select(DeliveryRow.chat_id, DeliveryRow.thread_id)
                 .join(ArticleRow, ArticleRow.id == DeliveryRow.article_id)
                 .where(
                     ArticleRow.story_id == story_id,
@@ -112,10 +123,12 @@ class OutboxRepository(SessionRepository):
                     DeliveryRow.kind == DeliveryKind.POST,
                 )
             )
-            found.update(rows)
+            found.update((int(c), int(t)) for c, t in rows)
         return found
 
-    async def _insert_deliveries(self, article_id: int, chat_ids: list[int], now: datetime) -> int:
+    async def _insert_deliveries(
+        self, article_id: int, targets: list[tuple[int, int]], now: datetime
+    ) -> int:
         """One INSERT … SELECT over the chunk's chat ids passed as one parameter (an array on
         PostgreSQL, a JSON list on SQLite) rather than six parameters per row: psycopg re-parses
         a long statement text on every execution, which was most of a large fan-out's time.
@@ -123,20 +136,25 @@ class OutboxRepository(SessionRepository):
         Counted with RETURNING: rowcount is -1 for multi-row inserts on some drivers, and rows
         left alone by ON CONFLICT DO NOTHING return nothing."""
         if self._postgres:
+            array = postgresql.ARRAY(BigInteger)
             chats = (
-                func.unnest(bindparam("chat_ids", chat_ids, type_=postgresql.ARRAY(BigInteger)))
-                .table_valued("chat_id")
+                func.unnest(
+                    bindparam("chat_ids", [c for c, _ in targets], type_=array),
+                    bindparam("thread_ids", [t for _, t in targets], type_=array),
+                )
+                .table_valued("chat_id", "thread_id")
                 .render_derived()
             )
-            chat_id = chats.c.chat_id
+            chat_id: ColumnElement[Any] = chats.c.chat_id
+            thread_id: ColumnElement[Any] = chats.c.thread_id
         else:
-            chats = func.json_each(bindparam("chat_ids", json.dumps(chat_ids))).table_valued(
-                "value"
-            )
-            chat_id = chats.c.value
+            chats = func.json_each(bindparam("targets", json.dumps(targets))).table_valued("value")
+            chat_id = func.json_extract(chats.c.value, "$[0]")
+            thread_id = func.json_extract(chats.c.value, "$[1]")
         rows = select(
             sqlalchemy_literal(article_id, Integer),
             chat_id,
+            thread_id,
             sqlalchemy_literal(DeliveryStatus.PENDING.value, String),
             sqlalchemy_literal(0, Integer),
             sqlalchemy_literal(now, UtcDateTime()),
@@ -145,7 +163,15 @@ class OutboxRepository(SessionRepository):
         stmt = (
             self._insert(_DELIVERIES)
             .from_select(
-                ["article_id", "chat_id", "status", "attempts", "next_attempt_at", "created_at"],
+                [
+                    "article_id",
+                    "chat_id",
+                    "thread_id",
+                    "status",
+                    "attempts",
+                    "next_attempt_at",
+                    "created_at",
+                ],
                 rows,
             )
             .on_conflict_do_nothing()
@@ -295,12 +321,13 @@ class OutboxRepository(SessionRepository):
         )
         return [delivery_record(r) for r in rows]
 
-    async def delivery(self, article_id: int, chat_id: int) -> Delivery | None:
-        """The article's post to the chat (not its edits)."""
+    async def delivery(self, article_id: int, chat_id: int, thread_id: int = 0) -> Delivery | None:
+        """The article's post to the chat's thread (not its edits)."""
         row = await self.session.scalar(
             select(DeliveryRow).where(
                 DeliveryRow.article_id == article_id,
                 DeliveryRow.chat_id == chat_id,
+                DeliveryRow.thread_id == thread_id,
                 DeliveryRow.kind == DeliveryKind.POST,
             )
         )
@@ -323,56 +350,4 @@ class OutboxRepository(SessionRepository):
                 message_id=None,
                 sent_at=None,
             )
-        )
-
-    async def cancel_unfollowed(self, chat_id: int, reason: str) -> int:
-        """Cancel the chat's pending deliveries of articles it no longer follows any topic of, so
-        that unsubscribing also stops what was already queued."""
-        still_followed = (
-            select(ArticleTopicRow.article_id)
-            .join(SubscriptionRow, SubscriptionRow.topic_id == ArticleTopicRow.topic_id)
-            .where(
-                SubscriptionRow.chat_id == chat_id,
-                ArticleTopicRow.article_id == DeliveryRow.article_id,
-            )
-        )
-        result = await self.session.execute(
-            update(DeliveryRow)
-            .where(
-                DeliveryRow.chat_id == chat_id,
-                DeliveryRow.status == DeliveryStatus.PENDING,
-                DeliveryRow.alert_key.is_(None),  # an admin's alerts follow no topic
-                ~still_followed.exists(),
-            )
-            .values(status=DeliveryStatus.CANCELLED, last_error=reason)
-        )
-        return int(getattr(result, "rowcount", 0) or 0)
-
-    async def cancel_for_chat(self, chat_id: int, reason: str) -> int:
-        """Cancel what was waiting for the chat (Transaction.deactivate_chat); returns how many."""
-        result = await self.session.execute(
-            update(DeliveryRow)
-            .where(
-                DeliveryRow.chat_id == chat_id,
-                DeliveryRow.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
-            )
-            .values(status=DeliveryStatus.CANCELLED, last_error=reason)
-        )
-        return int(getattr(result, "rowcount", 0) or 0)
-
-    async def move_to_chat(self, old_id: int, new_id: int, now: datetime) -> None:
-        """The old chat's unsent posts go to the new chat, unless it already has that article
-        (Transaction.migrate_chat). Edits stay: their message is in the old chat."""
-        already = select(DeliveryRow.article_id).where(
-            DeliveryRow.chat_id == new_id, DeliveryRow.kind == DeliveryKind.POST
-        )  # posts only: an alert's NULL article_id would make NOT IN match nothing
-        await self.session.execute(
-            update(DeliveryRow)
-            .where(
-                DeliveryRow.chat_id == old_id,
-                DeliveryRow.kind == DeliveryKind.POST,
-                DeliveryRow.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
-                DeliveryRow.article_id.not_in(already),
-            )
-            .values(chat_id=new_id, status=DeliveryStatus.PENDING, next_attempt_at=now)
         )

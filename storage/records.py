@@ -101,7 +101,6 @@ class Chat:
     kind: ChatKind
     title: str | None
     active: bool
-    min_heat: int | None = None
     language: str | None = None  # chosen with /language; None: not chosen
     inactive_reason: str | None = None
     updated_at: datetime | None = None
@@ -109,12 +108,42 @@ class Chat:
 
 @dataclass(frozen=True, slots=True)
 class Subscriber:
-    """A chat following at least one of the topics asked about: what fan-out decides on."""
+    """A chat (or one forum thread of it) following at least one of the topics asked about:
+    what fan-out decides on."""
 
     chat_id: int
     active: bool
-    min_heat: int | None  # the chat's own threshold; None: the global one
+    min_heat: int | None  # the subscriber's own threshold; None: the global one
     topic_keys: frozenset[str]  # the keys (topic_key) of the asked-about topics it follows
+    thread_id: int = 0  # 0: the chat itself
+    filters: str = ""  # SubscriberSettings.filters' canonical text: "" for none
+    digest: bool = False  # gets a digest at its slot instead of each post
+    paused_until: datetime | None = None  # no posts before then (/stop's "pause for a week")
+
+
+class DigestMode(enum.StrEnum):
+    OFF = "off"
+    HOURLY = "hourly"
+    DAILY = "daily"
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriberSettings:
+    """What a subscriber (chat, thread) chose; the defaults when it chose nothing."""
+
+    chat_id: int
+    thread_id: int = 0
+    silent: bool = False  # posts sent with disable_notification
+    compact: bool = False  # title and link only: no photo, no excerpt
+    link_preview: bool = True  # text posts show the link's preview
+    min_heat: int | None = None
+    filters: tuple[str, ...] = ()  # "+term" and "-term", as /filter stored them
+    digest: DigestMode = DigestMode.OFF
+    digest_minute: int = 0  # daily digests: minutes after midnight in `timezone`
+    timezone: str = "UTC"
+    paused_until: datetime | None = None
+    active: bool = True  # False: the forum thread was closed or deleted
+    inactive_reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +179,7 @@ class Delivery:
     message_id: int | None
     created_at: datetime
     sent_at: datetime | None
+    thread_id: int = 0  # the forum thread it goes to; 0: the chat itself
     alert_key: str | None = None  # an operator alert (article_id is then None)
     body: str | None = None  # the alert's text
     kind: DeliveryKind = DeliveryKind.POST

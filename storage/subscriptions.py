@@ -1,46 +1,87 @@
-"""Which chats follow which topics, and the followers of an article's topics, a page at a time."""
+"""Which chats (and forum threads) follow which topics, and the followers of an article's topics,
+a page at a time. A subscriber is (chat, thread); thread 0 is the chat itself."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, and_, delete, func, select
 from sqlalchemy import literal as sqlalchemy_literal
 
-from storage.records import Subscriber, topic_key
+from storage.records import DigestMode, Subscriber, topic_key
 from storage.repository import IN_CHUNK, SessionRepository, in_chunks
-from storage.tables import ChatRow, SubscriptionRow, TopicRow
+from storage.tables import ChatRow, ChatSettingsRow, SubscriptionRow, TopicRow
 
 _PAGE_ROWS = 5000  # rows fetched at a time when streaming a large result
 
 
 class SubscriptionRepository(SessionRepository):
-    async def followed_topic_ids(self, chat_id: int) -> set[int]:
+    async def followed_topic_ids(self, chat_id: int, thread_id: int = 0) -> set[int]:
         rows = await self.session.scalars(
-            select(SubscriptionRow.topic_id).where(SubscriptionRow.chat_id == chat_id)
+            select(SubscriptionRow.topic_id).where(
+                SubscriptionRow.chat_id == chat_id, SubscriptionRow.thread_id == thread_id
+            )
         )
         return set(rows)
 
-    async def subscribe(self, chat_id: int, topic_ids: Iterable[int], now: datetime) -> set[int]:
-        """Follow these topics; returns the ones the chat did not follow before."""
-        wanted = set(topic_ids) - await self.followed_topic_ids(chat_id)
+    async def followed_by_chats(
+        self, chat_ids: Iterable[int]
+    ) -> dict[tuple[int, int], dict[str, tuple[int, str]]]:
+        """(chat, thread) -> topic key -> (topic id, name), for these chats: what the delivery
+        worker needs to say which topic brought a post."""
+        found: dict[tuple[int, int], dict[str, tuple[int, str]]] = {}
+        for chunk in in_chunks(sorted(set(chat_ids))):
+            rows = await self.session.execute(
+                select(
+                    SubscriptionRow.chat_id,
+                    SubscriptionRow.thread_id,
+                    TopicRow.id,
+                    TopicRow.key,
+                    TopicRow.name,
+                )
+                .join(TopicRow, TopicRow.id == SubscriptionRow.topic_id)
+                .where(SubscriptionRow.chat_id.in_(list(chunk)))
+            )
+            for chat_id, thread_id, topic_id, key, name in rows:
+                found.setdefault((chat_id, thread_id), {})[key] = (topic_id, name)
+        return found
+
+    async def subscribe(
+        self, chat_id: int, topic_ids: Iterable[int], now: datetime, thread_id: int = 0
+    ) -> set[int]:
+        """Follow these topics; returns the ones the subscriber did not follow before."""
+        wanted = set(topic_ids) - await self.followed_topic_ids(chat_id, thread_id)
         if wanted:
             await self.session.execute(
                 self._insert(SubscriptionRow)
-                .values([{"chat_id": chat_id, "topic_id": t, "created_at": now} for t in wanted])
+                .values(
+                    [
+                        {
+                            "chat_id": chat_id,
+                            "thread_id": thread_id,
+                            "topic_id": t,
+                            "created_at": now,
+                        }
+                        for t in wanted
+                    ]
+                )
                 .on_conflict_do_nothing()
             )
         return wanted
 
-    async def unsubscribe(self, chat_id: int, topic_ids: Iterable[int] | None = None) -> set[int]:
-        """Stop following these topics (None: all); returns the ones the chat did follow."""
-        followed = await self.followed_topic_ids(chat_id)
+    async def unsubscribe(
+        self, chat_id: int, topic_ids: Iterable[int] | None = None, thread_id: int = 0
+    ) -> set[int]:
+        """Stop following these topics (None: all); returns the ones the subscriber did follow."""
+        followed = await self.followed_topic_ids(chat_id, thread_id)
         dropped = followed if topic_ids is None else followed & set(topic_ids)
         if dropped:
             await self.session.execute(
                 delete(SubscriptionRow).where(
                     SubscriptionRow.chat_id == chat_id,
+                    SubscriptionRow.thread_id == thread_id,
                     SubscriptionRow.topic_id.in_(list(dropped)),
                 )
             )
@@ -51,9 +92,12 @@ class SubscriptionRepository(SessionRepository):
         await self.session.execute(
             self._insert(SubscriptionRow)
             .from_select(
-                ["chat_id", "topic_id", "created_at"],
+                ["chat_id", "thread_id", "topic_id", "created_at"],
                 select(
-                    sqlalchemy_literal(new_id), SubscriptionRow.topic_id, SubscriptionRow.created_at
+                    sqlalchemy_literal(new_id),
+                    SubscriptionRow.thread_id,
+                    SubscriptionRow.topic_id,
+                    SubscriptionRow.created_at,
                 ).where(SubscriptionRow.chat_id == old_id),
             )
             .on_conflict_do_nothing()
@@ -82,26 +126,18 @@ class SubscriptionRepository(SessionRepository):
             return
         shared: dict[frozenset[str], frozenset[str]] = {}
         page: list[Subscriber] = []
-        stmt = (
-            select(ChatRow.id, ChatRow.min_heat, TopicRow.key)
-            .join(SubscriptionRow, SubscriptionRow.chat_id == ChatRow.id)
-            .join(TopicRow, TopicRow.id == SubscriptionRow.topic_id)
-            .where(TopicRow.key.in_(keys), ChatRow.active.is_(True))
-            .order_by(ChatRow.id)
-            .execution_options(yield_per=_PAGE_ROWS)
-        )
-        result = await self.session.stream(stmt)
-        current: tuple[int, int | None] | None = None
+        result = await self.session.stream(_subscriber_rows(keys))
+        current: tuple[int, int, int | None, str | None, str | None, datetime | None] | None = None
         followed: set[str] = set()
         async for rows in result.partitions():
-            for chat_id, min_heat, key in rows:
-                if current is not None and current[0] != chat_id:
+            for chat_id, thread_id, min_heat, filters, digest, paused, key in rows:
+                if current is not None and current[:2] != (chat_id, thread_id):
                     page.append(_subscriber(current, followed, shared))
                     followed = set()
                     if len(page) >= page_size:
                         yield page
                         page = []
-                current = (chat_id, min_heat)
+                current = (chat_id, thread_id, min_heat, filters, digest, paused)
                 followed.add(key)
         if current is not None:
             page.append(_subscriber(current, followed, shared))
@@ -109,25 +145,67 @@ class SubscriptionRepository(SessionRepository):
             yield page
 
     async def _subscribers_merged(self, keys: Sequence[str]) -> list[Subscriber]:
-        merged: dict[int, Subscriber] = {}
+        merged: dict[tuple[int, int], Subscriber] = {}
         for chunk in in_chunks(keys):
             async for page in self.subscriber_pages(chunk):
                 for sub in page:
-                    seen = merged.get(sub.chat_id)
-                    merged[sub.chat_id] = (
+                    seen = merged.get((sub.chat_id, sub.thread_id))
+                    merged[(sub.chat_id, sub.thread_id)] = (
                         sub
                         if seen is None
-                        else Subscriber(
-                            sub.chat_id, True, sub.min_heat, seen.topic_keys | sub.topic_keys
-                        )
+                        else dataclasses.replace(sub, topic_keys=seen.topic_keys | sub.topic_keys)
                     )
-        return sorted(merged.values(), key=lambda sub: sub.chat_id)
+        return [merged[pair] for pair in sorted(merged)]
 
 
 def _subscriber(
-    chat: tuple[int, int | None],
+    row: tuple[int, int, int | None, str | None, str | None, datetime | None],
     followed: set[str],
     shared: dict[frozenset[str], frozenset[str]],
 ) -> Subscriber:
+    chat_id, thread_id, min_heat, filters, digest, paused = row
     keys = frozenset(followed)
-    return Subscriber(chat[0], True, chat[1], shared.setdefault(keys, keys))
+    return Subscriber(
+        chat_id,
+        True,
+        min_heat,
+        shared.setdefault(keys, keys),
+        thread_id=thread_id,
+        filters=filters or "",
+        digest=(digest or DigestMode.OFF) != DigestMode.OFF,
+        paused_until=paused,
+    )
+
+
+def _subscriber_rows(
+    keys: list[str],
+) -> Select[int, int, int | None, str, str, datetime | None, str]:
+    """The active subscribers of these topic keys with their settings, ordered by chat."""
+    settings = ChatSettingsRow
+    return (
+        select(
+            SubscriptionRow.chat_id,
+            SubscriptionRow.thread_id,
+            settings.min_heat,
+            settings.filters,
+            settings.digest,
+            settings.paused_until,
+            TopicRow.key,
+        )
+        .join(ChatRow, SubscriptionRow.chat_id == ChatRow.id)
+        .join(TopicRow, TopicRow.id == SubscriptionRow.topic_id)
+        .outerjoin(
+            settings,
+            and_(
+                settings.chat_id == SubscriptionRow.chat_id,
+                settings.thread_id == SubscriptionRow.thread_id,
+            ),
+        )
+        .where(
+            TopicRow.key.in_(keys),
+            ChatRow.active.is_(True),
+            func.coalesce(settings.active, True).is_(True),
+        )
+        .order_by(SubscriptionRow.chat_id, SubscriptionRow.thread_id)
+        .execution_options(yield_per=_PAGE_ROWS)
+    )

@@ -177,7 +177,6 @@ class ChatRow(Base):
     kind: Mapped[str] = mapped_column(String(16))
     title: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    min_heat: Mapped[int | None] = mapped_column(Integer)
     inactive_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
@@ -187,10 +186,17 @@ class ChatRow(Base):
 
 
 class SubscriptionRow(Base):
+    """Who follows what. The subscriber is (chat, thread): a forum supergroup's threads each
+    follow their own topics; thread 0 is the chat itself (every non-forum chat, and a forum's
+    General thread)."""
+
     __tablename__ = "subscriptions"
 
     chat_id: Mapped[int] = mapped_column(
         ForeignKey("chats.id", ondelete="CASCADE"), primary_key=True
+    )
+    thread_id: Mapped[int] = mapped_column(
+        BigInteger, primary_key=True, default=0, server_default="0"
     )
     topic_id: Mapped[int] = mapped_column(
         ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True, index=True
@@ -207,7 +213,11 @@ class DeliveryRow(Base):
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint(
-            "article_id", "chat_id", "revision", name="uq_deliveries_article_chat_revision"
+            "article_id",
+            "chat_id",
+            "thread_id",
+            "revision",
+            name="uq_deliveries_article_chat_thread_revision",
         ),
         Index("ix_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
         Index("ix_deliveries_chat_id", "chat_id"),
@@ -219,6 +229,8 @@ class DeliveryRow(Base):
     # None for an operator alert (alert_key and body set instead): it is about no article
     article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
     chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"))
+    # 0: the chat itself
+    thread_id: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     status: Mapped[str] = mapped_column(String(16))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime())
@@ -260,6 +272,34 @@ class ChatLeaseRow(Base):
 
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     worker_id: Mapped[str] = mapped_column(String(64), index=True)
+
+
+class ChatSettingsRow(Base):
+    """What a subscriber (chat, thread) chose with /settings, /heat, /filter, /digest,
+    /timezone and /stop's pause, and whether its thread can still be reached. No row: the
+    defaults. Thread 0 is the chat itself."""
+
+    __tablename__ = "chat_settings"
+
+    chat_id: Mapped[int] = mapped_column(
+        ForeignKey("chats.id", ondelete="CASCADE"), primary_key=True
+    )
+    thread_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, default=0)
+    silent: Mapped[bool] = mapped_column(Boolean, default=False)
+    compact: Mapped[bool] = mapped_column(Boolean, default=False)
+    link_preview: Mapped[bool] = mapped_column(Boolean, default=True)
+    min_heat: Mapped[int | None] = mapped_column(Integer)
+    # "" (no filter) or the canonical JSON list of terms: equal sets are equal strings, so
+    # fan-out matches an article once per distinct set.
+    filters: Mapped[str] = mapped_column(Text, default="")
+    digest: Mapped[str] = mapped_column(String(8), default="off")  # off, hourly, daily
+    digest_minute: Mapped[int] = mapped_column(Integer, default=0)  # daily: minutes after 00:00
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    paused_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # A forum thread closed or deleted: its subscriptions stop, the chat's others go on.
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    inactive_reason: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class StateRow(Base):

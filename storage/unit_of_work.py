@@ -18,6 +18,7 @@ from storage.feeds import FeedRepository
 from storage.heat_history import HeatHistoryRepository
 from storage.outbox import OutboxRepository
 from storage.records import ChatKind
+from storage.settings import SettingsRepository
 from storage.sources import SourceFileRepository
 from storage.state import StateRepository
 from storage.stats import StatsQueries
@@ -37,6 +38,7 @@ class Transaction:
         self.articles = ArticleRepository(session, self.topics)
         self.chats = ChatRepository(session)
         self.subscriptions = SubscriptionRepository(session)
+        self.settings = SettingsRepository(session)
         self.outbox = OutboxRepository(session)
         self.stories = StoryRepository(session)
         self.feeds = FeedRepository(session)
@@ -52,6 +54,15 @@ class Transaction:
         await self.chats.mark_inactive(chat_id, reason, now)
         return await self.outbox.cancel_for_chat(chat_id, reason)
 
+    async def deactivate_thread(
+        self, chat_id: int, thread_id: int, reason: str, now: datetime
+    ) -> int:
+        """A forum thread was closed or deleted: it gets nothing more (its settings row says
+        so, its subscriptions stay for when it opens again), and what was waiting for it is
+        cancelled; the chat's other threads go on. Returns the cancelled count."""
+        await self.settings.change(chat_id, thread_id, now, active=False, inactive_reason=reason)
+        return await self.outbox.cancel_for_thread(chat_id, thread_id, reason)
+
     async def migrate_chat(self, old_id: int, new_id: int, now: datetime) -> None:
         """A group became a supergroup: its subscriptions and unsent deliveries follow it."""
         old = await self.chats.chat(old_id)
@@ -60,9 +71,9 @@ class Transaction:
             ChatKind.SUPERGROUP,
             old.title if old else None,
             now,
-            min_heat=old.min_heat if old else None,
         )
         await self.subscriptions.move_to_chat(old_id, new_id)
+        await self.settings.move_to_chat(old_id, new_id)
         await self.outbox.move_to_chat(old_id, new_id, now)
         await self.deactivate_chat(old_id, f"migrated to {new_id}", now)
 

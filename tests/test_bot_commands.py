@@ -108,7 +108,8 @@ async def test_menus_are_set_at_start_and_an_unknown_admin_is_logged(
         assert "/topic" in await running.ask(USER, USER, "/start")
         await running.ask(4242, 4242, "/start")  # now Telegram knows the chat: the menu is set
     user_menu = [
-        *["start", "help", "topics", "topic", "untopic", "mytopics", "heat", "language", "stop"]
+        *["start", "help", "topics", "topic", "untopic", "mytopics", "heat", "settings"],
+        *["filter", "language", "stop"],
     ]
     assert names(fake.commands()) == user_menu
     admin_scope = {"type": "chat", "chat_id": ADMIN}
@@ -231,7 +232,19 @@ async def test_untopic_mytopics_heat_and_stop(bot: LiveBot) -> None:
     assert "whole number" in await bot.ask(USER, USER, "/heat lots")
     assert "whole number" in await bot.ask(USER, USER, "/heat 99999999999")
 
-    assert "follows nothing now (1 topic dropped)" in await bot.ask(USER, USER, "/stop")
+    assert "pause for a week" in await bot.ask(USER, USER, "/stop")
+    assert await bot.followed(USER) == {"Robotics"}  # nothing happens before a button is pressed
+    (question,) = [m for m in bot.fake.messages(USER) if m.from_bot][-1:]
+    assert question.reply_markup is not None
+    labels = [b["text"] for b in question.reply_markup["inline_keyboard"][0]]
+    assert labels == ["🛑 Unfollow everything", "⏸ Pause for a week"]
+    bot.fake.push_update(
+        callback_query_update(USER, USER, question.message_id, "st:all", query_id="stop1")
+    )
+    await bot.fake.wait_for_async(
+        lambda f: any("follows nothing now (1 topic dropped)" in m.text for m in f.messages(USER)),
+        what="the /stop question edited into its answer",
+    )
     chat = await bot.chat(USER)
     assert chat is not None and not chat.active and await bot.followed(USER) == set()
     await bot.ask(USER, USER, "/topic nlp")  # any command brings the chat back

@@ -48,6 +48,7 @@ CASES: list[tuple[str, out.SendOutcome, int, step.Step]] = [
         2,
         step.Fail("timed out", 2),
     ),
+    ("thread closed", out.ThreadGone("TOPIC_CLOSED"), 1, step.DeactivateThread("TOPIC_CLOSED")),
     ("token rejected: halt, the row unsent", out.TokenRejected(), 1, step.Halt()),
     ("token rejected past the limit: never a failure", out.TokenRejected(), 9, step.Halt()),
 ]

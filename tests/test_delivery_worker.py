@@ -24,6 +24,7 @@ from jobs.delivery import (
     Sent,
     Transient,
 )
+from jobs.delivery.outcomes import DEFAULT_OPTIONS, SendOptions
 from jobs.pacing import Pacer
 from jobs.send_gate import SendGate
 from storage.records import Article, ArticleData, ChatKind, DeliveryStatus
@@ -42,7 +43,11 @@ class ScriptedSender:
     changed: asyncio.Condition = field(default_factory=asyncio.Condition)
 
     async def send(
-        self, chat_id: int, article: Article, also: Sequence[Article] = ()
+        self,
+        chat_id: int,
+        article: Article,
+        also: Sequence[Article] = (),
+        options: SendOptions = DEFAULT_OPTIONS,
     ) -> SendOutcome:
         outcome = (
             self.script[chat_id].pop(0) if self.script[chat_id] else Sent(len(self.attempts) + 1)

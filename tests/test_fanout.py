@@ -39,29 +39,33 @@ def chat(
 
 
 CASES = [
-    pytest.param(article(), [chat(1, "AI")], 100, [1], id="follows one topic"),
+    pytest.param(article(), [chat(1, "AI")], 100, [(1, 0)], id="follows one topic"),
     pytest.param(
-        article(), [chat(1, "AI", "Computer Vision")], 100, [1], id="two matching topics: once"
+        article(), [chat(1, "AI", "Computer Vision")], 100, [(1, 0)], id="two matching topics: once"
     ),
-    pytest.param(article(), [chat(1, "AI"), chat(1, "Computer Vision")], 100, [1], id="dup rows"),
+    pytest.param(
+        article(), [chat(1, "AI"), chat(1, "Computer Vision")], 100, [(1, 0)], id="dup rows"
+    ),
     pytest.param(article(), [chat(1, "Robotics")], 100, [], id="follows other topics only"),
-    pytest.param(article(), [chat(1, "computer  vision")], 100, [1], id="topic identity is key"),
+    pytest.param(
+        article(), [chat(1, "computer  vision")], 100, [(1, 0)], id="topic identity is key"
+    ),
     pytest.param(article(), [chat(1, "AI", active=False)], 100, [], id="inactive chat"),
     pytest.param(article(), [chat(CHANNEL, "AI")], 100, [], id="the channel is no subscriber"),
     pytest.param(article(heat=150), [chat(1, "AI", min_heat=200)], 100, [], id="own threshold"),
-    pytest.param(article(heat=200), [chat(1, "AI", min_heat=200)], 100, [1], id="own reached"),
+    pytest.param(article(heat=200), [chat(1, "AI", min_heat=200)], 100, [(1, 0)], id="own reached"),
     pytest.param(article(heat=150), [chat(1, "AI", min_heat=50)], 160, [], id="never below global"),
     pytest.param(article(heat=None), [chat(1, "AI")], 100, [], id="no heat: scheduled no"),
     pytest.param(
-        article(heat=10), [chat(1, "AI", min_heat=500)], None, [1], id="manual ignores heat"
+        article(heat=10), [chat(1, "AI", min_heat=500)], None, [(1, 0)], id="manual ignores heat"
     ),
-    pytest.param(article(heat=None), [chat(1, "AI")], None, [1], id="manual, no heat"),
+    pytest.param(article(heat=None), [chat(1, "AI")], None, [(1, 0)], id="manual, no heat"),
     pytest.param(article(topics=()), [chat(1, "AI")], 100, [], id="article without topics"),
     pytest.param(
         article(),
         [chat(3, "AI"), chat(2, "Computer Vision"), chat(1, "Robotics")],
         100,
-        [2, 3],
+        [(2, 0), (3, 0)],
         id="several chats, ascending",
     ),
 ]
@@ -69,6 +73,9 @@ CASES = [
 
 @pytest.mark.parametrize(("item", "candidates", "min_heat", "expected"), CASES)
 def test_recipients(
-    item: Article, candidates: list[Subscriber], min_heat: float | None, expected: list[int]
+    item: Article,
+    candidates: list[Subscriber],
+    min_heat: float | None,
+    expected: list[tuple[int, int]],
 ) -> None:
     assert recipients(item, candidates, channel_id=CHANNEL, min_heat=min_heat) == expected

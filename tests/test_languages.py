@@ -75,7 +75,7 @@ async def test_users_are_answered_in_their_language_with_their_menu(
     async with live_bot(fake, config(tmp_path, fake)) as bot:
         ru = await bot.ask(RU_USER, RU_USER, "/help", language_code="ru")
         assert "<b>Команды</b>" not in ru and "Команды" in ru  # the reply's plain text
-        assert "/topic <название> — подписаться на тему" in ru
+        assert "/topic [@канал] <название> — подписаться на тему" in ru
         assert "Рейтинг (🔥 в каждом посте)" in ru
         assert "Этот чат пока ни на что не подписан" in await bot.ask(
             RU_USER, RU_USER, "/mytopics", language_code="ru-RU"
@@ -94,7 +94,7 @@ async def test_users_are_answered_in_their_language_with_their_menu(
     zh_menu = {c["command"]: c["description"] for c in fake.commands(language_code="zh")}
     assert zh_menu["language"] == "选择本聊天的语言"
     default = {c["command"]: c["description"] for c in fake.commands()}
-    assert default["stop"] == "stop following every topic"
+    assert default["stop"] == "stop following every topic, or pause for a week"
     assert fake.commands(language_code="en") == fake.commands()
 
 
@@ -104,7 +104,10 @@ async def test_plural_forms_follow_the_language(fake: FakeTelegram, tmp_path: Pa
         answer = await bot.ask(RU_USER, RU_USER, "/mytopics", language_code="ru")
         assert answer.startswith("Этот чат подписан на 1 тему:")
         answer = await bot.ask(RU_USER, RU_USER, "/stop", language_code="ru")
-        assert "(снята 1 тема)" in answer
+        assert answer.startswith("Отписаться здесь от всех тем?")
+        await press(bot, RU_USER, RU_USER, "Отписаться от всего", language_code="ru")
+        await edited(bot, RU_USER)
+        assert "(снята 1 тема)" in last_text(bot, RU_USER)
 
 
 async def test_language_switches_with_buttons_and_is_kept_across_a_restart(
@@ -123,7 +126,9 @@ async def test_language_switches_with_buttons_and_is_kept_across_a_restart(
         scope = {"type": "chat", "chat_id": RU_USER}
         await fake.wait_for_async(lambda f: f.commands(scope), what="the chat's own menu")
         chat_menu = fake.commands(scope)
-        assert {c["command"]: c["description"] for c in chat_menu}["stop"] == "取消关注全部话题"
+        assert {c["command"]: c["description"] for c in chat_menu}[
+            "stop"
+        ] == "取消关注全部话题，或暂停一周"
 
     async with live_bot(fake, settings) as bot:  # a new Application on the same database
         assert "全部命令" in await bot.ask(RU_USER, RU_USER, "/help", language_code="ru")
@@ -149,7 +154,7 @@ async def test_a_group_uses_telegram_language_until_its_admins_change_it(
         assert "Commands" in await bot.ask(GROUP, DE_USER, "/help")
         # the default menu is telegram.language's
         assert {c["command"]: c["description"] for c in fake.commands()}["stop"] == (
-            "отписаться от всех тем"
+            "отписаться от всех тем или взять паузу на неделю"
         )
 
 

@@ -8,6 +8,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import IntegrityError
 
 from storage import outbox, subscriptions
 from storage.database import HEAD_REVISION, MIGRATIONS_DIR, sync_url, upgrade_to_head
@@ -53,6 +54,74 @@ def _downgrade(url: str, revision: str) -> None:
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["sqlalchemy_url"] = sync_url(url)
     command.downgrade(config, revision)
+
+
+def _upgrade(url: str, revision: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["sqlalchemy_url"] = sync_url(url)
+    command.upgrade(config, revision)
+
+
+def test_threads_migration_keeps_posts_edits_and_heat_both_ways(database_url: str) -> None:
+    """0004 -> 0005: a post and its story's edits stay (thread 0), a chat's /heat becomes its
+    settings row; the key is (article, chat, thread, revision). Down again: the heat is back on
+    the chat, forum threads' rows go, the posts and edits stay."""
+    _upgrade(database_url, "0004_images_heat_history")
+    engine = create_engine(sync_url(database_url))
+    now = NOW.replace(tzinfo=None)
+    rows = "SELECT article_id, chat_id, kind, revision FROM deliveries ORDER BY id"
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO articles (id, url, link, title, excerpt, source_path, "
+                    "source_mtime_ns, first_seen_at, updated_at) "
+                    "VALUES (1, 'u', 'u', 't', '', '/a.md', 1, :now, :now)"
+                ),
+                {"now": now},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO chats (id, kind, active, min_heat, created_at, updated_at) "
+                    "VALUES (-100, 'supergroup', true, 180, :now, :now)"
+                ),
+                {"now": now},
+            )
+            for kind, revision in [("post", 0), ("edit", 1), ("edit", 2)]:
+                conn.execute(
+                    text(
+                        "INSERT INTO deliveries (article_id, chat_id, status, attempts, "
+                        "next_attempt_at, created_at, kind, revision) "
+                        "VALUES (1, -100, 'sent', 1, :now, :now, :kind, :revision)"
+                    ),
+                    {"now": now, "kind": kind, "revision": revision},
+                )
+        upgrade_to_head(database_url)
+        with engine.begin() as conn:
+            assert conn.execute(text("SELECT min_heat FROM chat_settings")).all() == [(180,)]
+            assert conn.execute(text("SELECT DISTINCT thread_id FROM deliveries")).all() == [(0,)]
+            # the same article to a forum thread of the chat is another row...
+            insert_thread_post = text(
+                "INSERT INTO deliveries (article_id, chat_id, thread_id, status, attempts, "
+                "next_attempt_at, created_at) VALUES (1, -100, 7, 'pending', 0, :now, :now)"
+            )
+            conn.execute(insert_thread_post, {"now": now})
+        with pytest.raises(IntegrityError), engine.begin() as conn:  # ...but only one
+            conn.execute(insert_thread_post, {"now": now})
+        _downgrade(database_url, "0004_images_heat_history")
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT min_heat FROM chats")).all() == [(180,)]
+            assert [tuple(r) for r in conn.execute(text(rows))] == [
+                (1, -100, "post", 0),
+                (1, -100, "edit", 1),
+                (1, -100, "edit", 2),
+            ]
+    finally:
+        engine.dispose()
 
 
 def test_migrations_and_models_agree(db: Db) -> None:
@@ -294,7 +363,8 @@ async def test_subscribers_are_streamed_once_per_chat_with_shared_topic_sets(
         await tx.topics.ensure_topics(["AI", "ML", "Other"])
         ids = {t.name: t.id for t in await tx.topics.topic_summaries()}
         for chat in (5, 3, 4, 1, 2):
-            await tx.chats.ensure_chat(chat, ChatKind.PRIVATE, None, NOW, min_heat=chat * 10)
+            await tx.chats.ensure_chat(chat, ChatKind.PRIVATE, None, NOW)
+            await tx.settings.change(chat, 0, NOW, min_heat=chat * 10)
         await tx.subscriptions.subscribe(1, [ids["AI"], ids["ML"]], NOW)
         await tx.subscriptions.subscribe(2, [ids["AI"], ids["ML"], ids["Other"]], NOW)
         await tx.subscriptions.subscribe(3, [ids["ML"]], NOW)

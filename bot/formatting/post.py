@@ -9,7 +9,8 @@ address without tracking parameters, and the source label names the linked site 
 part is cleaned (bot.formatting.cleaning) and capped (bot.formatting.shortening) as plain text
 and escaped for HTML last. When the parts do not fit, the excerpt gives way first (down to
 nothing below 40 units), then the footer, then the title is cut; an excerpt that repeats the
-title is dropped.
+title is dropped. The compact form (a subscriber's /settings) is the text form without the
+excerpt and without a photo: title, source and heat, tags.
 """
 
 from __future__ import annotations
@@ -76,21 +77,32 @@ class Post:
     preview_url: str | None = None
 
 
-def render_post(article: Article, also: Sequence[Article] = (), words: PostWords = ENGLISH) -> Post:
+def render_post(
+    article: Article,
+    also: Sequence[Article] = (),
+    words: PostWords = ENGLISH,
+    *,
+    compact: bool = False,
+) -> Post:
     """The photo form when the article has a usable image and is no video, else the text form.
     `also`: the story's other articles, named on an "Also:" line (bot.formatting.also);
-    `words`: the post's words in the language of the chat it goes to."""
+    `words`: the post's words in the language of the chat it goes to; `compact`: always the text
+    form, without the excerpt."""
     photo_url = _usable_image(article.image_url)
-    if photo_url is None or is_video_link(article.link):
-        return render_text_post(article, also, words)
+    if compact or photo_url is None or is_video_link(article.link):
+        return render_text_post(article, also, words, compact=compact)
     return _render(article, photo_url, CAPTION_LIMIT, also, words)
 
 
 def render_text_post(
-    article: Article, also: Sequence[Article] = (), words: PostWords = ENGLISH
+    article: Article,
+    also: Sequence[Article] = (),
+    words: PostWords = ENGLISH,
+    *,
+    compact: bool = False,
 ) -> Post:
     """The text form, also the fallback when Telegram refuses to fetch the photo."""
-    return _render(article, None, TEXT_LIMIT, also, words)
+    return _render(article, None, TEXT_LIMIT, also, words, compact=compact)
 
 
 def _usable_image(url: str | None) -> str | None:
@@ -180,6 +192,8 @@ def _render(
     limit: int,
     also: Sequence[Article],
     words: PostWords,
+    *,
+    compact: bool = False,
 ) -> Post:
     link = clean_link(article.link)
     video = is_video_link(link)
@@ -197,7 +211,7 @@ def _render(
     # the story's other outlets come before the excerpt's room is measured: it gives way first
     others = also_line(also, limit - fixed - 2, words.also)
     fixed += 2 + others.length if others.html else 0
-    excerpt = _excerpt_text(article, title)
+    excerpt = "" if compact else _excerpt_text(article, title)
     room = limit - fixed - 2
     if excerpt and utf16_len(excerpt) > room:
         excerpt = shorten(excerpt, room) if room >= _MIN_EXCERPT else ""

@@ -21,7 +21,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers import language, topic_menu, welcome
+from bot.handlers import language, post_buttons, settings_menu, stop, topic_menu, welcome
 from bot.handlers.access import Handler, translator_for
 from bot.handlers.commands import COMMANDS, on_language_button
 from bot.handlers.membership import on_my_chat_member
@@ -53,6 +53,13 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
         )
     application.add_handler(
         CallbackQueryHandler(topic_menu.on_topic_button, pattern=topic_menu.BUTTON_PATTERN)
+    )
+    application.add_handler(CallbackQueryHandler(stop.on_stop_button, pattern=stop.BUTTON_PATTERN))
+    application.add_handler(
+        CallbackQueryHandler(post_buttons.on_post_button, pattern=post_buttons.PATTERN)
+    )
+    application.add_handler(
+        CallbackQueryHandler(settings_menu.on_settings_button, pattern=settings_menu.BUTTON_PATTERN)
     )
     application.add_handler(
         CallbackQueryHandler(welcome.on_start_button, pattern=welcome.BUTTON_PATTERN)

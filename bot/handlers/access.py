@@ -78,12 +78,13 @@ async def translator_for(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     return translator(known.language)
 
 
-async def remember(context: ContextTypes.DEFAULT_TYPE, chat: Chat) -> None:
+async def remember(context: ContextTypes.DEFAULT_TYPE, chat: Chat, thread_id: int = 0) -> None:
     """The chat is known, and active again if it had blocked the bot or sent /stop: a message
-    or a button press from it shows that it can be reached and wants to be."""
+    or a button press from it (or from its forum thread) shows that it can be reached and wants
+    to be."""
     title = chat.title or chat.full_name or chat.username
     await remember_chat(
-        services(context.application).uow, chat.id, ChatKind(chat.type), title, now()
+        services(context.application).uow, chat.id, ChatKind(chat.type), title, now(), thread_id
     )
 
 
@@ -92,9 +93,11 @@ def chat_command(callback: Handler) -> Handler:
 
     @functools.wraps(callback)
     async def handle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if update.effective_chat is None or update.effective_message is None:
+        message = update.effective_message
+        if update.effective_chat is None or message is None:
             return
-        await remember(context, update.effective_chat)
+        topic_thread = message.is_topic_message and message.message_thread_id
+        await remember(context, update.effective_chat, topic_thread or 0)
         await callback(update, context)
 
     return handle

@@ -140,7 +140,7 @@ def _preview_text(t: Translator, outcome: delivery.SendOutcome, *, private: bool
             return f"{text} ({escape(note)})" if note else text
         case delivery.ChatGone() | delivery.ChatMoved():
             return t.gettext("I cannot write to you privately: start a chat with me first.")
-        case delivery.Rejected(reason) | delivery.Transient(reason):
+        case delivery.Rejected(reason) | delivery.Transient(reason) | delivery.ThreadGone(reason):
             return t.gettext("Telegram refused the preview: {reason}", reason=escape(reason))
         case delivery.RetryAfter(seconds):
             return t.gettext(

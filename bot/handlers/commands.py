@@ -18,7 +18,18 @@ from enum import Enum
 from telegram import Bot, Update
 from telegram.ext import ContextTypes
 
-from bot.handlers import admin, language, menus, stats, subscriptions, topic_menu, welcome
+from bot.handlers import (
+    admin,
+    keyword_filters,
+    language,
+    menus,
+    settings_menu,
+    stats,
+    stop,
+    subscriptions,
+    topic_menu,
+    welcome,
+)
 from bot.handlers.access import (
     Handler,
     argument_text,
@@ -74,7 +85,14 @@ def help_text(t: Translator, *, admin: bool) -> str:
             "(<code>computer vision</code>, <code>#ComputerVision</code>), by initials "
             "(<code>nlp</code>) or by the start of a name (<code>robot</code>)."
         ),
-        t.gettext("In a group only its admins can change what it follows."),
+        t.gettext(
+            "In a group only its admins can change what it follows; in a forum each thread "
+            "follows its own topics."
+        ),
+        t.gettext(
+            "From a private chat, <code>@channel</code> before the rest manages a channel or "
+            "group you administer (/topic <code>@mychannel ai</code>)."
+        ),
     ]
     return "\n".join(lines)
 
@@ -163,21 +181,21 @@ COMMANDS = (
     Command(
         "topic",
         _EVERYONE,
-        N_("<name>"),
+        N_("[@channel] <name>"),
         N_("follow a topic (several: separate with commas)"),
         subscriptions.topic,
     ),
     Command(
         "untopic",
         _EVERYONE,
-        N_("<name>"),
+        N_("[@channel] <name>"),
         N_("stop following a topic"),
         subscriptions.untopic,
     ),
     Command(
         "mytopics",
         _EVERYONE,
-        "",
+        N_("[@channel]"),
         N_("the topics this chat follows, with links to share"),
         subscriptions.mytopics,
     ),
@@ -189,13 +207,29 @@ COMMANDS = (
         subscriptions.heat,
     ),
     Command(
+        "settings",
+        _EVERYONE,
+        N_("[@channel]"),
+        N_("silent, compact, link preview, minimum heat, language: tap to change"),
+        settings_menu.settings,
+    ),
+    Command(
+        "filter",
+        _EVERYONE,
+        N_("[+word | -word | clear]"),
+        N_("keep only posts with + words, drop posts with - words"),
+        keyword_filters.filter_command,
+    ),
+    Command(
         "language",
         _EVERYONE,
         "",
         N_("choose the language of this chat"),
         language.language,
     ),
-    Command("stop", _EVERYONE, "", N_("stop following every topic"), subscriptions.stop),
+    Command(
+        "stop", _EVERYONE, "", N_("stop following every topic, or pause for a week"), stop.stop
+    ),
     Command(
         "publish",
         _ADMINS,

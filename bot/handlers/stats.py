@@ -171,6 +171,20 @@ def _audience_lines(t: Translator, stats: Stats) -> list[str]:
             inactive=stats.chats_inactive,
         )
     )
+    if stats.closed_threads:
+        lines.append(
+            t.gettext("Forum threads closed or deleted ({n}):", n=len(stats.closed_threads))
+        )
+        for chat_id, thread_id, reason in stats.closed_threads[:MAX_LISTED]:
+            lines.append(
+                t.gettext(
+                    "• chat {chat}, thread {thread}: {reason}",
+                    chat=chat_id,
+                    thread=thread_id,
+                    reason=escape(reason),
+                )
+            )
+        lines += _more(t, stats.closed_threads)
     d = stats.deliveries
     lines.append(
         t.gettext(

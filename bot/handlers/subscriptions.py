@@ -1,6 +1,6 @@
-"""What a chat follows: /topic, /untopic, /mytopics, /heat and /stop (and a deep link's topic,
-for bot.handlers.welcome). Thin: parse, call jobs.subscriptions, answer in the chat's
-language."""
+"""What a chat follows: /topic, /untopic, /mytopics and /heat (and a deep link's topic, for
+bot.handlers.welcome; /stop is bot.handlers.stop). Thin: parse, call jobs.subscriptions, answer
+in the chat's language."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from bot.handlers.access import (
     translator_for,
 )
 from bot.handlers.replies import escape, quote, reply
+from bot.handlers.targets import split_target, target_for, thread_of
 from bot.i18n import Translator
 from bot.services import services
 from jobs import subscriptions
@@ -81,13 +82,15 @@ async def topic(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             ),
         )
         return
-    if (too_many := _too_many(t, text, "topic")) is not None:
+    if (too_many := _too_many(t, split_target(text)[1], "topic")) is not None:
         await reply(message, too_many)
         return
-    if await refused(update, context, t):
+    found = await target_for(context, message, text, t, change=True)
+    if found is None:
         return
+    target, text = found
     changes = await subscriptions.follow(
-        services(context.application).uow, message.chat_id, text, now()
+        services(context.application).uow, target.chat_id, text, now(), target.thread_id
     )
     await reply(message, followed_text(t, changes))
 
@@ -103,13 +106,15 @@ async def untopic(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             t.gettext("Which topic? For example: /untopic <code>ai</code>. /mytopics lists yours."),
         )
         return
-    if (too_many := _too_many(t, text, "untopic")) is not None:
+    if (too_many := _too_many(t, split_target(text)[1], "untopic")) is not None:
         await reply(message, too_many)
         return
-    if await refused(update, context, t):
+    found = await target_for(context, message, text, t, change=True)
+    if found is None:
         return
+    target, text = found
     changes = await subscriptions.unfollow(
-        services(context.application).uow, message.chat_id, text, now()
+        services(context.application).uow, target.chat_id, text, now(), target.thread_id
     )
     lines = []
     if changes.changed:
@@ -122,15 +127,29 @@ async def untopic(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def mytopics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = command_message(update)
     t = await translator_for(update, context)
+    text = argument_text(message.text)
+    found = await target_for(context, message, text, t, change=split_target(text)[0] is not None)
+    if found is None:
+        return
+    target, _ = found
     followed = await subscriptions.followed_topics(
-        services(context.application).uow, message.chat_id
+        services(context.application).uow, target.chat_id, target.thread_id
     )
+    where = escape(target.name) if target.name else None
+    n = len(followed)
     if not followed:
-        await reply(message, t.gettext("This chat follows no topics yet. /topics to pick some."))
+        none = (
+            t.gettext("{name} follows no topics yet. /topics to pick some.", name=where)
+            if where
+            else t.gettext("This chat follows no topics yet. /topics to pick some.")
+        )
+        await reply(message, none)
         return
     username = context.bot.username
     lines = [
-        t.ngettext("This chat follows {n} topic:", "This chat follows {n} topics:", len(followed))
+        t.ngettext("{name} follows {n} topic:", "{name} follows {n} topics:", n, name=where)
+        if where
+        else t.ngettext("This chat follows {n} topic:", "This chat follows {n} topics:", n)
     ]
     for item in followed[:MAX_NAMES]:
         link = f"https://t.me/{username}?start={topic_slug(item.name)}"
@@ -152,8 +171,9 @@ async def heat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context.application)
     floor = svc.config.publish.min_heat
     text = argument_text(message.text)
+    thread = thread_of(message)
     if not text:
-        own = await subscriptions.chat_min_heat(svc.uow, message.chat_id)
+        own = await subscriptions.chat_min_heat(svc.uow, message.chat_id, thread)
         change = t.gettext("Change it with /heat <code>n</code>.")
         await reply(message, f"{_heat_text(t, own, floor)}\n{change}")
         return
@@ -166,7 +186,9 @@ async def heat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if await refused(update, context, t):
         return
-    stored = await subscriptions.set_chat_min_heat(svc.uow, message.chat_id, value, floor, now())
+    stored = await subscriptions.set_chat_min_heat(
+        svc.uow, message.chat_id, value, floor, now(), thread
+    )
     lines = []
     if stored is None and value < floor:
         lines.append(
@@ -189,25 +211,6 @@ def _heat_text(t: Translator, own: int | None, floor: float) -> str:
         "This chat gets the posts of its topics with heat ≥ {own} (the bot's minimum is {floor}).",
         own=own,
         floor=format(floor, "g"),
-    )
-
-
-@chat_command
-async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message = command_message(update)
-    t = await translator_for(update, context)
-    if await refused(update, context, t):
-        return
-    dropped = await subscriptions.stop(services(context.application).uow, message.chat_id, now())
-    await reply(
-        message,
-        t.ngettext(
-            "Done: this chat follows nothing now ({n} topic dropped) and gets no more posts. "
-            "/topics or /topic <code>name</code> to start again.",
-            "Done: this chat follows nothing now ({n} topics dropped) and gets no more posts. "
-            "/topics or /topic <code>name</code> to start again.",
-            dropped,
-        ),
     )
 
 

@@ -23,6 +23,7 @@ from bot.handlers.access import (
     translator_for,
 )
 from bot.handlers.replies import ANSWER_LIMIT, edit, fit, reply
+from bot.handlers.targets import thread_of
 from bot.i18n import Translator
 from bot.services import services
 from jobs.subscriptions import catalogue, toggle
@@ -102,8 +103,15 @@ def _markup(page: TopicPage) -> InlineKeyboardMarkup | None:
 @chat_command
 async def topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = command_message(update)
-    t = await translator_for(update, context)
-    listed, followed = await catalogue(services(context.application).uow, message.chat_id)
+    await send_topic_list(context, message, await translator_for(update, context))
+
+
+async def send_topic_list(
+    context: ContextTypes.DEFAULT_TYPE, message: Message, t: Translator
+) -> None:
+    """The first page of the list, for the chat (or forum thread) `message` is in."""
+    uow = services(context.application).uow
+    listed, followed = await catalogue(uow, message.chat_id, thread_of(message))
     page = topic_page(t, listed, followed, 0)
     await reply(message, page.html, markup=_markup(page))
 
@@ -112,7 +120,8 @@ async def show_page(
     message: Message, context: ContextTypes.DEFAULT_TYPE, t: Translator, page_number: int
 ) -> None:
     """Turn a message of the bot's into a page of the list, in place."""
-    listed, followed = await catalogue(services(context.application).uow, message.chat.id)
+    uow = services(context.application).uow
+    listed, followed = await catalogue(uow, message.chat.id, thread_of(message))
     page = topic_page(t, listed, followed, page_number)
     await edit(message, page.html, _markup(page))
 
@@ -134,8 +143,8 @@ async def on_topic_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         if refusal is not None:
             await query.answer(t.gettext(refusal), show_alert=True)
             return
-        await remember(context, message.chat)
-        changed = await toggle(uow, message.chat.id, topic_id, now())
+        await remember(context, message.chat, thread_of(message))
+        changed = await toggle(uow, message.chat.id, topic_id, now(), thread_of(message))
         if changed is None:
             answer = t.gettext("That topic is gone.")
         else:

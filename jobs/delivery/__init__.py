@@ -21,8 +21,10 @@ from jobs.delivery.outcomes import (
     Rejected,
     RetryAfter,
     Sender,
+    SendOptions,
     SendOutcome,
     Sent,
+    ThreadGone,
     TokenRejected,
     Transient,
 )
@@ -40,9 +42,11 @@ __all__ = [
     "Rejected",
     "RetryAfter",
     "RetryPolicy",
+    "SendOptions",
     "SendOutcome",
     "Sender",
     "Sent",
+    "ThreadGone",
     "TokenRejected",
     "Transient",
 ]

@@ -28,7 +28,7 @@ async def edit_target(tx: Transaction, edit: Delivery) -> EditTarget:
     if lead.story_id is not None:
         story = (await tx.articles.story_articles([lead.story_id])).get(lead.story_id, [])
         also = tuple(a for a in story if a.id != lead.id)
-    post = await tx.outbox.delivery(edit.article_id, edit.chat_id)
+    post = await tx.outbox.delivery(edit.article_id, edit.chat_id, edit.thread_id)
     refusal = unsendable(post)
     message_id = post.message_id if post is not None and refusal is None else None
     return EditTarget(lead, also, message_id or 0, refusal)

@@ -27,6 +27,13 @@ class ChatGone:
 
 
 @dataclass(frozen=True, slots=True)
+class ThreadGone:
+    """The forum thread was closed or deleted; the chat itself is still there."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class ChatMoved:
     new_chat_id: int
 
@@ -47,7 +54,27 @@ class TokenRejected:
     """Telegram refuses the bot's token (401): every send would fail alike; none of them did."""
 
 
-SendOutcome = Sent | RetryAfter | ChatGone | ChatMoved | Rejected | Transient | TokenRejected
+SendOutcome = (
+    Sent | RetryAfter | ChatGone | ThreadGone | ChatMoved | Rejected | Transient | TokenRejected
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SendOptions:
+    """How this subscriber gets its posts (its settings at send time, jobs.delivery.options)."""
+
+    thread_id: int = 0  # the forum thread (message_thread_id); 0: the chat itself
+    silent: bool = False  # disable_notification
+    compact: bool = False  # title and link only
+    link_preview: bool = True  # text posts show the link's preview
+    # (topic id, name) of the followed topics that brought the post, for its "🔕 Unfollow"
+    # button; empty: no such button (not a private chat, or a post not from a subscription)
+    unfollow: tuple[tuple[int, str], ...] = ()
+    # the chat's /language choice, for the unfollow button's words; None: telegram.language
+    language: str | None = None
+
+
+DEFAULT_OPTIONS = SendOptions()
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +113,11 @@ class Sender(Protocol):
     post's "Also:" line."""
 
     async def send(
-        self, chat_id: int, article: Article, also: Sequence[Article] = ()
+        self,
+        chat_id: int,
+        article: Article,
+        also: Sequence[Article] = (),
+        options: SendOptions = DEFAULT_OPTIONS,
     ) -> SendOutcome: ...
 
     async def send_text(self, chat_id: int, html: str) -> SendOutcome:

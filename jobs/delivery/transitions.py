@@ -19,6 +19,7 @@ from jobs.delivery.outcomes import (
     RetryAfter,
     SendOutcome,
     Sent,
+    ThreadGone,
     TokenRejected,
     Transient,
 )
@@ -65,6 +66,14 @@ class DeactivateChat:
 
 
 @dataclass(frozen=True, slots=True)
+class DeactivateThread:
+    """The forum thread is marked inactive and its unsent rows cancelled, this one included;
+    the chat's other threads go on."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class Migrate:
     """The chat's subscriptions and unsent rows move to its new id, this one included."""
 
@@ -101,7 +110,17 @@ class Halt:
     attempt not counted, and the worker stops; the process stops too (bot.runner)."""
 
 
-Step = MarkSent | DeferChat | DeactivateChat | Migrate | Retry | Fail | Postpone | Halt
+Step = (
+    MarkSent
+    | DeferChat
+    | DeactivateChat
+    | DeactivateThread
+    | Migrate
+    | Retry
+    | Fail
+    | Postpone
+    | Halt
+)
 
 
 def transition(outcome: SendOutcome, attempts: int, policy: RetryPolicy, draw: float) -> Step:
@@ -113,6 +132,8 @@ def transition(outcome: SendOutcome, attempts: int, policy: RetryPolicy, draw: f
       spent on a wait Telegram asked for.
     - ChatGone (blocked, kicked, deleted): permanent for the chat: it is deactivated and its
       pending rows cancelled.
+    - ThreadGone (the forum thread was closed or deleted): that thread alone is deactivated and
+      its pending rows cancelled; the chat and its other threads go on.
     - ChatMoved (group became a supergroup): the chat's subscriptions and rows move to the new
       id, and are sent there.
     - Rejected (any other 400): sending again would get the same answer: the row fails.
@@ -130,6 +151,8 @@ def transition(outcome: SendOutcome, attempts: int, policy: RetryPolicy, draw: f
             return DeferChat(seconds, f"429: retry after {seconds:g} s")
         case ChatGone(reason):
             return DeactivateChat(reason)
+        case ThreadGone(reason):
+            return DeactivateThread(reason)
         case ChatMoved(new_chat_id):
             return Migrate(new_chat_id)
         case Rejected(reason):

@@ -15,10 +15,13 @@ from typing import TypeVar, assert_never
 
 from jobs.delivery.claims import Claims, SoleClaims
 from jobs.delivery.edits import edit_target
-from jobs.delivery.outcomes import Sender, Transient
+from jobs.delivery.options import claimed_options
+from jobs.delivery.outcomes import Sender, SendOptions, Transient
+from jobs.delivery.sent_batch import SentBatch
 from jobs.delivery.transitions import (
     DEFAULT_RETRY,
     DeactivateChat,
+    DeactivateThread,
     DeferChat,
     Fail,
     Halt,
@@ -80,6 +83,8 @@ class DeliveryWorker:
         self._task_done = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self._articles: dict[int, Article] = {}
+        # delivery id -> how it goes (the subscriber's settings when it was claimed)
+        self._options: dict[int, SendOptions] = {}
         # story id -> its articles, refreshed at every claim: a post names the story's other
         # outlets on its "Also:" line
         self._story_articles: dict[int, tuple[Article, ...]] = {}
@@ -89,10 +94,7 @@ class DeliveryWorker:
         self._dropped: dict[int, int] = {}
         self._claims = 0
         self._write = OutcomeWriter(uow, self._stopping)
-        # Successful sends are recorded in batches: one transaction per message would make the
-        # database, not Telegram, the limit of a large fan-out.
-        self._sent_buffer: list[tuple[int, int | None, datetime]] = []
-        self._flush_every = flush_every
+        self._sent_batch = SentBatch(self._write, flush_every)
         self._flusher: asyncio.Task[None] | None = None
         self.sent = 0  # counters for logs, /stats and tests
         self.failed = 0
@@ -112,7 +114,7 @@ class DeliveryWorker:
 
     async def run(self) -> None:
         log.info("delivery worker started (cap %g messages/s)", self._pacer.cap)
-        self._flusher = asyncio.create_task(self._flush_periodically())
+        self._flusher = asyncio.create_task(self._sent_batch.run(self._stopping))
         outage = 0
         try:
             await self._sleep_until(self._claimer.ready_at())
@@ -184,6 +186,8 @@ class DeliveryWorker:
                 self._articles.update(await tx.articles.articles(missing))
             found = await tx.articles.stories_of(posts) if posts else {}
             self._story_articles.update({s: tuple(a) for s, a in found.items()})
+            if posts:
+                self._options.update(await claimed_options(tx, batch, self._articles))
         self._claims += 1
         for delivery in batch:
             task = asyncio.create_task(self._deliver(delivery, self._claims))
@@ -216,6 +220,7 @@ class DeliveryWorker:
         try:
             async with lock:
                 if self._dropped.get(chat, 0) >= claim:
+                    self._options.pop(delivery.id, None)
                     return
                 if not (
                     await self._sleep_until(self._pacer.chat_ready_at(chat))
@@ -240,6 +245,7 @@ class DeliveryWorker:
         if delivery.kind is DeliveryKind.ALERT:
             await self._send_alert(delivery)
             return
+        options = self._options.pop(delivery.id, None) or SendOptions(delivery.thread_id)
         article = await self._article(delivery)
         if article is None:
             await self._write(lambda tx: tx.outbox.mark_failed(delivery.id, "article deleted"))
@@ -247,7 +253,7 @@ class DeliveryWorker:
         story = self._story_articles.get(article.story_id or 0, ())
         also = [a for a in story if a.id != article.id]
         outcome = await self._gated(
-            delivery, lambda: self._sender.send(delivery.chat_id, article, also)
+            delivery, lambda: self._sender.send(delivery.chat_id, article, also, options)
         )
         if outcome is None:
             return
@@ -279,7 +285,7 @@ class DeliveryWorker:
     async def _edit(self, delivery: Delivery) -> None:
         """An edit of a channel post, from the story as stored now, once its post is sent; a
         message for the limits (same turn and gate as a send)."""
-        await self._flush_sent()  # the post may have been sent a moment ago: its id is needed
+        await self._sent_batch.flush()  # the post may have been sent a moment ago: its id is needed
         target = await self._write(lambda tx: edit_target(tx, delivery))
         lead = target.lead
         if lead is None:
@@ -315,6 +321,7 @@ class DeliveryWorker:
 
     async def _release(self, delivery: Delivery) -> None:
         """A stop came before this claimed delivery was sent: hand it back, unsent."""
+        self._options.pop(delivery.id, None)
         await self._write(lambda tx: tx.outbox.mark_released([delivery.id]))
 
     async def _apply(self, delivery: Delivery, where: str, step: Step) -> None:
@@ -328,9 +335,7 @@ class DeliveryWorker:
                     log.info("sent %s (%s)", where, note)
                 else:
                     log.debug("sent %s as message %s", where, message_id)
-                self._sent_buffer.append((delivery.id, message_id, now))
-                if len(self._sent_buffer) >= 200:
-                    await self._flush_sent()
+                await self._sent_batch.add(delivery.id, message_id, now)
             case DeferChat(seconds, error):
                 # The broadcast and the replies (bot.rate_limit) hold the chat alike.
                 wait = self._gate.hold_chat(chat, seconds)
@@ -341,6 +346,10 @@ class DeliveryWorker:
                     "chat %d is gone (%s): deactivated, its deliveries cancelled", chat, reason
                 )
                 await self._drop_chat(chat, lambda tx: tx.deactivate_chat(chat, reason, now))
+            case DeactivateThread(reason):
+                thread = delivery.thread_id
+                log.warning("chat %d's thread %d is gone (%s): it stops", chat, thread, reason)
+                await self._write(lambda tx: tx.deactivate_thread(chat, thread, reason, now))
             case Migrate(new_chat_id):
                 log.info(
                     "chat %d moved to %d: moving its subscriptions and deliveries",
@@ -380,21 +389,9 @@ class DeliveryWorker:
         # Rows claimed while that write ran were cancelled or moved by it too.
         self._dropped[chat] = self._claims
 
-    async def _flush_sent(self) -> None:
-        batch, self._sent_buffer = self._sent_buffer, []
-        if batch:
-            await self._write(lambda tx: tx.outbox.mark_sent_many(batch))
-
-    async def _flush_periodically(self) -> None:
-        # Ends by itself after a stop (never cancelled: a cancelled flush would lose its batch).
-        while not self._stopping.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self._flush_every)
-            await self._flush_sent()
-
     async def _drain(self) -> None:
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._flusher is not None:
             await self._flusher
-        await self._flush_sent()
+        await self._sent_batch.flush()

@@ -18,6 +18,7 @@ from tests.fake_telegram import errors, validation
 from tests.fake_telegram.descriptions import DESCRIPTION_METHODS
 from tests.fake_telegram.edits import counted_as_message
 from tests.fake_telegram.errors import bad_request, too_many_requests
+from tests.fake_telegram.forums import check_thread
 from tests.fake_telegram.params import Params, Upload
 from tests.fake_telegram.state import Chat, Message, TelegramState
 from tests.fake_telegram.validation import FormattedText
@@ -99,8 +100,15 @@ def _deliver(state: TelegramState, chat: Chat, p: Params, message: Message) -> O
     return _message_outcome(state, message)
 
 
+def _thread(chat: Chat, p: Params) -> int | None:
+    thread_id = p.integer("message_thread_id")
+    check_thread(chat, thread_id)
+    return thread_id
+
+
 def send_message(state: TelegramState, p: Params) -> Outcome:
     chat = state.resolve_chat(p.chat_ref())
+    thread_id = _thread(chat, p)
     text = validation.message_text(p)
     markup = validation.reply_markup(p)
     preview = validation.link_preview_options(p)
@@ -115,6 +123,8 @@ def send_message(state: TelegramState, p: Params) -> Outcome:
         reply_markup=markup,
         link_preview_options=preview,
         reply_to_message_id=reply_to,
+        thread_id=thread_id,
+        silent=p.boolean("disable_notification"),
     )
     return _deliver(state, chat, p, message)
 
@@ -153,6 +163,7 @@ def _photo_file_id(state: TelegramState, photo: Any) -> str:
 
 def send_photo(state: TelegramState, p: Params) -> Outcome:
     chat = state.resolve_chat(p.chat_ref())
+    thread_id = _thread(chat, p)
     caption = validation.caption(p)
     markup = validation.reply_markup(p)
     reply_to = _reply_to(state, chat, p)
@@ -169,6 +180,8 @@ def send_photo(state: TelegramState, p: Params) -> Outcome:
         entities=caption.entities,
         reply_markup=markup,
         reply_to_message_id=reply_to,
+        thread_id=thread_id,
+        silent=p.boolean("disable_notification"),
     )
     return _deliver(state, chat, p, message)
 
@@ -303,6 +316,8 @@ def _member(state: TelegramState, chat: Chat, user_id: int) -> dict[str, Any]:
     if user_id == chat.creator:
         return {"status": "creator", "user": user, "is_anonymous": False}
     is_bot_in_channel = user_id == state.bot_id and chat.type == "channel"
+    if is_bot_in_channel and chat.bot_status == "left":
+        return {"status": "left", "user": user}
     if user_id in chat.admins or is_bot_in_channel:
         rights: dict[str, Any] = {
             "status": "administrator",
@@ -321,7 +336,8 @@ def _member(state: TelegramState, chat: Chat, user_id: int) -> dict[str, Any]:
             "can_delete_stories": False,
         }
         if chat.type == "channel":
-            rights.update(can_post_messages=True, can_edit_messages=True)
+            can_post = not (is_bot_in_channel and chat.bot_status == "no_post")
+            rights.update(can_post_messages=can_post, can_edit_messages=can_post)
         else:
             rights["can_pin_messages"] = True
         return rights

@@ -187,8 +187,10 @@ class FakeTelegram:
         *,
         creator: int | None = None,
         first_name: str | None = None,
+        is_forum: bool | None = None,
     ) -> None:
-        """Make a chat known; ``username`` lets requests address it as "@username"."""
+        """Make a chat known; ``username`` lets requests address it as "@username";
+        ``is_forum``: a supergroup with forum threads (set_thread)."""
         with self._lock:
             self._state.add_chat(
                 chat_id,
@@ -198,7 +200,27 @@ class FakeTelegram:
                 first_name=first_name,
                 admins=tuple(admins),
                 creator=creator,
+                is_forum=is_forum,
             )
+
+    def set_thread(self, chat_id: int, thread_id: int, state: str = "open") -> None:
+        """A forum thread opens, closes (sends get TOPIC_CLOSED) or is deleted (sends get
+        "message thread not found")."""
+        if state not in ("open", "closed", "deleted"):
+            raise ValueError(f"a thread is open, closed or deleted, not {state!r}")
+        with self._lock:
+            chat = self._known_chat(chat_id)
+            if not chat.is_forum:
+                raise ValueError(f"chat {chat_id} is no forum: add_chat(..., is_forum=True)")
+            chat.threads[thread_id] = state
+
+    def set_bot_status(self, chat_id: int | str, status: str) -> None:
+        """What getChatMember says of the bot in a channel: "administrator" (may post, the
+        default), "no_post" (administrator without can_post_messages) or "left"."""
+        if status not in ("administrator", "no_post", "left"):
+            raise ValueError(f"unknown bot status {status!r}")
+        with self._lock:
+            self._known_chat(chat_id).bot_status = status
 
     def push_update(self, update: dict[str, Any]) -> int:
         """Queue an update for getUpdates; returns its update_id (assigned when absent)."""

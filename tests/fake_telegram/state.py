@@ -15,6 +15,7 @@ from typing import Any
 from tests.fake_telegram import errors
 from tests.fake_telegram.errors import ApiError, bad_request
 from tests.fake_telegram.faults import FaultQueue
+from tests.fake_telegram.forums import register_incoming_thread
 from tests.fake_telegram.html_entities import Entity
 from tests.fake_telegram.limits import RateLimiter
 
@@ -63,9 +64,16 @@ class Chat:
     migrated_to: int | None = None
     blocked: str | None = None
     last_message_id: int = 0
+    is_forum: bool = False
+    threads: dict[int, str] = field(default_factory=dict)  # forum thread id -> open/closed/deleted
+    # channels: what getChatMember says of the bot: "administrator" (can post), "no_post" (an
+    # administrator without can_post_messages) or "left"
+    bot_status: str = "administrator"
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": self.id, "type": self.type}
+        if self.is_forum:
+            data["is_forum"] = True
         if self.type == "private":
             data["first_name"] = self.first_name or f"User {self.id}"
         else:
@@ -105,6 +113,8 @@ class Message:
     photo: list[dict[str, Any]] | None = None
     link_preview_options: dict[str, Any] | None = None
     reply_to_message_id: int | None = None
+    thread_id: int | None = None  # message_thread_id: the forum thread it is in
+    silent: bool = False  # sent with disable_notification
     edit_date: int | None = None
     deleted: bool = False
     raw: dict[str, Any] | None = None  # the update's own dict, for messages users sent
@@ -120,6 +130,9 @@ class Message:
         else:
             data["from"] = dict(bot_user)
         data["chat"] = chat.to_dict()
+        if self.thread_id is not None:
+            data["message_thread_id"] = self.thread_id
+            data["is_topic_message"] = True
         if self.reply_to_message_id is not None:
             data["reply_to_message"] = {
                 "message_id": self.reply_to_message_id,
@@ -205,6 +218,7 @@ class TelegramState:
         first_name: str | None = None,
         admins: tuple[int, ...] = (),
         creator: int | None = None,
+        is_forum: bool | None = None,
     ) -> Chat:
         if type not in CHAT_TYPES:
             raise ValueError(f"chat type must be one of {CHAT_TYPES}, not {type!r}")
@@ -222,6 +236,9 @@ class TelegramState:
         chat.first_name = first_name if first_name is not None else chat.first_name
         chat.admins = tuple(admins) or chat.admins
         chat.creator = creator if creator is not None else chat.creator
+        chat.is_forum = is_forum if is_forum is not None else chat.is_forum
+        if chat.is_forum and chat.type != "supergroup":
+            raise ValueError("only supergroups can be forums")
         return chat
 
     def find_chat(self, ref: Any) -> Chat | None:
@@ -350,6 +367,7 @@ class TelegramState:
 
     def _register_incoming(self, data: dict[str, Any]) -> None:
         chat = self._register_chat(data["chat"])
+        register_incoming_thread(chat, data)
         self._register_user(data.get("from"))
         if data.get("message_id") is None:
             if "edit_date" in data:

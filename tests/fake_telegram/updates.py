@@ -90,9 +90,11 @@ def message_update(
     message_id: int | None = None,
     title: str | None = None,
     date: int | None = None,
+    thread_id: int | None = None,
     language_code: str | None = None,
 ) -> dict[str, Any]:
-    """A user's (or, with chat_type="channel", a channel's) text message.
+    """A user's (or, with chat_type="channel", a channel's) text message. ``thread_id``: sent in
+    that thread of a forum supergroup.
 
     ``entities`` default to the bot_command entity when the text starts with "/". ``username``
     is the sender's; ``forward_from`` a user id, a channel id (negative) or an origin dict.
@@ -111,6 +113,10 @@ def message_update(
         title=title,
         username=username if chat_type == "private" else None,
     )
+    if thread_id is not None:
+        message["chat"]["is_forum"] = True
+        message["message_thread_id"] = thread_id
+        message["is_topic_message"] = True
     if forward_from is not None:
         message["forward_origin"] = _forward_origin(forward_from, sent)
     message["text"] = text

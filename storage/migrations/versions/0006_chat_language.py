@@ -1,7 +1,7 @@
 """The language /language chose for a chat
 
 Revision ID: 0006_chat_language
-Revises: 0004_images_heat_history
+Revises: 0005_threads_settings_filters
 Create Date: 2026-12-01
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_chat_language"
-down_revision = "0004_images_heat_history"
+down_revision = "0005_threads_settings_filters"
 branch_labels = None
 depends_on = None
 

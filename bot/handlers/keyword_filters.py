@@ -1,0 +1,86 @@
+"""/filter: list, add (+word, -word, +"a phrase") or clear the keyword filter of the chat (or
+forum thread); jobs.keyword_filter documents how terms match."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.handlers.access import (
+    argument_text,
+    chat_command,
+    command_message,
+    now,
+    translator_for,
+)
+from bot.handlers.replies import quote, reply
+from bot.handlers.targets import target_for
+from bot.i18n import N_, Translator
+from bot.services import services
+from jobs import filters
+from jobs.keyword_filter import MAX_TERMS
+
+TEXTS = {
+    "none": N_(
+        "No keyword filter: every post of the followed topics comes. "
+        "/filter <code>+word</code> keeps only posts with it, /filter <code>-word</code> drops "
+        'posts with it, /filter <code>+"a phrase"</code> for several words.'
+    ),
+    "keep": N_("Keeps only posts mentioning one of: {terms}"),
+    "drop": N_("Drops posts mentioning any of: {terms}"),
+    "cleared": N_("Filter cleared: every post of the followed topics comes again."),
+    "bad": N_("Nothing changed: {reason}. For example /filter <code>+robots -crypto</code>."),
+    "too_many": N_(
+        "Nothing changed: a filter holds at most {limit} terms. /filter clear to start over."
+    ),
+}
+
+
+def describe(t: Translator, terms: tuple[str, ...]) -> str:
+    if not terms:
+        return t.gettext(TEXTS["none"])
+    keep = [quote(term[1:]) for term in terms if term.startswith("+")]
+    drop = [quote(term[1:]) for term in terms if term.startswith("-")]
+    lines = [
+        t.ngettext(
+            "Keyword filter ({n} of at most {limit} terms):",
+            "Keyword filter ({n} of at most {limit} terms):",
+            len(terms),
+            limit=MAX_TERMS,
+        )
+    ]
+    if keep:
+        lines.append(t.gettext(TEXTS["keep"], terms=", ".join(keep)))
+    if drop:
+        lines.append(t.gettext(TEXTS["drop"], terms=", ".join(drop)))
+    return "\n".join(lines)
+
+
+@chat_command
+async def filter_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = command_message(update)
+    t = await translator_for(update, context)
+    text = argument_text(message.text)
+    found = await target_for(context, message, text, t, change=bool(text))
+    if found is None:
+        return
+    target, text = found
+    uow = services(context.application).uow
+    if not text:
+        await reply(
+            message, describe(t, await filters.terms(uow, target.chat_id, target.thread_id))
+        )
+        return
+    if text.casefold() == "clear":
+        await filters.clear(uow, target.chat_id, now(), target.thread_id)
+        await reply(message, t.gettext(TEXTS["cleared"]))
+        return
+    try:
+        stored = await filters.add_terms(uow, target.chat_id, text, now(), target.thread_id)
+    except filters.FilterSyntaxError as exc:
+        await reply(message, t.gettext(TEXTS["bad"], reason=quote(str(exc))))
+        return
+    except filters.TooManyTermsError:
+        await reply(message, t.gettext(TEXTS["too_many"], limit=MAX_TERMS))
+        return
+    await reply(message, describe(t, stored))
