@@ -45,40 +45,30 @@ class OutboxRepository(OutboxCancellations):
     async def enqueue_alert(self, chat_id: int, key: str, body: str, now: datetime) -> int:
         """Queue an operator alert for an admin's chat; one already queued under the same key
         (a repeated decision after a crash) is left alone: 1 added, 0 already there."""
-        stmt = (
-            self._insert(_DELIVERIES)
-            .values(
-                article_id=None,
-                chat_id=chat_id,
-                status=DeliveryStatus.PENDING.value,
-                attempts=0,
-                next_attempt_at=now,
-                created_at=now,
-                kind=DeliveryKind.ALERT.value,
-                alert_key=key,
-                body=body,
-            )
-            .on_conflict_do_nothing()
-            .returning(_DELIVERIES.c.id)
+        return await self._enqueue_one(
+            now, article_id=None, chat_id=chat_id, kind=DeliveryKind.ALERT, alert_key=key, body=body
         )
-        return len((await self.session.execute(stmt)).all())
 
     async def enqueue_edit(
         self, article_id: int, chat_id: int, revision: int, now: datetime
     ) -> int:
         """Add an edit of the article's post in the chat, keyed by the story's revision: a run
         repeated after a crash finds it there (1 added, 0 already queued)."""
+        return await self._enqueue_one(
+            now, article_id=article_id, chat_id=chat_id, kind=DeliveryKind.EDIT, revision=revision
+        )
+
+    async def _enqueue_one(self, now: datetime, *, kind: DeliveryKind, **key: object) -> int:
+        """One pending row, unless its unique key is taken already: 1 added, 0 already there."""
         stmt = (
             self._insert(_DELIVERIES)
             .values(
-                article_id=article_id,
-                chat_id=chat_id,
                 status=DeliveryStatus.PENDING.value,
                 attempts=0,
                 next_attempt_at=now,
                 created_at=now,
-                kind=DeliveryKind.EDIT.value,
-                revision=revision,
+                kind=kind.value,
+                **key,
             )
             .on_conflict_do_nothing()
             .returning(_DELIVERIES.c.id)
