@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,10 @@ FIRST_CHAT = 5_000_000
 
 def bench_post() -> Post:
     now = datetime.now(UTC)
-    return render_post(Article(1, **asdict(BIG_NEWS), first_seen_at=now, updated_at=now))
+    # A stored Article holds a subset of what ingest parses (no image list, no type).
+    stored = {f.name for f in fields(Article)}
+    parsed = {key: value for key, value in asdict(BIG_NEWS).items() if key in stored}
+    return render_post(Article(1, **parsed, first_seen_at=now, updated_at=now))
 
 
 def _post_call(bot: Bot) -> tuple[str, dict[str, Any]]:
