@@ -19,8 +19,8 @@ from jobs.selection import PublishRules
 from storage.records import ChatKind, DeliveryStatus
 from tests.conftest import Db
 from tests.delivery_rig import settled, telegram_worker
+from tests.fake_telegram.objects import Message
 from tests.fake_telegram.server import FakeTelegram
-from tests.fake_telegram.state import Message
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 CHANNEL = -1001234

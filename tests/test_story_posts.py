@@ -25,8 +25,8 @@ from jobs.send_gate import SendGate
 from storage.records import ChatKind, Delivery, DeliveryKind, DeliveryStatus
 from tests.article_factory import write_article
 from tests.conftest import Db
+from tests.fake_telegram.objects import Message
 from tests.fake_telegram.server import FakeTelegram
-from tests.fake_telegram.state import Message
 
 NOW = datetime.now(UTC)
 RULES = PublishRules(min_heat=100, max_age=timedelta(hours=24), max_per_run=5)

@@ -14,8 +14,8 @@ from tests.article_factory import write_article
 from tests.bot_process import CHANNEL_ID
 from tests.conftest import on_both_databases
 from tests.fake_telegram import callback_query_update
+from tests.fake_telegram.objects import Message
 from tests.fake_telegram.server import FakeTelegram
-from tests.fake_telegram.state import Message
 from tests.live_bot import ADMIN, LiveBot, add_channel, bot_config, live_bot
 
 USER, OTHER = 1001, 1002

@@ -6,7 +6,8 @@ import argparse
 import signal
 import threading
 
-from tests.fake_telegram.server import DEFAULT_TOKEN, FakeTelegram
+from tests.fake_telegram.core import DEFAULT_TOKEN
+from tests.fake_telegram.server import FakeTelegram
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""What Telegram adds to an edit beyond the checks on the message itself (methods.py): an edit
+"""Editing and deleting the bot's messages. Beyond the checks on the message itself, an edit
 in a chat that blocked or removed the bot is refused like a send, and an edit in a group or a
 channel counts against that chat's flood limit (20 a minute) and the overall one, as a message
 does. Edits in private chats are not counted: Telegram's private-chat limit is on messages sent,
@@ -9,9 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tests.fake_telegram.errors import too_many_requests
+from tests.fake_telegram import errors, validation
+from tests.fake_telegram.errors import bad_request, too_many_requests
+from tests.fake_telegram.objects import Chat, Message
+from tests.fake_telegram.outcome import Outcome, message_outcome, unix_now
 from tests.fake_telegram.params import Params
 from tests.fake_telegram.state import TelegramState
+from tests.fake_telegram.validation import FormattedText
 
 EditMethod = Callable[[TelegramState, Params], Any]
 
@@ -30,3 +34,86 @@ def counted_as_message(method: EditMethod) -> EditMethod:
 
     edit.__name__ = method.__name__
     return edit
+
+
+def _message_to_edit(state: TelegramState, p: Params) -> tuple[Chat, Message] | None:
+    """The addressed message, or None for inline messages (which the fake does not track)."""
+    if "inline_message_id" in p:
+        return None
+    if "chat_id" not in p:
+        raise bad_request("chat_id is empty")
+    chat = state.resolve_chat(p.chat_ref())
+    message_id = p.required_integer("message_id", "message identifier is not specified")
+    message = state.message(chat, message_id)
+    if message is None:
+        raise bad_request("message to edit not found")
+    if not message.from_bot:
+        raise bad_request("message can't be edited")
+    return chat, message
+
+
+def _edit_markup(p: Params) -> dict[str, Any] | None:
+    if "reply_markup" not in p:
+        return None  # an edit without reply_markup removes the keyboard
+    return validation.inline_keyboard(p.get("reply_markup"))
+
+
+def _apply_edit(
+    state: TelegramState,
+    message: Message,
+    text: FormattedText | None,
+    markup: dict[str, Any] | None,
+) -> Outcome:
+    same_text = text is None or (text.text, text.entities) == (message.text, message.entities)
+    if same_text and markup == message.reply_markup:
+        raise bad_request(errors.NOT_MODIFIED)
+    if text is not None:
+        message.text, message.entities = text.text, text.entities
+    message.reply_markup = markup
+    message.edit_date = unix_now()
+    return message_outcome(state, message)
+
+
+def edit_message_text(state: TelegramState, p: Params) -> Outcome:
+    target = _message_to_edit(state, p)
+    text = validation.message_text(p)
+    markup = _edit_markup(p)
+    preview = validation.link_preview_options(p)
+    if target is None:
+        return Outcome(True, text=text)
+    _, message = target
+    if message.kind != "text":
+        raise bad_request("there is no text in the message to edit")
+    if preview is not None:
+        message.link_preview_options = preview
+    return _apply_edit(state, message, text, markup)
+
+
+def edit_message_caption(state: TelegramState, p: Params) -> Outcome:
+    target = _message_to_edit(state, p)
+    caption = validation.caption(p)
+    markup = _edit_markup(p)
+    if target is None:
+        return Outcome(True, text=caption)
+    _, message = target
+    if message.kind == "text":
+        raise bad_request("there is no caption in the message to edit")
+    return _apply_edit(state, message, caption, markup)
+
+
+def edit_message_reply_markup(state: TelegramState, p: Params) -> Outcome:
+    target = _message_to_edit(state, p)
+    markup = _edit_markup(p)
+    if target is None:
+        return Outcome(True)
+    return _apply_edit(state, target[1], None, markup)
+
+
+def delete_message(state: TelegramState, p: Params) -> Outcome:
+    chat = state.resolve_chat(p.chat_ref())
+    message_id = p.required_integer("message_id", "message identifier is not specified")
+    message = state.message(chat, message_id)
+    if message is None:
+        raise bad_request("message to delete not found")
+    message.deleted = True
+    return Outcome(True, chat_id=chat.id)

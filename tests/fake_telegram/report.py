@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 from itertools import pairwise
 
 from tests.fake_telegram.calls import Call
-from tests.fake_telegram.methods import SENDING_METHODS
+from tests.fake_telegram.sending import SENDING_METHODS
 
 # A chat's messages closer together than this share of its interval (1 s private, 3 s group:
 # what the bot paces to) came from two senders at once, not from one paced sender's jitter.
