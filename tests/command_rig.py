@@ -1,0 +1,102 @@
+"""The rig of the command tests (test_bot_commands, test_topic_commands): the real Application
+against the fake Bot API, driven by updates pushed through getUpdates — commands, button presses
+and my_chat_member — with the delivery worker running.
+
+The fake here does not enforce flood limits: these tests are about what the bot answers, and a
+user typing five commands in a second would only make them wait. The worker still paces its
+own sends (1 s per private chat, 3 s per group or channel)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.article_factory import write_article
+from tests.fake_telegram import BOT_USERNAME, message_update
+from tests.fake_telegram.server import FakeTelegram
+from tests.fake_telegram.updates import chat as chat_dict
+from tests.fake_telegram.updates import user as user_dict
+from tests.live_bot import ADMIN, LiveBot, add_channel, bot_config, live_bot
+
+USER, OTHER, NEWCOMER = 1001, 1002, 1003
+GROUP = -2001
+ANONYMOUS_ADMIN_BOT = 1087968824  # Telegram's GroupAnonymousBot
+TOPICS = [
+    "AI",
+    "Natural Language Processing",
+    "Computer Vision",
+    "Machine Learning",
+    "Machine Vision",
+    "Robotics",
+    "AI in Healthcare",
+    "TensorFlow",
+    "Power Apps",
+    "AI Ethics",
+]
+URL = "https://example.com/news/robots-read"
+IMAGE = "https://img.example.com/robots.jpg"
+
+
+@pytest.fixture(name="fake")
+def fake_fixture() -> Iterator[FakeTelegram]:
+    with FakeTelegram(enforce_rate_limits=False) as running:
+        add_channel(running)
+        for user_id in (ADMIN, USER, OTHER, NEWCOMER):
+            running.add_chat(user_id)
+        running.add_chat(GROUP, "group", title="Readers", admins=(USER,))
+        yield running
+    assert running.internal_errors == []
+
+
+@pytest.fixture(name="bot")
+async def bot_fixture(
+    fake: FakeTelegram, tmp_path: Path, bot_database_url: str
+) -> AsyncIterator[LiveBot]:
+    config = bot_config(tmp_path, fake, topics=TOPICS, database={"url": bot_database_url})
+    async with live_bot(fake, config) as running:
+        yield running
+
+
+def articles(tmp_path: Path) -> Path:
+    return tmp_path / "articles"
+
+
+def write(tmp_path: Path, name: str, **fields: Any) -> None:
+    fields.setdefault("image", IMAGE)
+    write_article(articles(tmp_path), name, **fields)
+
+
+def my_chat_member(chat_id: int, status: str, chat_type: str = "private") -> dict[str, Any]:
+    bot_user = {
+        "id": 123456,
+        "is_bot": True,
+        "first_name": "Feedbot Test",
+        "username": BOT_USERNAME,
+    }
+    new: dict[str, Any] = {"status": status, "user": bot_user}
+    if status == "kicked":
+        new["until_date"] = 0
+    return {
+        "my_chat_member": {
+            "chat": chat_dict(chat_id, chat_type),
+            "from": user_dict(chat_id if chat_id > 0 else USER),
+            "date": int(time.time()),
+            "old_chat_member": {"status": "member", "user": bot_user},
+            "new_chat_member": new,
+        }
+    }
+
+
+def names(commands: list[dict[str, str]]) -> list[str]:
+    return [c["command"] for c in commands]
+
+
+def anonymous_admin(text: str) -> dict[str, Any]:
+    """A message an anonymous admin sends: it comes from GroupAnonymousBot, as the group."""
+    update = message_update(GROUP, ANONYMOUS_ADMIN_BOT, text, chat_type="group")
+    update["message"]["sender_chat"] = chat_dict(GROUP, "group")
+    return update
