@@ -72,76 +72,77 @@ def test_env_overrides_token_and_database() -> None:
     assert config.database.url == "postgresql://u@h/db"
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("telegram: {}", "telegram.channel: required key is missing"),
-        ("telegram: {channel: 'not a channel'}", 'telegram.channel: expected "@channel_username"'),
-        (MINIMAL + "delivery: {max_messages_per_second: 0}", "expected a number greater than 0"),
-        (MINIMAL + "delivery: {max_messages_per_second: 5000}", "of at most 1000, got 5000"),
-        (MINIMAL + "schedule: {every: 5}", "schedule.every: unknown key"),
-        (MINIMAL + "sources: [{foo: 1}]", "sources[0]: expected a source with either path:"),
-        (MINIMAL + "sources: [{url: ftp://x}]", "sources[0].url: expected an http(s) URL"),
-        (MINIMAL + "sources: [{url: 'https://x/a.json', max_pages: 0}]", "sources[0].max_pages"),
-        (MINIMAL + "sources: [{path: a, url: 'https://x'}]", "sources[0].path: unknown key"),
-        (MINIMAL + "health: {port: 70000}", "health.port: expected a number of at most 65535"),
-        (
-            "telegram: {channel: '@my_ai_news', webhook: {url: 'http://bot.example.com/x'}}",
-            "telegram.webhook.url: expected the public https:// URL",
-        ),
-        (
-            "telegram: {channel: '@my_ai_news', webhook: {url: 'https://b.example/x', "
-            "secret_token: 'has space'}}",
-            "telegram.webhook.secret_token: expected 1-256 characters",
-        ),
-        ("database: {url: 'mysql://x/y'}\n" + MINIMAL, "database.url"),
-        ("- just\n- a list\n", "expected a mapping of sections"),
-        ("telegram: [", "not valid YAML"),
-        # booleans are not numbers (YAML reads yes/no/on/off as booleans too)
-        (MINIMAL_ADMINS.format("[true]"), "telegram.admins[0]: expected a number, not true/false"),
-        (MINIMAL_ADMINS.format("[yes]"), "telegram.admins[0]: expected a number, not true/false"),
-        (MINIMAL_ADMINS.format("[5, on]"), "telegram.admins[1]: expected a number, not true/false"),
-        (MINIMAL + "delivery: {max_messages_per_second: true}", "delivery.max_messages_per_second"),
-        ("telegram: {channel: yes}", "telegram.channel: expected a number, not true/false"),
-        (MINIMAL_ADMINS.format("[0]"), "telegram.admins[0]: expected a number of at least 1"),
-        # finite numbers within sensible bounds
-        (MINIMAL + "publish: {min_heat: .nan}", "publish.min_heat: expected a finite number"),
-        (MINIMAL + "publish: {min_heat: -.inf}", "publish.min_heat: expected a finite number"),
-        (MINIMAL + "publish: {max_age_hours: .inf}", "publish.max_age_hours: expected a finite"),
-        (MINIMAL + "publish: {max_age_hours: 1.0e+9}", "publish.max_age_hours: expected a number"),
-        (MINIMAL + "schedule: {interval_seconds: .nan}", "schedule.interval_seconds: expected a f"),
-        (MINIMAL + "schedule: {interval_seconds: 1e12}", "of at most 604800, got '1e12'"),
-        (
-            MINIMAL + "schedule: {interval_seconds: 1.0e+12}",
-            "of at most 604800, got 1000000000000.0",
-        ),
-        (MINIMAL + "publish: {max_per_run: 100000000000000000000}", "publish.max_per_run: expec"),
-        (MINIMAL + "publish: {story_window_hours: 0}", "publish.story_window_hours: expected"),
-        (MINIMAL + "sources: [{url: 'https://x/a.json', timeout_seconds: 1.0e+30}]", "timeout_s"),
-        # a key given twice is named with both lines, wherever it is
-        (
-            MINIMAL + "publish: {min_heat: 1}\npublish: {min_heat: 2}",
-            "publish: given twice (lines 2",
-        ),
-        (
-            "telegram:\n  channel: '@my_ai_news'\n  channel: '@other_news'\n",
-            "telegram.channel: given twice (lines 2 and 3); keep one",
-        ),
-        (MINIMAL + "sources:\n  - {path: a, path: b}\n", "sources[0].path: given twice (lines 3"),
-        (MINIMAL + "database: {url: 'sqlite:///a.db', 'url': 'sqlite:///b.db'}", "database.url: g"),
-        # not-news phrases: plain text with a word in it
-        (MINIMAL + "publish: {exclude: 'Subscribe'}", "publish.exclude: expected"),
-        (MINIMAL + "publish: {exclude: [7]}", "publish.exclude[0]: expected a phrase (text)"),
-        (MINIMAL + "publish: {exclude: [ok, '...']}", "publish.exclude[1]: expected a phrase wi"),
-        (MINIMAL + "publish: {exclude: ['" + "x" * 201 + "']}", "publish.exclude[0]: expected a"),
-        # rising stories
-        (MINIMAL + "publish: {rising: {gain: 0}}", "publish.rising.gain: expected a number gr"),
-        (MINIMAL + "publish: {rising: {within_hours: 25}}", "publish.rising.within_hours: ex"),
-        (MINIMAL + "publish: {rising: {min_heat: yes}}", "publish.rising.min_heat: expected a n"),
-        (MINIMAL + "publish: {rising: {gains: 5}}", "publish.rising.gains: unknown key"),
-        (MINIMAL + "publish: {rising: 3}", "publish.rising: expected"),
-    ],
-)
+# (config text, what the error must say)
+MISTAKES = [
+    ("telegram: {}", "telegram.channel: required key is missing"),
+    ("telegram: {channel: 'not a channel'}", 'telegram.channel: expected "@channel_username"'),
+    (MINIMAL + "delivery: {max_messages_per_second: 0}", "expected a number greater than 0"),
+    (MINIMAL + "delivery: {max_messages_per_second: 5000}", "of at most 1000, got 5000"),
+    (MINIMAL + "schedule: {every: 5}", "schedule.every: unknown key"),
+    (MINIMAL + "sources: [{foo: 1}]", "sources[0]: expected a source with either path:"),
+    (MINIMAL + "sources: [{url: ftp://x}]", "sources[0].url: expected an http(s) URL"),
+    (MINIMAL + "sources: [{url: 'https://x/a.json', max_pages: 0}]", "sources[0].max_pages"),
+    (MINIMAL + "sources: [{path: a, url: 'https://x'}]", "sources[0].path: unknown key"),
+    (MINIMAL + "health: {port: 70000}", "health.port: expected a number of at most 65535"),
+    (
+        "telegram: {channel: '@my_ai_news', webhook: {url: 'http://bot.example.com/x'}}",
+        "telegram.webhook.url: expected the public https:// URL",
+    ),
+    (
+        "telegram: {channel: '@my_ai_news', webhook: {url: 'https://b.example/x', "
+        "secret_token: 'has space'}}",
+        "telegram.webhook.secret_token: expected 1-256 characters",
+    ),
+    ("database: {url: 'mysql://x/y'}\n" + MINIMAL, "database.url"),
+    ("- just\n- a list\n", "expected a mapping of sections"),
+    ("telegram: [", "not valid YAML"),
+    # booleans are not numbers (YAML reads yes/no/on/off as booleans too)
+    (MINIMAL_ADMINS.format("[true]"), "telegram.admins[0]: expected a number, not true/false"),
+    (MINIMAL_ADMINS.format("[yes]"), "telegram.admins[0]: expected a number, not true/false"),
+    (MINIMAL_ADMINS.format("[5, on]"), "telegram.admins[1]: expected a number, not true/false"),
+    (MINIMAL + "delivery: {max_messages_per_second: true}", "delivery.max_messages_per_second"),
+    ("telegram: {channel: yes}", "telegram.channel: expected a number, not true/false"),
+    (MINIMAL_ADMINS.format("[0]"), "telegram.admins[0]: expected a number of at least 1"),
+    # finite numbers within sensible bounds
+    (MINIMAL + "publish: {min_heat: .nan}", "publish.min_heat: expected a finite number"),
+    (MINIMAL + "publish: {min_heat: -.inf}", "publish.min_heat: expected a finite number"),
+    (MINIMAL + "publish: {max_age_hours: .inf}", "publish.max_age_hours: expected a finite"),
+    (MINIMAL + "publish: {max_age_hours: 1.0e+9}", "publish.max_age_hours: expected a number"),
+    (MINIMAL + "schedule: {interval_seconds: .nan}", "schedule.interval_seconds: expected a f"),
+    (MINIMAL + "schedule: {interval_seconds: 1e12}", "of at most 604800, got '1e12'"),
+    (
+        MINIMAL + "schedule: {interval_seconds: 1.0e+12}",
+        "of at most 604800, got 1000000000000.0",
+    ),
+    (MINIMAL + "publish: {max_per_run: 100000000000000000000}", "publish.max_per_run: expec"),
+    (MINIMAL + "publish: {story_window_hours: 0}", "publish.story_window_hours: expected"),
+    (MINIMAL + "sources: [{url: 'https://x/a.json', timeout_seconds: 1.0e+30}]", "timeout_s"),
+    # a key given twice is named with both lines, wherever it is
+    (
+        MINIMAL + "publish: {min_heat: 1}\npublish: {min_heat: 2}",
+        "publish: given twice (lines 2",
+    ),
+    (
+        "telegram:\n  channel: '@my_ai_news'\n  channel: '@other_news'\n",
+        "telegram.channel: given twice (lines 2 and 3); keep one",
+    ),
+    (MINIMAL + "sources:\n  - {path: a, path: b}\n", "sources[0].path: given twice (lines 3"),
+    (MINIMAL + "database: {url: 'sqlite:///a.db', 'url': 'sqlite:///b.db'}", "database.url: g"),
+    # not-news phrases: plain text with a word in it
+    (MINIMAL + "publish: {exclude: 'Subscribe'}", "publish.exclude: expected"),
+    (MINIMAL + "publish: {exclude: [7]}", "publish.exclude[0]: expected a phrase (text)"),
+    (MINIMAL + "publish: {exclude: [ok, '...']}", "publish.exclude[1]: expected a phrase wi"),
+    (MINIMAL + "publish: {exclude: ['" + "x" * 201 + "']}", "publish.exclude[0]: expected a"),
+    # rising stories
+    (MINIMAL + "publish: {rising: {gain: 0}}", "publish.rising.gain: expected a number gr"),
+    (MINIMAL + "publish: {rising: {within_hours: 25}}", "publish.rising.within_hours: ex"),
+    (MINIMAL + "publish: {rising: {min_heat: yes}}", "publish.rising.min_heat: expected a n"),
+    (MINIMAL + "publish: {rising: {gains: 5}}", "publish.rising.gains: unknown key"),
+    (MINIMAL + "publish: {rising: 3}", "publish.rising: expected"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), MISTAKES)
 def test_mistakes_name_the_key_and_the_expectation(text: str, expected: str) -> None:
     with pytest.raises(ConfigError) as caught:
         parse_config(text, env={})
