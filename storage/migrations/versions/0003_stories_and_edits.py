@@ -1,17 +1,10 @@
-"""Stories (one channel post per piece of news) and edits in the outbox
-
-Revision ID: 0003
-Revises: 0002
-Create Date: 2026-12-01
-"""
+"""Stories (one channel post per piece of news) and edits in the outbox"""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0003"
 down_revision = "0002"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -1,17 +1,10 @@
-"""article images (generic-image detection), heat history (rising stories), feed pages' next page
-
-Revision ID: 0004_images_heat_history
-Revises: 0003
-Create Date: 2026-11-27
-"""
+"""Article images (generic-image detection), heat history (rising stories), next feed pages"""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_images_heat_history"
 down_revision = "0003"
-branch_labels = None
-depends_on = None
 
 
 def _image_key(url: str) -> str | None:

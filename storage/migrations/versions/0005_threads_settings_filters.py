@@ -1,26 +1,18 @@
-"""Forum threads as subscribers, per-subscriber settings, keyword filters (issue 13)
-
-The subscriber becomes (chat, thread): `thread_id` (0: the chat itself) joins the keys of
-subscriptions and of the outbox (a post per (article, chat, thread), an edit per revision of the
-channel's thread 0), and chat_settings holds what /settings, /heat, /filter, /digest,
-/timezone and /stop's pause choose, per (chat, thread). A chat's own /heat moves there from
-chats.min_heat (left in place, no longer read).
-
-Revision ID: 0005_threads_settings_filters
-Revises: 0004_images_heat_history
-Create Date: 2026-12-01
-"""
+"""Forum threads as subscribers, per-subscriber settings, keyword filters (issue 13)"""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_threads_settings_filters"
 down_revision = "0004_images_heat_history"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
+    # The subscriber becomes (chat, thread): `thread_id` (0: the chat itself) joins the keys of
+    # subscriptions and of the outbox (a post per (article, chat, thread), an edit per revision
+    # of the channel's thread 0), and chat_settings holds what /settings, /heat, /filter,
+    # /digest, /timezone and /stop's pause choose, per (chat, thread). A chat's own /heat moves
+    # there from chats.min_heat (left in place, no longer read).
     with op.batch_alter_table("subscriptions") as batch_op:
         batch_op.add_column(
             sa.Column("thread_id", sa.BigInteger(), nullable=False, server_default="0")

@@ -1,17 +1,10 @@
-"""The language /language chose for a chat
-
-Revision ID: 0006_chat_language
-Revises: 0005_threads_settings_filters
-Create Date: 2026-12-01
-"""
+"""The language /language chose for a chat"""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_chat_language"
 down_revision = "0005_threads_settings_filters"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -1,17 +1,10 @@
-"""Operator alerts in the outbox: deliveries without an article, keyed per admin chat
-
-Revision ID: 0007_outbox_alerts
-Revises: 0006_chat_language
-Create Date: 2026-12-01
-"""
+"""Operator alerts in the outbox: deliveries without an article, keyed per admin chat"""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_outbox_alerts"
 down_revision = "0006_chat_language"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

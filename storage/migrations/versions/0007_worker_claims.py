@@ -1,18 +1,10 @@
-"""Delivery workers: who claimed a delivery, the workers' heartbeats, and which worker holds
-which chat
-
-Revision ID: 0007_worker_claims
-Revises: 0007_outbox_alerts
-Create Date: 2026-12-01
-"""
+"""Delivery workers: who claimed a delivery, worker heartbeats, which worker holds which chat"""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_worker_claims"
 down_revision = "0007_outbox_alerts"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
