@@ -129,16 +129,22 @@ def _run(config: Config, lease: Lease) -> int:
         raise
     except NetworkError as exc:
         # Before the first update: getMe (or getChat) found no Bot API server answering.
-        token = config.telegram.token or ""
-        reason = exc.message.replace(token, "<token>") if token else exc.message
-        print(
-            f"feedbot: cannot reach the Telegram Bot API at {config.telegram.api_base_url} "
-            f"({reason}); check the network, or telegram.api_base_url",
-            file=sys.stderr,
-        )
-        return EXIT_UNREACHABLE
+        return api_unreachable(config, exc.message)
     log.info("feedbot stopped")
     return code
+
+
+def api_unreachable(config: Config, error: str) -> int:
+    """Say on stderr that no Bot API server answered (`error` with the token masked); the exit
+    code for it."""
+    token = config.telegram.token or ""
+    reason = error.replace(token, "<token>") if token else error
+    print(
+        f"feedbot: cannot reach the Telegram Bot API at {config.telegram.api_base_url} "
+        f"({reason}); check the network, or telegram.api_base_url",
+        file=sys.stderr,
+    )
+    return EXIT_UNREACHABLE
 
 
 def _print_report(report: IngestReport) -> None:

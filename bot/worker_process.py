@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-import sys
 
 from telegram.error import InvalidToken, NetworkError
 
@@ -35,7 +34,7 @@ def run_worker(config: Config) -> int:
     """Blocks until SIGINT/SIGTERM; exit 0 once everything claimed is written or handed back.
     Exit codes as `feedbot run`'s (bot.cli)."""
 
-    from bot.cli import EXIT_UNREACHABLE, TOKEN_REJECTED
+    from bot.cli import TOKEN_REJECTED, api_unreachable
 
     refuse_unless_postgres(config)
     try:
@@ -43,14 +42,7 @@ def run_worker(config: Config) -> int:
     except InvalidToken:
         raise ConfigError(TOKEN_REJECTED) from None
     except NetworkError as exc:  # getMe at start found no Bot API server answering
-        token = config.telegram.token or ""
-        reason = exc.message.replace(token, "<token>") if token else exc.message
-        print(
-            f"feedbot: cannot reach the Telegram Bot API at {config.telegram.api_base_url} "
-            f"({reason}); check the network, or telegram.api_base_url",
-            file=sys.stderr,
-        )
-        return EXIT_UNREACHABLE
+        return api_unreachable(config, exc.message)
 
 
 async def _wait_for_schema(config: Config, stopping: asyncio.Event) -> bool:

@@ -5,7 +5,8 @@ in the chat's language."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 
 from telegram import Update
 from telegram.ext import ContextTypes
@@ -25,6 +26,7 @@ from bot.services import services
 from jobs import subscriptions
 from jobs.subscriptions import TopicChanges
 from jobs.topic_matching import MAX_QUERIES, Ambiguous, NoMatch, split_queries, topic_slug
+from storage.unit_of_work import UowFactory
 
 log = logging.getLogger(__name__)
 
@@ -68,59 +70,68 @@ async def refused(update: Update, context: ContextTypes.DEFAULT_TYPE, t: Transla
     return False
 
 
-@chat_command
-async def topic(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+ChangeTopics = Callable[[UowFactory, int, str, datetime, int], Awaitable[TopicChanges]]
+
+
+async def _change_topics(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    command: str,
+    usage: Callable[[Translator], str],
+    change: ChangeTopics,
+    answer: Callable[[Translator, TopicChanges], str],
+) -> None:
+    """/topic and /untopic: the subscriber and the topic names given, `change` applied to them,
+    `answer` sent. No names: `usage`; too many, or not the sender's to change: the refusal."""
     message = command_message(update)
     t = await translator_for(update, context)
     text = argument_text(message.text)
     if not text:
-        await reply(
-            message,
-            t.gettext(
-                "Which topic? For example: /topic <code>computer vision</code> or "
-                "/topic <code>nlp, robotics</code>. /topics lists them all."
-            ),
-        )
+        await reply(message, usage(t))
         return
-    if (too_many := _too_many(t, split_target(text)[1], "topic")) is not None:
+    if (too_many := _too_many(t, split_target(text)[1], command)) is not None:
         await reply(message, too_many)
         return
     found = await target_for(context, message, text, t, change=True)
     if found is None:
         return
-    target, text = found
-    changes = await subscriptions.follow(
-        services(context.application).uow, target.chat_id, text, now(), target.thread_id
+    target, names = found
+    uow = services(context.application).uow
+    changes = await change(uow, target.chat_id, names, now(), target.thread_id)
+    await reply(message, answer(t, changes))
+
+
+@chat_command
+async def topic(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _change_topics(
+        update, context, "topic", _topic_usage, subscriptions.follow, followed_text
     )
-    await reply(message, followed_text(t, changes))
 
 
 @chat_command
 async def untopic(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message = command_message(update)
-    t = await translator_for(update, context)
-    text = argument_text(message.text)
-    if not text:
-        await reply(
-            message,
-            t.gettext("Which topic? For example: /untopic <code>ai</code>. /mytopics lists yours."),
-        )
-        return
-    if (too_many := _too_many(t, split_target(text)[1], "untopic")) is not None:
-        await reply(message, too_many)
-        return
-    found = await target_for(context, message, text, t, change=True)
-    if found is None:
-        return
-    target, text = found
-    changes = await subscriptions.unfollow(
-        services(context.application).uow, target.chat_id, text, now(), target.thread_id
+    await _change_topics(
+        update, context, "untopic", _untopic_usage, subscriptions.unfollow, _unfollowed_text
     )
+
+
+def _topic_usage(t: Translator) -> str:
+    return t.gettext(
+        "Which topic? For example: /topic <code>computer vision</code> or "
+        "/topic <code>nlp, robotics</code>. /topics lists them all."
+    )
+
+
+def _untopic_usage(t: Translator) -> str:
+    return t.gettext("Which topic? For example: /untopic <code>ai</code>. /mytopics lists yours.")
+
+
+def _unfollowed_text(t: Translator, changes: TopicChanges) -> str:
     lines = []
     if changes.changed:
         lines.append(t.gettext("Stopped following {names}.", names=names_text(t, changes.changed)))
     lines += _unresolved_lines(t, changes, followed_only=True)
-    await reply(message, "\n".join(lines) or t.gettext("Nothing changed."))
+    return "\n".join(lines) or t.gettext("Nothing changed.")
 
 
 @chat_command
