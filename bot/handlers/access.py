@@ -7,10 +7,11 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from telegram import Chat, Message, Update, User
+from telegram import CallbackQuery, Chat, Message, Update, User
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
@@ -167,3 +168,38 @@ async def may_manage(
             return CANNOT_CHECK
         verdict = may_manage_chat(chat.type, member_status=status)
     return None if verdict is Verdict.ALLOWED else NOT_A_GROUP_ADMIN
+
+
+@dataclass(frozen=True, slots=True)
+class Press:
+    """A button pressed on one of the bot's messages."""
+
+    query: CallbackQuery
+    data: str
+    message: Message
+    t: Translator  # the chat's language
+
+
+async def button_press(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, too_old: str
+) -> Press | None:
+    """The press; None when the update carries no data, or when Telegram no longer hands over
+    the message (too old: answered with `too_old`, a msgid for t.gettext)."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return None
+    t = await translator_for(update, context)
+    if not isinstance(query.message, Message):
+        await query.answer(t.gettext(too_old))
+        return None
+    return Press(query, query.data, query.message, t)
+
+
+async def press_refused(context: ContextTypes.DEFAULT_TYPE, press: Press) -> bool:
+    """Answer with the refusal (an alert) and return True when the presser may not change the
+    chat."""
+    refusal = await may_manage(context, press.message.chat, press.query.from_user, None)
+    if refusal is None:
+        return False
+    await press.query.answer(press.t.gettext(refusal), show_alert=True)
+    return True

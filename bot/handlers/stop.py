@@ -6,13 +6,21 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
-from bot.handlers.access import chat_command, command_message, may_manage, now, translator_for
+from bot.handlers.access import (
+    button_press,
+    chat_command,
+    command_message,
+    may_manage,
+    now,
+    press_refused,
+    translator_for,
+)
 from bot.handlers.replies import edit, reply
 from bot.handlers.targets import thread_of
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 from bot.services import services
 from jobs import subscriptions
 
@@ -47,22 +55,14 @@ async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_stop_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    if query is None or query.data is None:
+    press = await button_press(update, context, N_("This question is too old; send /stop again."))
+    if press is None or await press_refused(context, press):
         return
-    t = await translator_for(update, context)
-    if not isinstance(query.message, Message):
-        await query.answer(t.gettext("This question is too old; send /stop again."))
-        return
-    message = query.message
-    refusal = await may_manage(context, message.chat, query.from_user, None)
-    if refusal is not None:
-        await query.answer(t.gettext(refusal), show_alert=True)
-        return
+    message, t = press.message, press.t
     uow = services(context.application).uow
     thread = thread_of(message)
-    await query.answer()
-    if query.data == "st:all":
+    await press.query.answer()
+    if press.data == "st:all":
         dropped = await subscriptions.stop(uow, message.chat.id, now(), thread)
         done = t.ngettext(
             "Done: this chat follows nothing now ({n} topic dropped) and gets no more posts. "

@@ -15,16 +15,17 @@ from telegram.ext import ContextTypes
 
 from bot.formatting import strip_bidi_controls
 from bot.handlers.access import (
+    button_press,
     chat_command,
     command_message,
-    may_manage,
     now,
+    press_refused,
     remember,
     translator_for,
 )
 from bot.handlers.replies import ANSWER_LIMIT, edit, fit, reply
 from bot.handlers.targets import thread_of
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 from bot.services import services
 from jobs.subscriptions import catalogue, toggle
 from storage.records import TopicSummary
@@ -127,21 +128,15 @@ async def show_page(
 
 
 async def on_topic_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    if query is None or query.data is None:
+    press = await button_press(update, context, N_("This list is too old; send /topics again."))
+    if press is None:
         return
-    t = await translator_for(update, context)
-    if not isinstance(query.message, Message):
-        await query.answer(t.gettext("This list is too old; send /topics again."))
-        return
-    message = query.message
+    query, message, t = press.query, press.message, press.t
     uow = services(context.application).uow
     answer = None
-    if toggled := _TOGGLE.match(query.data):
+    if toggled := _TOGGLE.match(press.data):
         topic_id, page_number = int(toggled[1]), int(toggled[2])
-        refusal = await may_manage(context, message.chat, query.from_user, None)
-        if refusal is not None:
-            await query.answer(t.gettext(refusal), show_alert=True)
+        if await press_refused(context, press):
             return
         await remember(context, message.chat, thread_of(message))
         changed = await toggle(uow, message.chat.id, topic_id, now(), thread_of(message))
@@ -154,7 +149,7 @@ async def on_topic_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
                 if following
                 else t.gettext("Stopped following {name}", name=name)
             )
-    elif paged := _PAGE.match(query.data):
+    elif paged := _PAGE.match(press.data):
         page_number = int(paged[1])
     else:
         await query.answer()
