@@ -34,6 +34,7 @@ from jobs.ingest.urls import normalise_url
 from jobs.selection import PublishRules
 from jobs.stories import (
     DEFAULT_WINDOW,
+    Assignment,
     Joins,
     JoinsNew,
     Starts,
@@ -71,9 +72,8 @@ async def select_articles(
     join a story (an open one, or one an earlier article of this run starts) is left out."""
     async with uow() as tx:
         selected = (await choose(tx, rules, channel_id, now)).selected
-        members = await _open_members(tx, now - story_window)
-    assignments = await asyncio.to_thread(assign_stories, selected, members)
-    return [a for a, how in zip(selected, assignments, strict=True) if isinstance(how, Starts)]
+        assigned = await _assigned(tx, selected, now - story_window)
+    return [article for article, how in assigned if isinstance(how, Starts)]
 
 
 async def publish_run(
@@ -157,10 +157,17 @@ def _log_run(
     )
 
 
-async def _open_members(tx: Transaction, since: datetime) -> list[StoryMember]:
+async def _assigned(
+    tx: Transaction, selected: Sequence[Article], since: datetime
+) -> list[tuple[Article, Assignment]]:
+    """Each selected article with the story jobs.stories puts it in, among the stories opened
+    since `since` and the ones earlier articles of the selection start."""
     stories = await tx.stories.open_stories(since)
     by_story = await tx.articles.story_articles(s.id for s in stories)
-    return [StoryMember(sid, a) for sid, articles in by_story.items() for a in articles]
+    members = [StoryMember(sid, a) for sid, articles in by_story.items() for a in articles]
+    # rapidfuzz over every selected article and open story member: off the event loop
+    assignments = await asyncio.to_thread(assign_stories, selected, members)
+    return list(zip(selected, assignments, strict=True))
 
 
 async def _file_stories(
@@ -170,12 +177,9 @@ async def _file_stories(
     whether it leads a new story, i.e. is posted to the channel), in selection order."""
     if not selected:
         return []
-    members = await _open_members(tx, now - window)
-    # rapidfuzz over every selected article and open story member: off the event loop
-    assignments = await asyncio.to_thread(assign_stories, selected, members)
     started: dict[int, int] = {}  # index in `selected` -> the story it started
     filed: list[tuple[Article, int, bool]] = []
-    for index, (article, how) in enumerate(zip(selected, assignments, strict=True)):
+    for index, (article, how) in enumerate(await _assigned(tx, selected, now - window)):
         match how:
             case Starts():
                 story_id = await tx.stories.open_story(article.id, "", now)

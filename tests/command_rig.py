@@ -20,7 +20,7 @@ from tests.fake_telegram import BOT_USERNAME, message_update
 from tests.fake_telegram.server import FakeTelegram
 from tests.fake_telegram.updates import chat as chat_dict
 from tests.fake_telegram.updates import user as user_dict
-from tests.live_bot import ADMIN, LiveBot, add_channel, bot_config, live_bot
+from tests.live_bot import ADMIN, LiveBot, answering_fake, bot_config, live_bot
 
 USER, OTHER, NEWCOMER = 1001, 1002, 1003
 GROUP = -2001
@@ -43,13 +43,9 @@ IMAGE = "https://img.example.com/robots.jpg"
 
 @pytest.fixture(name="fake")
 def fake_fixture() -> Iterator[FakeTelegram]:
-    with FakeTelegram(enforce_rate_limits=False) as running:
-        add_channel(running)
-        for user_id in (ADMIN, USER, OTHER, NEWCOMER):
-            running.add_chat(user_id)
+    with answering_fake(ADMIN, USER, OTHER, NEWCOMER) as running:
         running.add_chat(GROUP, "group", title="Readers", admins=(USER,))
         yield running
-    assert running.internal_errors == []
 
 
 @pytest.fixture(name="bot")

@@ -5,8 +5,8 @@ publishing run held back so that a test decides when a run happens."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -110,6 +110,19 @@ def bot_config(folder: Path, fake: FakeTelegram, **sections: Any) -> Config:
 
 def add_channel(fake: FakeTelegram) -> None:
     fake.add_chat(CHANNEL_ID, "channel", title="AI news", username=CHANNEL[1:])
+
+
+@contextmanager
+def answering_fake(*users: int) -> Iterator[FakeTelegram]:
+    """The fake for tests of what the bot answers: no flood limits (a user typing five commands
+    in a second would only make them wait), the channel and these users' private chats known.
+    Fails the test if the fake itself failed on a request."""
+    with FakeTelegram(enforce_rate_limits=False) as running:
+        add_channel(running)
+        for user_id in users:
+            running.add_chat(user_id)
+        yield running
+    assert running.internal_errors == []
 
 
 @asynccontextmanager

@@ -22,7 +22,14 @@ from tests.fake_telegram import BOT_USERNAME
 from tests.fake_telegram.server import FakeTelegram
 from tests.fake_telegram.updates import chat as chat_dict
 from tests.fake_telegram.updates import user as user_dict
-from tests.live_bot import ADMIN, SETTLE_CHAT, LiveBot, add_channel, bot_config, live_bot
+from tests.live_bot import (
+    ADMIN,
+    SETTLE_CHAT,
+    LiveBot,
+    answering_fake,
+    bot_config,
+    live_bot,
+)
 
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 T1, T2 = T0 + timedelta(minutes=5), T0 + timedelta(minutes=10)
@@ -129,12 +136,8 @@ NO_RIGHTS = "Bad Request: need administrator rights in the channel chat"
 
 @pytest.fixture
 def fake() -> Iterator[FakeTelegram]:
-    with FakeTelegram(enforce_rate_limits=False) as running:
-        add_channel(running)
-        for user_id in (ADMIN, SETTLE_CHAT):
-            running.add_chat(user_id)
+    with answering_fake(ADMIN, SETTLE_CHAT) as running:
         yield running
-    assert running.internal_errors == []
 
 
 def channel_member(status: str, *, can_post: bool) -> dict[str, Any]:

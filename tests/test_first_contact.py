@@ -16,7 +16,14 @@ from tests.fake_telegram import BOT_USERNAME, callback_query_update
 from tests.fake_telegram.server import FakeTelegram
 from tests.fake_telegram.updates import chat as chat_dict
 from tests.fake_telegram.updates import user as user_dict
-from tests.live_bot import ADMIN, SETTLE_CHAT, LiveBot, add_channel, bot_config, live_bot
+from tests.live_bot import (
+    ADMIN,
+    SETTLE_CHAT,
+    LiveBot,
+    answering_fake,
+    bot_config,
+    live_bot,
+)
 
 USER = 4001
 GROUP = -4002
@@ -24,13 +31,9 @@ GROUP = -4002
 
 @pytest.fixture
 def fake() -> Iterator[FakeTelegram]:
-    with FakeTelegram(enforce_rate_limits=False) as running:
-        add_channel(running)
-        for user_id in (ADMIN, USER, SETTLE_CHAT):
-            running.add_chat(user_id)
+    with answering_fake(ADMIN, USER, SETTLE_CHAT) as running:
         running.add_chat(GROUP, "group", title="Readers", admins=(USER,))
         yield running
-    assert running.internal_errors == []
 
 
 def config(tmp_path: Path, fake: FakeTelegram, **telegram: Any) -> Any:

@@ -15,7 +15,14 @@ from tests.article_factory import write_article
 from tests.bot_process import CHANNEL_ID
 from tests.fake_telegram import callback_query_update
 from tests.fake_telegram.server import FakeTelegram
-from tests.live_bot import ADMIN, SETTLE_CHAT, LiveBot, add_channel, bot_config, live_bot
+from tests.live_bot import (
+    ADMIN,
+    SETTLE_CHAT,
+    LiveBot,
+    answering_fake,
+    bot_config,
+    live_bot,
+)
 
 RU_USER, ZH_USER, DE_USER = 2001, 2002, 2003
 GROUP = -3001
@@ -23,13 +30,9 @@ GROUP = -3001
 
 @pytest.fixture
 def fake() -> Iterator[FakeTelegram]:
-    with FakeTelegram(enforce_rate_limits=False) as running:
-        add_channel(running)
-        for user_id in (ADMIN, RU_USER, ZH_USER, DE_USER, SETTLE_CHAT):
-            running.add_chat(user_id)
+    with answering_fake(ADMIN, RU_USER, ZH_USER, DE_USER, SETTLE_CHAT) as running:
         running.add_chat(GROUP, "group", title="Leser", admins=(DE_USER,))
         yield running
-    assert running.internal_errors == []
 
 
 def config(tmp_path: Path, fake: FakeTelegram, **telegram: Any) -> Any:

@@ -16,17 +16,15 @@ from tests.article_factory import write_article
 from tests.bot_process import CHANNEL_ID
 from tests.conftest import Db
 from tests.fake_telegram.server import FakeTelegram
-from tests.live_bot import add_channel, bot_config, live_bot
+from tests.live_bot import answering_fake, bot_config, live_bot
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 def fake() -> Iterator[FakeTelegram]:
-    with FakeTelegram(enforce_rate_limits=False) as running:
-        add_channel(running)
+    with answering_fake() as running:
         yield running
-    assert running.internal_errors == []
 
 
 RISING = {"min_heat": 70, "gain": 20, "within_hours": 3}

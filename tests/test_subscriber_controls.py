@@ -16,7 +16,7 @@ from tests.conftest import on_both_databases
 from tests.fake_telegram import callback_query_update
 from tests.fake_telegram.objects import Message
 from tests.fake_telegram.server import FakeTelegram
-from tests.live_bot import ADMIN, LiveBot, add_channel, bot_config, live_bot
+from tests.live_bot import ADMIN, LiveBot, answering_fake, bot_config, live_bot
 
 USER, OTHER = 1001, 1002
 FORUM = -1_000_000_000_301
@@ -27,15 +27,11 @@ TOPICS = ["AI", "Robotics", "Computer Vision"]
 
 @pytest.fixture
 def fake() -> Iterator[FakeTelegram]:
-    with FakeTelegram(enforce_rate_limits=False) as running:
-        add_channel(running)
-        for user_id in (ADMIN, USER, OTHER):
-            running.add_chat(user_id)
+    with answering_fake(ADMIN, USER, OTHER) as running:
         running.add_chat(FORUM, "supergroup", title="Forum", admins=(USER,), is_forum=True)
         running.set_thread(FORUM, THREAD)
         running.add_chat(MANAGED, "channel", title="Mine", username="mychannel", admins=(USER,))
         yield running
-    assert running.internal_errors == []
 
 
 @pytest.fixture
