@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import psycopg
@@ -99,12 +100,19 @@ class Db:
     uow: UowFactory
 
 
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Db]:
-    upgrade_to_head(database_url)
-    engine = create_engine(database_url)
+@asynccontextmanager
+async def open_db(url: str) -> AsyncIterator[Db]:
+    """The database at `url`, migrated to head, with an engine open until the block ends."""
+    upgrade_to_head(url)
+    engine = create_engine(url)
     sessions = create_sessionmaker(engine)
     try:
-        yield Db(database_url, engine, lambda: UnitOfWork(sessions))
+        yield Db(url, engine, lambda: UnitOfWork(sessions))
     finally:
         await engine.dispose()
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Db]:
+    async with open_db(database_url) as opened:
+        yield opened

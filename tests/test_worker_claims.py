@@ -10,10 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
-from storage.database import create_engine, create_sessionmaker, upgrade_to_head
 from storage.records import ArticleData, ChatKind, DeliveryStatus
-from storage.unit_of_work import UnitOfWork
-from tests.conftest import Db
+from tests.conftest import Db, open_db
 
 pytestmark = pytest.mark.postgres
 
@@ -24,13 +22,8 @@ SILENCE = timedelta(seconds=10)
 
 @pytest.fixture
 async def pg(postgres_url: str) -> AsyncIterator[Db]:
-    upgrade_to_head(postgres_url)
-    engine = create_engine(postgres_url)
-    sessions = create_sessionmaker(engine)
-    try:
-        yield Db(postgres_url, engine, lambda: UnitOfWork(sessions))
-    finally:
-        await engine.dispose()
+    async with open_db(postgres_url) as opened:
+        yield opened
 
 
 async def _seed(db: Db, articles: int = 2) -> None:
