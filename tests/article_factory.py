@@ -1,4 +1,5 @@
-"""Writes article files in the source format (YAML front matter) for tests and benchmarks."""
+"""Writes article files in the source format (YAML front matter) for tests and benchmarks, and
+builds stored articles for the pure tests."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from storage.records import Article
 
 
 def article_text(
@@ -64,3 +67,25 @@ def write_article(folder: Path, name: str, *, mtime_ns: int | None = None, **fie
     if mtime_ns is not None:
         os.utime(path, ns=(mtime_ns, mtime_ns))
     return path
+
+
+def stored_article(now: datetime, **fields: Any) -> Article:
+    """A stored article first seen, updated and published at `now`: `fields` over plain defaults
+    (id 1, https://example.com/a, heat 150, no excerpt, source, image or topics)."""
+    defaults: dict[str, Any] = {
+        "id": 1,
+        "url": "https://example.com/a",
+        "link": "https://example.com/a",
+        "title": "T",
+        "excerpt": "",
+        "source_name": None,
+        "source_domain": None,
+        "image_url": None,
+        "heat": 150,
+        "published": True,
+        "published_at": now,
+        "topics": (),
+        "first_seen_at": now,
+        "updated_at": now,
+    }
+    return Article(**(defaults | fields))

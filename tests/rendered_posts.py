@@ -13,11 +13,12 @@ from html.parser import HTMLParser
 
 from bot.formatting import Post, utf16_len, visible_length
 from storage.records import Article
+from tests.article_factory import stored_article
 from tests.fake_telegram.html_entities import parse_html
 
 NOW = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
-BASE_ARTICLE = Article(
-    id=1,
+BASE_ARTICLE = stored_article(
+    NOW,
     url="https://news.example/robots-learn",
     link="https://news.example/robots-learn?utm=x&ref=feed",
     title="Robots learn to fold laundry",
@@ -26,11 +27,7 @@ BASE_ARTICLE = Article(
     source_domain="news.example",
     image_url="https://cdn.news.example/robot.jpg",
     heat=142,
-    published=True,
-    published_at=NOW,
     topics=("AI in Robotics", "AI"),
-    first_seen_at=NOW,
-    updated_at=NOW,
 )
 
 FAMILY = "👨\u200d👩\u200d👧"

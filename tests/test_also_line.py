@@ -11,26 +11,23 @@ import pytest
 from bot.formatting import CAPTION_LIMIT, TEXT_LIMIT, render_post, render_text_post, visible_length
 from bot.formatting.also import ALSO_CAP, also_line
 from storage.records import Article
+from tests.article_factory import stored_article
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 
 
 def _article(id_: int, name: str | None, link: str, excerpt: str = "An excerpt.") -> Article:
-    return Article(
+    return stored_article(
+        NOW,
         id=id_,
         url=link,
         link=link,
         title=f"Story told by {name}",
         excerpt=excerpt,
         source_name=name,
-        source_domain=None,
         image_url="https://img.example.com/a.jpg",
         heat=120,
-        published=True,
-        published_at=NOW,
         topics=("AI",),
-        first_seen_at=NOW,
-        updated_at=NOW,
     )
 
 

@@ -18,7 +18,7 @@ import pytest
 
 from bot.formatting import clean_excerpt, render_post
 from bot.formatting.boilerplate import BOILERPLATE, parse_boilerplate, strip_boilerplate
-from storage.records import Article
+from tests.article_factory import stored_article
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -130,21 +130,16 @@ def test_excerpt_as_the_reader_sees_it(raw: str, expected: str | None) -> None:
 
 def test_a_junk_excerpt_leaves_the_post_without_one() -> None:
     now = datetime(2024, 3, 1, tzinfo=UTC)
-    article = Article(
-        id=1,
+    article = stored_article(
+        now,
         url="https://apps.example/blog/portal-components",
         link="https://apps.example/blog/portal-components",
         title="Use code components on portal pages",
         excerpt="English",
         source_name="Apps Blog",
         source_domain="apps.example",
-        image_url=None,
         heat=90,
-        published=True,
-        published_at=now,
         topics=("Portals",),
-        first_seen_at=now,
-        updated_at=now,
     )
     post = render_post(article)
     assert "English" not in post.html

@@ -8,28 +8,14 @@ import pytest
 
 from jobs.fanout import recipients
 from storage.records import Article, Subscriber, topic_key
+from tests.article_factory import stored_article
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 CHANNEL = -100500
 
 
 def article(heat: int | None = 150, topics: tuple[str, ...] = ("AI", "Computer Vision")) -> Article:
-    return Article(
-        id=1,
-        url="https://example.com/a",
-        link="https://example.com/a",
-        title="T",
-        excerpt="",
-        source_name=None,
-        source_domain=None,
-        image_url=None,
-        heat=heat,
-        published=True,
-        published_at=NOW,
-        topics=topics,
-        first_seen_at=NOW,
-        updated_at=NOW,
-    )
+    return stored_article(NOW, heat=heat, topics=topics)
 
 
 def chat(

@@ -13,6 +13,7 @@ from jobs.fanout import recipients
 from jobs.keyword_filter import FilterSyntaxError, compile_filter, parse_terms
 from storage.mapping import filters_text
 from storage.records import Article, Subscriber
+from tests.article_factory import stored_article
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
@@ -63,22 +64,7 @@ def test_parse_refuses(text: str) -> None:
 
 
 def _article(title: str) -> Article:
-    return Article(
-        id=1,
-        url="u",
-        link="https://example.com/a",
-        title=title,
-        excerpt="",
-        source_name=None,
-        source_domain=None,
-        image_url=None,
-        heat=150,
-        published=True,
-        published_at=NOW,
-        topics=("AI",),
-        first_seen_at=NOW,
-        updated_at=NOW,
-    )
+    return stored_article(NOW, url="u", title=title, topics=("AI",))
 
 
 def test_fan_out_matches_once_per_distinct_filter_set(monkeypatch: pytest.MonkeyPatch) -> None:

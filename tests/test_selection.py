@@ -18,27 +18,20 @@ from jobs.selection import (
     select_new,
 )
 from storage.records import Article, HeatSample
+from tests.article_factory import stored_article
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 RULES = PublishRules(min_heat=100, max_age=timedelta(hours=24), max_per_run=5)
 
 
 def article(id_: int = 1, **changes: object) -> Article:
-    base = Article(
+    base = stored_article(
+        NOW,
         id=id_,
         url=f"https://example.com/{id_}",
         link=f"https://example.com/{id_}",
         title=f"Article {id_}",
-        excerpt="",
-        source_name=None,
-        source_domain=None,
-        image_url=None,
-        heat=150,
-        published=True,
         published_at=NOW - timedelta(hours=1),
-        topics=(),
-        first_seen_at=NOW,
-        updated_at=NOW,
     )
     return replace(base, **changes)  # type: ignore[arg-type]
 
