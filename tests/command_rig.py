@@ -20,7 +20,7 @@ from tests.fake_telegram import BOT_USERNAME, message_update
 from tests.fake_telegram.server import FakeTelegram
 from tests.fake_telegram.updates import chat as chat_dict
 from tests.fake_telegram.updates import user as user_dict
-from tests.live_bot import ADMIN, LiveBot, answering_fake, bot_config, live_bot
+from tests.live_bot import ADMIN, LiveBot, bot_config, fake_with, live_bot
 
 USER, OTHER, NEWCOMER = 1001, 1002, 1003
 GROUP = -2001
@@ -43,7 +43,7 @@ IMAGE = "https://img.example.com/robots.jpg"
 
 @pytest.fixture(name="fake")
 def fake_fixture() -> Iterator[FakeTelegram]:
-    with answering_fake(ADMIN, USER, OTHER, NEWCOMER) as running:
+    with fake_with(ADMIN, USER, OTHER, NEWCOMER) as running:
         running.add_chat(GROUP, "group", title="Readers", admins=(USER,))
         yield running
 

@@ -113,7 +113,7 @@ def add_channel(fake: FakeTelegram) -> None:
 
 
 @contextmanager
-def answering_fake(*users: int) -> Iterator[FakeTelegram]:
+def fake_with(*users: int) -> Iterator[FakeTelegram]:
     """The fake for tests of what the bot answers: no flood limits (a user typing five commands
     in a second would only make them wait), the channel and these users' private chats known.
     Fails the test if the fake itself failed on a request."""

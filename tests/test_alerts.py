@@ -22,14 +22,7 @@ from tests.fake_telegram import BOT_USERNAME
 from tests.fake_telegram.server import FakeTelegram
 from tests.fake_telegram.updates import chat as chat_dict
 from tests.fake_telegram.updates import user as user_dict
-from tests.live_bot import (
-    ADMIN,
-    SETTLE_CHAT,
-    LiveBot,
-    answering_fake,
-    bot_config,
-    live_bot,
-)
+from tests.live_bot import ADMIN, SETTLE_CHAT, LiveBot, bot_config, fake_with, live_bot
 
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 T1, T2 = T0 + timedelta(minutes=5), T0 + timedelta(minutes=10)
@@ -136,7 +129,7 @@ NO_RIGHTS = "Bad Request: need administrator rights in the channel chat"
 
 @pytest.fixture
 def fake() -> Iterator[FakeTelegram]:
-    with answering_fake(ADMIN, SETTLE_CHAT) as running:
+    with fake_with(ADMIN, SETTLE_CHAT) as running:
         yield running
 
 

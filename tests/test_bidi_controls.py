@@ -12,7 +12,7 @@ import pytest
 
 from tests.fake_telegram import callback_query_update
 from tests.fake_telegram.server import FakeTelegram
-from tests.live_bot import LiveBot, answering_fake, bot_config, live_bot
+from tests.live_bot import LiveBot, bot_config, fake_with, live_bot
 
 # the embeddings, overrides and isolates; the marks (U+200E, U+200F, U+061C) are kept
 CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
@@ -29,7 +29,7 @@ def _carries_none(text: str) -> bool:
 
 @pytest.fixture
 def fake() -> Iterator[FakeTelegram]:
-    with answering_fake(USER) as running:
+    with fake_with(USER) as running:
         yield running
 
 

@@ -16,14 +16,7 @@ from tests.fake_telegram import BOT_USERNAME, callback_query_update
 from tests.fake_telegram.server import FakeTelegram
 from tests.fake_telegram.updates import chat as chat_dict
 from tests.fake_telegram.updates import user as user_dict
-from tests.live_bot import (
-    ADMIN,
-    SETTLE_CHAT,
-    LiveBot,
-    answering_fake,
-    bot_config,
-    live_bot,
-)
+from tests.live_bot import ADMIN, SETTLE_CHAT, LiveBot, bot_config, fake_with, live_bot
 
 USER = 4001
 GROUP = -4002
@@ -31,7 +24,7 @@ GROUP = -4002
 
 @pytest.fixture
 def fake() -> Iterator[FakeTelegram]:
-    with answering_fake(ADMIN, USER, SETTLE_CHAT) as running:
+    with fake_with(ADMIN, USER, SETTLE_CHAT) as running:
         running.add_chat(GROUP, "group", title="Readers", admins=(USER,))
         yield running
 

@@ -15,14 +15,7 @@ from tests.article_factory import write_article
 from tests.bot_process import CHANNEL_ID
 from tests.fake_telegram import callback_query_update
 from tests.fake_telegram.server import FakeTelegram
-from tests.live_bot import (
-    ADMIN,
-    SETTLE_CHAT,
-    LiveBot,
-    answering_fake,
-    bot_config,
-    live_bot,
-)
+from tests.live_bot import ADMIN, SETTLE_CHAT, LiveBot, bot_config, fake_with, live_bot
 
 RU_USER, ZH_USER, DE_USER = 2001, 2002, 2003
 GROUP = -3001
@@ -30,7 +23,7 @@ GROUP = -3001
 
 @pytest.fixture
 def fake() -> Iterator[FakeTelegram]:
-    with answering_fake(ADMIN, RU_USER, ZH_USER, DE_USER, SETTLE_CHAT) as running:
+    with fake_with(ADMIN, RU_USER, ZH_USER, DE_USER, SETTLE_CHAT) as running:
         running.add_chat(GROUP, "group", title="Leser", admins=(DE_USER,))
         yield running
 

@@ -12,7 +12,7 @@ import pytest
 from tests.fake_telegram import callback_query_update
 from tests.fake_telegram.html_entities import utf16_len
 from tests.fake_telegram.server import FakeTelegram
-from tests.live_bot import LiveBot, answering_fake, bot_config, live_bot
+from tests.live_bot import LiveBot, bot_config, fake_with, live_bot
 
 USER = 1001
 ROBOTS = "Robots " + "🤖" * 100  # 207 UTF-16 units in 107 characters
@@ -22,7 +22,7 @@ TOPICS = ["AI", "Computer Vision", *LONG_TOPICS]
 
 @pytest.fixture
 def fake() -> Iterator[FakeTelegram]:
-    with answering_fake(USER) as running:
+    with fake_with(USER) as running:
         yield running
 
 

@@ -16,14 +16,14 @@ from tests.article_factory import write_article
 from tests.bot_process import CHANNEL_ID
 from tests.conftest import Db
 from tests.fake_telegram.server import FakeTelegram
-from tests.live_bot import answering_fake, bot_config, live_bot
+from tests.live_bot import bot_config, fake_with, live_bot
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 def fake() -> Iterator[FakeTelegram]:
-    with answering_fake() as running:
+    with fake_with() as running:
         yield running
 
 

@@ -16,7 +16,7 @@ from tests.conftest import on_both_databases
 from tests.fake_telegram import callback_query_update
 from tests.fake_telegram.objects import Message
 from tests.fake_telegram.server import FakeTelegram
-from tests.live_bot import ADMIN, LiveBot, answering_fake, bot_config, live_bot
+from tests.live_bot import ADMIN, LiveBot, bot_config, fake_with, live_bot
 
 USER, OTHER = 1001, 1002
 FORUM = -1_000_000_000_301
@@ -27,7 +27,7 @@ TOPICS = ["AI", "Robotics", "Computer Vision"]
 
 @pytest.fixture
 def fake() -> Iterator[FakeTelegram]:
-    with answering_fake(ADMIN, USER, OTHER) as running:
+    with fake_with(ADMIN, USER, OTHER) as running:
         running.add_chat(FORUM, "supergroup", title="Forum", admins=(USER,), is_forum=True)
         running.set_thread(FORUM, THREAD)
         running.add_chat(MANAGED, "channel", title="Mine", username="mychannel", admins=(USER,))
