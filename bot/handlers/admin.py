@@ -17,7 +17,7 @@ from bot.handlers.access import (
     translator_for,
 )
 from bot.handlers.replies import escape, reply
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 from bot.services import services
 from jobs import delivery
 from jobs.ingest.urls import normalise_url
@@ -153,31 +153,38 @@ def _preview_text(t: Translator, outcome: delivery.SendOutcome, *, private: bool
 
 @admin_command
 async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    t = await translator_for(update, context)
-    changed = await set_paused(services(context.application).uow, True)
-    log.info("scheduled publishing %s by /pause", "paused" if changed else "stays paused")
-    await reply(
-        command_message(update),
-        t.gettext(
-            "Scheduled publishing is paused (it stays so across restarts). "
-            "/publish still works; /resume to restart."
-        )
-        if changed
-        else t.gettext(
-            "Scheduled publishing was already paused (it stays so across restarts). "
-            "/publish still works; /resume to restart."
-        ),
-    )
+    await _switch(update, context, True, ("paused", "stays paused"), _PAUSED, _STAYS_PAUSED)
 
 
 @admin_command
 async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _switch(update, context, False, ("resumed", "was running"), _RESUMED, _NOT_PAUSED)
+
+
+_PAUSED = N_(
+    "Scheduled publishing is paused (it stays so across restarts). "
+    "/publish still works; /resume to restart."
+)
+_STAYS_PAUSED = N_(
+    "Scheduled publishing was already paused (it stays so across restarts). "
+    "/publish still works; /resume to restart."
+)
+_RESUMED = N_("Scheduled publishing is on again; the next run is at its usual time.")
+_NOT_PAUSED = N_("Scheduled publishing was not paused.")
+
+
+async def _switch(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    paused: bool,
+    logged: tuple[str, str],
+    changed_answer: str,
+    unchanged_answer: str,
+) -> None:
+    """/pause and /resume: set the switch, log it (`logged`: as changed, as unchanged) and
+    answer (msgids, translated here)."""
     t = await translator_for(update, context)
-    changed = await set_paused(services(context.application).uow, False)
-    log.info("scheduled publishing %s by /resume", "resumed" if changed else "was running")
-    await reply(
-        command_message(update),
-        t.gettext("Scheduled publishing is on again; the next run is at its usual time.")
-        if changed
-        else t.gettext("Scheduled publishing was not paused."),
-    )
+    changed = await set_paused(services(context.application).uow, paused)
+    command = "/pause" if paused else "/resume"
+    log.info("scheduled publishing %s by %s", logged[0] if changed else logged[1], command)
+    await reply(command_message(update), t.gettext(changed_answer if changed else unchanged_answer))
