@@ -1,11 +1,14 @@
 """Rows to records and records to columns: the one place that knows how a table's columns
-spell a domain record."""
+spell a domain record. A record's field is read from the row's column of the same name; what
+is written here is only what differs (an enum, JSON, a field no column holds)."""
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import fields
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from storage.records import (
     Article,
@@ -20,6 +23,11 @@ from storage.records import (
     SubscriberSettings,
 )
 from storage.tables import ArticleRow, ChatRow, ChatSettingsRow, DeliveryRow, FeedSourceRow
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+R = TypeVar("R", bound="DataclassInstance")
 
 # The article columns an ingested version writes (the rest are the file it came from and when).
 ARTICLE_COLUMNS = (
@@ -37,88 +45,39 @@ ARTICLE_COLUMNS = (
 
 
 def article_columns(data: ArticleData) -> Mapping[str, Any]:
-    return {
-        "url": data.url,
-        "link": data.link,
-        "title": data.title,
-        "excerpt": data.excerpt,
-        "source_name": data.source_name,
-        "source_domain": data.source_domain,
-        "image_url": data.image_url,
-        "heat": data.heat,
-        "published": data.published,
-        "published_at": data.published_at,
-    }
+    return {name: getattr(data, name) for name in ARTICLE_COLUMNS}
+
+
+def _record(record: type[R], row: object, /, **converted: Any) -> R:
+    """A `record` with each field read from the row's column of the same name, but for
+    `converted`: the fields whose column needs converting, or that no column holds."""
+    same = {name: getattr(row, name) for name in _field_names(record) if name not in converted}
+    return record(**same, **converted)
+
+
+@functools.cache
+def _field_names(record: type[DataclassInstance]) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(record))
 
 
 def article_record(row: ArticleRow, topics: tuple[str, ...]) -> Article:
-    return Article(
-        id=row.id,
-        url=row.url,
-        link=row.link,
-        title=row.title,
-        excerpt=row.excerpt,
-        source_name=row.source_name,
-        source_domain=row.source_domain,
-        image_url=row.image_url,
-        heat=row.heat,
-        published=row.published,
-        published_at=row.published_at,
-        topics=topics,
-        first_seen_at=row.first_seen_at,
-        updated_at=row.updated_at,
-        story_id=row.story_id,
-        rising=row.rising_at is not None,
-    )
+    return _record(Article, row, topics=topics, rising=row.rising_at is not None)
 
 
 def chat_record(row: ChatRow) -> Chat:
-    return Chat(
-        id=row.id,
-        kind=ChatKind(row.kind),
-        title=row.title,
-        active=row.active,
-        language=row.language,
-        inactive_reason=row.inactive_reason,
-        updated_at=row.updated_at,
-    )
+    return _record(Chat, row, kind=ChatKind(row.kind))
 
 
 def delivery_record(row: DeliveryRow) -> Delivery:
-    return Delivery(
-        id=row.id,
-        article_id=row.article_id,
-        chat_id=row.chat_id,
-        status=DeliveryStatus(row.status),
-        attempts=row.attempts,
-        next_attempt_at=row.next_attempt_at,
-        last_error=row.last_error,
-        message_id=row.message_id,
-        created_at=row.created_at,
-        sent_at=row.sent_at,
-        thread_id=row.thread_id,
-        alert_key=row.alert_key,
-        body=row.body,
-        kind=DeliveryKind(row.kind),
-        revision=row.revision,
-    )
+    return _record(Delivery, row, status=DeliveryStatus(row.status), kind=DeliveryKind(row.kind))
 
 
 def settings_record(row: ChatSettingsRow) -> SubscriberSettings:
-    return SubscriberSettings(
-        chat_id=row.chat_id,
-        thread_id=row.thread_id,
-        silent=row.silent,
-        compact=row.compact,
-        link_preview=row.link_preview,
-        min_heat=row.min_heat,
+    return _record(
+        SubscriberSettings,
+        row,
         filters=tuple(json.loads(row.filters)) if row.filters else (),
         digest=DigestMode(row.digest),
-        digest_minute=row.digest_minute,
-        timezone=row.timezone,
-        paused_until=row.paused_until,
-        active=row.active,
-        inactive_reason=row.inactive_reason,
     )
 
 
@@ -129,12 +88,4 @@ def filters_text(terms: tuple[str, ...]) -> str:
 
 
 def health_record(row: FeedSourceRow) -> FeedHealth:
-    return FeedHealth(
-        url=row.url,
-        consecutive_failures=row.consecutive_failures,
-        total_errors=row.total_errors,
-        last_error=row.last_error,
-        last_error_at=row.last_error_at,
-        last_success_at=row.last_success_at,
-        next_attempt_at=row.next_attempt_at,
-    )
+    return _record(FeedHealth, row)
