@@ -8,6 +8,9 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -20,8 +23,8 @@ from bot.config import load_config
 from bot.runner import Runner
 from storage.database import upgrade_to_head
 from storage.lease import (
+    ADVISORY_LOCK_KEY,
     FileLease,
-    Lease,
     LeaseHeldError,
     PostgresLease,
     describe,
@@ -116,6 +119,42 @@ def _terminate(admin_url: str, pid: int | None) -> None:
     raise AssertionError(f"backend {pid} still alive")
 
 
+@contextmanager
+def _queued_for_the_lock(
+    admin_url: str,
+) -> Iterator[Future[psycopg.Connection[tuple[object, ...]]]]:
+    """Another instance's session waiting in the server's queue for the lease's lock (the
+    blocking pg_advisory_lock); the future is its connection once it holds the lock."""
+    conn = psycopg.connect(_libpq(admin_url), autocommit=True)
+    with ThreadPoolExecutor(1) as pool:
+
+        def lock() -> psycopg.Connection[tuple[object, ...]]:
+            conn.execute("SELECT pg_advisory_lock(%s)", (ADVISORY_LOCK_KEY,))
+            return conn
+
+        future = pool.submit(lock)
+        with psycopg.connect(_libpq(admin_url), autocommit=True) as watch:
+            for _ in range(500):
+                row = watch.execute(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = %s"
+                    " AND NOT granted",
+                    (conn.info.backend_pid,),
+                ).fetchone()
+                if (row and row[0]) or future.done():
+                    break
+                time.sleep(0.01)  # polling a server catalog: there is no event to wait on
+            else:
+                conn.cancel_safe()
+                raise AssertionError("the other instance's session never queued for the lock")
+        try:
+            yield future
+        finally:
+            if not future.done():
+                conn.cancel_safe()  # the lock never came: end the wait, or the pool never exits
+    if future.exception() is not None:
+        conn.close()  # handed over only with the lock held (the caller closes it then)
+
+
 @pytest.fixture
 def fake(fake_telegram: FakeTelegram) -> FakeTelegram:
     fake_telegram.add_chat(CHANNEL_ID, "channel", title="AI news", username=CHANNEL[1:])
@@ -178,7 +217,7 @@ def test_a_running_bot_stops_with_exit_3_when_another_instance_takes_the_lease(
     upgrade_to_head(postgres_url)
     lease = take_lease(postgres_url)
     assert isinstance(lease, PostgresLease)
-    taken: list[Lease] = []
+    taken: list[psycopg.Connection[tuple[object, ...]]] = []
     stopped = threading.Event()
 
     failures: list[BaseException] = []
@@ -186,8 +225,12 @@ def test_a_running_bot_stops_with_exit_3_when_another_instance_takes_the_lease(
     def other_instance() -> None:
         try:
             fake.wait_for(lambda f: f.polling, timeout=30, what="the bot polling")
-            _terminate(postgres_url, lease.backend_pid)
-            taken.append(take_lease(postgres_url))
+            # Queued on the lock before the bot's session ends, the other instance gets it the
+            # moment it does: the bot's own retry (every 50 ms) cannot come in between, however
+            # long this thread waits to be scheduled.
+            with _queued_for_the_lock(postgres_url) as queued:
+                _terminate(postgres_url, lease.backend_pid)
+                taken.append(queued.result(timeout=15))
         except BaseException as exc:
             failures.append(exc)
         # A bot that never notices (or a failure above) must fail the test, not hang it.
@@ -205,7 +248,7 @@ def test_a_running_bot_stops_with_exit_3_when_another_instance_takes_the_lease(
         thread.join(30)
         lease.release()
         for other in taken:
-            other.release()
+            other.close()
     if failures:
         raise failures[0]
     assert taken, "the other instance never got the lease"
