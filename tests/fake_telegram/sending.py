@@ -14,6 +14,7 @@ from tests.fake_telegram.objects import Chat, Message
 from tests.fake_telegram.outcome import Outcome, message_outcome, unix_now
 from tests.fake_telegram.params import Params, Upload
 from tests.fake_telegram.state import TelegramState
+from tests.fake_telegram.validation import FormattedText
 
 # the methods that post a message: they are flood-limited and refused in a blocked chat
 SENDING_METHODS = frozenset({"sendMessage", "sendPhoto"})
@@ -81,7 +82,21 @@ def send_message(state: TelegramState, p: Params) -> Outcome:
     markup = validation.reply_markup(p)
     preview = validation.link_preview_options(p)
     reply_to = _reply_to(state, chat, p)
-    message = Message(
+    message = _new_message(chat, p, thread_id, text, markup, reply_to, link_preview_options=preview)
+    return _deliver(state, chat, p, message)
+
+
+def _new_message(
+    chat: Chat,
+    p: Params,
+    thread_id: int | None,
+    text: FormattedText,
+    markup: dict[str, Any] | None,
+    reply_to: int | None,
+    **content: Any,
+) -> Message:
+    """What every sending method stores: `content` is its own (a photo, a link preview)."""
+    return Message(
         chat_id=chat.id,
         message_id=0,
         date=unix_now(),
@@ -89,12 +104,11 @@ def send_message(state: TelegramState, p: Params) -> Outcome:
         text=text.text,
         entities=text.entities,
         reply_markup=markup,
-        link_preview_options=preview,
         reply_to_message_id=reply_to,
         thread_id=thread_id,
         silent=p.boolean("disable_notification"),
+        **content,
     )
-    return _deliver(state, chat, p, message)
 
 
 def _photo_sizes(file_id: str) -> list[dict[str, Any]]:
@@ -137,20 +151,7 @@ def send_photo(state: TelegramState, p: Params) -> Outcome:
     reply_to = _reply_to(state, chat, p)
     sizes = _photo_sizes(_photo_file_id(state, p.values.get("photo")))
     state.file_ids.update(size["file_id"] for size in sizes)
-    message = Message(
-        chat_id=chat.id,
-        message_id=0,
-        date=unix_now(),
-        from_bot=True,
-        kind="photo",
-        photo=sizes,
-        text=caption.text,
-        entities=caption.entities,
-        reply_markup=markup,
-        reply_to_message_id=reply_to,
-        thread_id=thread_id,
-        silent=p.boolean("disable_notification"),
-    )
+    message = _new_message(chat, p, thread_id, caption, markup, reply_to, kind="photo", photo=sizes)
     return _deliver(state, chat, p, message)
 
 
