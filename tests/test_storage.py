@@ -144,6 +144,17 @@ async def _article(db: Db, url: str = "https://example.com/a", topics: tuple[str
         )
 
 
+async def _two_queued(db: Db, chat_id: int) -> tuple[int, int]:
+    """Two articles queued for one private chat; their ids."""
+    first = await _article(db, "https://example.com/1")
+    second = await _article(db, "https://example.com/2")
+    async with db.uow() as tx:
+        await tx.chats.ensure_chat(chat_id, ChatKind.PRIVATE, None, NOW)
+        await tx.outbox.enqueue(first, [chat_id], NOW)
+        await tx.outbox.enqueue(second, [chat_id], NOW)
+    return first, second
+
+
 async def test_datetimes_round_trip_as_aware_utc(db: Db) -> None:
     article_id = await _article(db)
     async with db.uow() as tx:
@@ -208,12 +219,7 @@ async def test_retry_time_is_respected(db: Db) -> None:
 
 
 async def test_deactivating_a_chat_cancels_its_pending_deliveries(db: Db) -> None:
-    first = await _article(db, "https://example.com/1")
-    second = await _article(db, "https://example.com/2")
-    async with db.uow() as tx:
-        await tx.chats.ensure_chat(5, ChatKind.PRIVATE, None, NOW)
-        await tx.outbox.enqueue(first, [5], NOW)
-        await tx.outbox.enqueue(second, [5], NOW)
+    await _two_queued(db, 5)
     async with db.uow() as tx:
         assert await tx.deactivate_chat(5, "Forbidden: bot was blocked by the user", NOW) == 2
         chat = await tx.chats.chat(5)
@@ -279,12 +285,7 @@ async def test_alert_rows_live_beside_posts_and_edits(db: Db) -> None:
 
 
 async def test_postpone_does_not_count_the_attempt_and_defers_the_chat(db: Db) -> None:
-    first = await _article(db, "https://example.com/1")
-    second = await _article(db, "https://example.com/2")
-    async with db.uow() as tx:
-        await tx.chats.ensure_chat(9, ChatKind.PRIVATE, None, NOW)
-        await tx.outbox.enqueue(first, [9], NOW)
-        await tx.outbox.enqueue(second, [9], NOW)
+    first, second = await _two_queued(db, 9)
     later = NOW + timedelta(seconds=12)
     async with db.uow() as tx:
         (delivery,) = await tx.outbox.claim_due(NOW, 1)
