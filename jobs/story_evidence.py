@@ -63,6 +63,7 @@ class Evidence:
     # each headline names a subject of its own, absent from the other article ("TetaVi raises
     # $20 million" and "Parcel Perform raises $20 million"): a shared figure is a coincidence
     apart: bool
+    own_subject: bool  # either headline does
 
 
 def anchors(
@@ -87,12 +88,14 @@ def evidence(
     )
     titles = f" {a_title} | {b_title} "
     words = {word for x in shared for word in x.split()}
+    own_a = _own_subject(a.headline, padded_b, words)
+    own_b = _own_subject(b.headline, padded_a, words)
     return Evidence(
         shared=shared,
         in_a_title=tuple(x for x in shared if f" {x} " in titles),
         in_both_titles=tuple(x for x in shared if x in a.headline and x in b.headline),
-        apart=_own_subject(a.headline, padded_b, words)
-        and _own_subject(b.headline, padded_a, words),
+        apart=own_a and own_b,
+        own_subject=own_a or own_b,
     )
 
 

@@ -121,7 +121,7 @@ PAIRS: list[tuple[str, bool, Side, Side]] = [
             "Companies using Acme Portals got their records exposed",
             "winreport.example",
             "More than 41 million records got leaked online because companies kept the default "
-            "settings in Acme Portals.",
+            "configurations of Acme Portals.",
             PORTALS,
         ),
         (
@@ -286,6 +286,28 @@ PAIRS: list[tuple[str, bool, Side, Side]] = [
             "million records through portals open to the public.",
             PORTALS,
         ),
+    ),
+    (
+        "the vendor's follow-up names what the leak's story does not",
+        False,
+        (
+            "Acme Apps data breach exposes 41 million people",
+            "dailynews.example",
+            "Acme Apps were breached, exposing phone numbers and home addresses.",
+            PORTALS,
+        ),
+        (
+            "Acme updates Acme Apps after ‘sensitive data’ breach: SecureCo",
+            "crn.example",
+            "Several customers are said to have exposed 41 million records through portals.",
+            PORTALS,
+        ),
+    ),
+    (
+        "a short title shares one word besides its topic",
+        False,
+        ("Canvas apps come to Contoso", "vendorblog.example", "", ("Acme Apps", "Canvas apps")),
+        ("Contoso brings assistance to Acme Apps", "dqnews.example", "", APPS),
     ),
     (
         "the same figure in two funding rounds",
