@@ -48,6 +48,7 @@ from bench.story_filing import (
     load_labels,
     pair_score,
     story_report,
+    timed_filing,
 )
 from jobs.stories import DEFAULT_WINDOW
 from storage.records import Article
@@ -178,7 +179,7 @@ async def _dry_run(
             async with uow() as tx:
                 selected = (await choose(tx, rules, 0, datetime.now(UTC))).selected
                 every = list((await tx.articles.articles(_article_ids(database))).values())
-            stories = await asyncio.to_thread(file_stories, selected)
+            stories, filing = await asyncio.to_thread(timed_filing, selected)
         finally:
             await engine.dispose()
             await runner.cleanup()
@@ -187,7 +188,7 @@ async def _dry_run(
         f"ingest: {report.new} new, {report.updated} updated, {len(report.skipped)} skipped; "
         f"{len(stored)} stored ({sum(s.from_feed for s in stored)} last read from the JSON "
         f"API); {len(selected)} selected (heat >= {min_heat:g}, no age window), filed into "
-        f"{len(stories)} stories: {len(stories)} posts"
+        f"{len(stories)} stories: {len(stories)} posts; filing took {filing * 1000:.0f} ms"
     )
     report = story_report(stories, labels_of(corpus), DEFAULT_WINDOW)
     repeats = {a.id for a in report.repeats}

@@ -19,6 +19,7 @@ over years of corpus would otherwise compare articles years apart.
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -115,6 +116,15 @@ def file_stories(articles: Sequence[Article], window: timedelta = DEFAULT_WINDOW
         else:
             stories.append(Story(at, [article]))
     return stories
+
+
+def timed_filing(
+    articles: Sequence[Article], window: timedelta = DEFAULT_WINDOW
+) -> tuple[list[Story], float]:
+    """`file_stories` and the seconds it took: what the scheduled runs pay for stories, one
+    article at a time against the window's open stories."""
+    started = time.perf_counter()
+    return file_stories(articles, window), time.perf_counter() - started
 
 
 def story_report(stories: list[Story], labels: Labels, window: timedelta) -> StoryReport:
