@@ -11,6 +11,7 @@ from sqlalchemy import select, true, tuple_
 
 from storage.records import DigestMode, Subscriber
 from storage.repository import SessionRepository, in_chunks
+from storage.subscriptions import subscriber_of
 from storage.tables import ChatRow, ChatSettingsRow, SubscriptionRow, TopicRow
 
 
@@ -61,18 +62,17 @@ class DigestRepository(SessionRepository):
         shared: dict[frozenset[str], frozenset[str]] = {}
         page = []
         for chat_id, thread_id, min_heat, filters, mode, minute, tz, paused, language in rows:
-            keys = frozenset(topics.get((chat_id, thread_id), ()))
-            subscriber = Subscriber(
-                chat_id,
-                True,
-                min_heat,
-                shared.setdefault(keys, keys),
-                thread_id=thread_id,
-                filters=filters or "",
-                paused_until=paused,
-            )
+            followed = topics.get((chat_id, thread_id), set())
+            # digest None: as fan-out sees a subscriber taking posts as they come
+            row = (chat_id, thread_id, min_heat, filters, None, paused)
             page.append(
-                DigestSubscriber(subscriber, DigestMode(mode), minute or 0, tz or "UTC", language)
+                DigestSubscriber(
+                    subscriber_of(row, followed, shared),
+                    DigestMode(mode),
+                    minute or 0,
+                    tz or "UTC",
+                    language,
+                )
             )
         return page
 

@@ -5,19 +5,21 @@ daily at a time of the chat's clock), and that clock's time zone. Who may change
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.handlers.access import argument_text, chat_command, command_message, now, translator_for
+from bot.handlers.access import Handler, chat_command, now
 from bot.handlers.replies import escape, quote, reply
-from bot.handlers.targets import target_for
+from bot.handlers.targets import Asked, command_target
 from bot.i18n import N_, Translator
 from bot.services import services
 from jobs import digest_settings
 from jobs.digest_slots import Schedule, clock_text, zone
 from storage.records import DigestMode
+from storage.unit_of_work import UowFactory
 
 TEXTS = {
     "off": N_("This chat gets each post as it comes."),
@@ -56,18 +58,28 @@ def zone_text(t: Translator, name: str, at: datetime) -> str:
     return t.gettext(TEXTS["zone"], zone=escape(name), time=f"{local:%H:%M}")
 
 
-@chat_command
-async def digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message = command_message(update)
-    t = await translator_for(update, context)
-    text = argument_text(message.text)
-    found = await target_for(context, message, text, t, change=bool(text))
-    if found is None:
-        return
-    target, text = found
-    uow = services(context.application).uow
-    if not text:
+Answer = Callable[[Asked, Schedule, UowFactory], Awaitable[None]]
+
+
+def _setting_command(answer: Answer) -> Handler:
+    """A command answered from the subscriber's digest schedule (as it is before the change)."""
+
+    @chat_command
+    async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        asked = await command_target(update, context)
+        if asked is None:
+            return
+        uow = services(context.application).uow
+        target = asked.target
         schedule = await digest_settings.schedule_of(uow, target.chat_id, target.thread_id)
+        await answer(asked, schedule, uow)
+
+    return handler
+
+
+async def _digest(asked: Asked, schedule: Schedule, uow: UowFactory) -> None:
+    message, t, target, text = asked.message, asked.t, asked.target, asked.text
+    if not text:
         await reply(message, f"{describe(t, schedule)}\n{t.gettext(TEXTS['how'])}")
         return
     choice = digest_settings.parse_digest(text)
@@ -80,18 +92,9 @@ async def digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(message, f"✅ {describe(t, schedule)}")
 
 
-@chat_command
-async def timezone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message = command_message(update)
-    t = await translator_for(update, context)
-    text = argument_text(message.text)
-    found = await target_for(context, message, text, t, change=bool(text))
-    if found is None:
-        return
-    target, text = found
-    uow = services(context.application).uow
+async def _timezone(asked: Asked, schedule: Schedule, uow: UowFactory) -> None:
+    message, t, target, text = asked.message, asked.t, asked.target, asked.text
     if not text:
-        schedule = await digest_settings.schedule_of(uow, target.chat_id, target.thread_id)
         shown = zone_text(t, schedule.timezone, now())
         await reply(message, f"{shown}\n{t.gettext(TEXTS['zone_how'])}")
         return
@@ -104,3 +107,7 @@ async def timezone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         uow, target.chat_id, name, now(), target.thread_id
     )
     await reply(message, f"✅ {zone_text(t, name, now())}\n{describe(t, schedule)}")
+
+
+digest = _setting_command(_digest)
+timezone = _setting_command(_timezone)
