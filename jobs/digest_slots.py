@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from storage.records import DigestMode
@@ -42,8 +42,11 @@ class Period:
     end: datetime
 
 
-def zone(name: str) -> ZoneInfo | None:
-    """The IANA time zone of that name; None when there is none (or the name is malformed)."""
+def zone(name: str) -> tzinfo | None:
+    """The IANA time zone of that name; None when there is none (or the name is malformed).
+    UTC, the default, needs no zone files (a system without them still sends its digests)."""
+    if name == "UTC":
+        return UTC
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -62,7 +65,7 @@ def clock_text(minute: int) -> str:
     return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
-def latest_slot(schedule: Schedule, at: datetime, tz: ZoneInfo) -> datetime:
+def latest_slot(schedule: Schedule, at: datetime, tz: tzinfo) -> datetime:
     """The last slot at or before `at` (aware)."""
     if schedule.mode is DigestMode.HOURLY:
         local = at.astimezone(tz)
@@ -75,7 +78,7 @@ def latest_slot(schedule: Schedule, at: datetime, tz: ZoneInfo) -> datetime:
     return slot if slot <= at else _wall(day - timedelta(days=1), schedule.minute, tz)
 
 
-def previous_slot(schedule: Schedule, slot: datetime, tz: ZoneInfo) -> datetime:
+def previous_slot(schedule: Schedule, slot: datetime, tz: tzinfo) -> datetime:
     """The slot before `slot` (itself a slot of the schedule)."""
     if schedule.mode is DigestMode.HOURLY:
         return slot - _HOUR
@@ -97,7 +100,7 @@ def due_period(schedule: Schedule, since: datetime, now: datetime) -> Period | N
     return Period(previous_slot(schedule, slot, tz), slot)
 
 
-def _wall(day: date, minute: int, tz: ZoneInfo) -> datetime:
+def _wall(day: date, minute: int, tz: tzinfo) -> datetime:
     """The instant the wall clock in `tz` shows `minute` on `day` (fold 0: the first of two,
     and the offset before a gap)."""
     minute = min(max(minute, 0), MINUTES_A_DAY - 1)
