@@ -19,235 +19,25 @@ import asyncio
 import json
 import os
 import resource
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import make_url
 
-from storage.records import topic_key
-from tests.topic_names import CORPUS_TOPICS
+from bench.scheduled_seeding import CHANNEL_ID, MIN_HEAT, Shares, seed
 
-CHANNEL_ID = -1001234567890
-FIRST_SUBSCRIBER = 1_000_000
-PER_DAY = 300  # articles a day: the archive's age is its size / PER_DAY
-MIN_HEAT = 100
+__all__ = ["CHANNEL_ID", "MIN_HEAT", "seed"]
+
 RUN_RULES = {"min_heat": MIN_HEAT, "max_age_hours": 24, "max_per_run": 5}
 POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-
-
-# -- seeding: set-based SQL, a few statements for a million rows ------------------------------
-
-
-Statement = tuple[str, dict[str, Any]]
-
-
-@dataclass(frozen=True)
-class _Sql:
-    """The dialect's spelling of what the seeding statements need."""
-
-    now: str  # the run's "now" as a timestamp
-    published_at: str  # article i's publication time
-    heat: str  # article i's heat, spread over 0..284
-    series: str  # SELECT {cols} over i = 1..:n
-    chats: str  # SELECT {cols} over i = 1..:s
-    true: str
-    false: str
-
-
-def _dialect_sql(dialect: str) -> _Sql:
-    if dialect == "sqlite":
-        numbers = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {})"
-        # SQLAlchemy stores naive UTC as 'YYYY-MM-DD HH:MM:SS.ffffff' on SQLite.
-        stamp = "strftime('%Y-%m-%d %H:%M:%S', {}, 'unixepoch') || '.000000'"
-        now_sql = stamp.format(":newest")
-        published_at = stamp.format(":newest - (:n - i) * :step")
-        heat = "(i * 7919 % 285)"
-        series = numbers.format(":n") + " SELECT {cols} FROM n"
-        chats = numbers.format(":s") + " SELECT {cols} FROM n"
-        true, false = "1", "0"
-    else:
-        now_sql = "to_timestamp(:newest)"
-        published_at = "to_timestamp(:newest - (:n - i) * :step)"
-        heat = "(i::bigint * 7919 % 285)::int"
-        series = "SELECT {cols} FROM generate_series(1, :n) AS i"
-        chats = "SELECT {cols} FROM generate_series(1, :s) AS i"
-        true, false = "true", "false"
-    return _Sql(now_sql, published_at, heat, series, chats, true, false)
-
-
-def _topic_statements() -> list[Statement]:
-    rows = [{"id": t + 1, "name": n, "key": topic_key(n)} for t, n in enumerate(CORPUS_TOPICS)]
-    return [("INSERT INTO topics (id, name, key) VALUES (:id, :name, :key)", {"_many": rows})]
-
-
-def _article_statements(sql: _Sql, params: dict[str, Any]) -> list[Statement]:
-    topics = len(CORPUS_TOPICS)
-    article_cols = (
-        f"i, 'https://example.com/news/' || i, 'https://example.com/news/' || i, "
-        f"'Article ' || i, 'An excerpt of some length for article ' || i, 'Example News', "
-        f"'example.com', 'https://img.example.com/' || i || '.jpg', {sql.heat}, "
-        f"CASE WHEN i % 10 = 0 THEN {sql.false} ELSE {sql.true} END, {sql.published_at}, "
-        f"'/archive/' || i || '.md', i, {sql.now}, {sql.now}"
-    )
-    return [
-        (
-            "INSERT INTO articles (id, url, link, title, excerpt, source_name, source_domain, "
-            "image_url, heat, published, published_at, source_path, source_mtime_ns, "
-            "first_seen_at, updated_at) " + sql.series.format(cols=article_cols),
-            params,
-        ),
-        # Every article has its own image, and every 50th the site's default one before it.
-        (
-            "INSERT INTO article_images (article_id, position, url, url_key) "
-            "SELECT id, 1, image_url, image_url FROM articles",
-            {},
-        ),
-        (
-            "INSERT INTO article_images (article_id, position, url, url_key) "
-            "SELECT id, 0, 'https://img.example.com/default.png', "
-            "'https://img.example.com/default.png' FROM articles WHERE id % 50 = 0",
-            {},
-        ),
-        # "AI" on every article, as in the real feed, and a second topic on half of them.
-        ("INSERT INTO article_topics (article_id, topic_id) SELECT id, 1 FROM articles", {}),
-        (
-            f"INSERT INTO article_topics (article_id, topic_id) "
-            f"SELECT id, 2 + id % {topics - 1} FROM articles WHERE id % 2 = 0",
-            {},
-        ),
-    ]
-
-
-def _chat_statements(sql: _Sql, params: dict[str, Any]) -> list[Statement]:
-    topics = len(CORPUS_TOPICS)
-    chat_cols = (
-        f":first + i, 'private', NULL, CASE WHEN i % 20 = 0 THEN {sql.false} ELSE {sql.true} END, "
-        f"{sql.now}, {sql.now}"
-    )
-    return [
-        (
-            "INSERT INTO chats (id, kind, title, active, created_at, updated_at) "
-            f"VALUES ({CHANNEL_ID}, 'channel', 'bench', {sql.true}, {sql.now}, {sql.now})",
-            params,
-        ),
-        (
-            "INSERT INTO chats (id, kind, title, active, created_at, updated_at) "
-            + sql.chats.format(cols=chat_cols),
-            params,
-        ),
-        # Every 7th subscriber has its own /heat threshold (its settings row, thread 0).
-        (
-            "INSERT INTO chat_settings (chat_id, thread_id, silent, compact, link_preview, "
-            "min_heat, filters, digest, digest_minute, timezone, active, updated_at) "
-            f"SELECT id, 0, {sql.false}, {sql.false}, {sql.true}, 150, '', 'off', 0, 'UTC', "
-            f"{sql.true}, {sql.now} FROM chats WHERE kind = 'private' AND (id - :first) % 7 = 0",
-            params,
-        ),
-        # Every subscriber follows "AI" (the fan-out is to all of them) and one more topic.
-        (
-            f"INSERT INTO subscriptions (chat_id, topic_id, created_at) "
-            f"SELECT id, 1, {sql.now} FROM chats WHERE kind = 'private'",
-            params,
-        ),
-        (
-            f"INSERT INTO subscriptions (chat_id, topic_id, created_at) "
-            f"SELECT id, 2 + id % {topics - 1}, {sql.now} FROM chats WHERE kind = 'private'",
-            params,
-        ),
-    ]
-
-
-def _delivery_statements(sql: _Sql, params: dict[str, Any]) -> list[Statement]:
-    day_ago = sql.now.replace(":newest", "(:newest - 86400)")
-    # The channel has posted every eligible article older than the run's window.
-    return [
-        (
-            "INSERT INTO deliveries (article_id, chat_id, status, attempts, next_attempt_at, "
-            "message_id, created_at, sent_at) "
-            f"SELECT id, {CHANNEL_ID}, 'sent', 1, first_seen_at, id, first_seen_at, first_seen_at "
-            f"FROM articles WHERE heat >= {MIN_HEAT} AND published_at < {day_ago}",
-            params,
-        )
-    ]
-
-
-def _seed_statements(
-    dialect: str, articles: int, subscribers: int, now: datetime
-) -> list[Statement]:
-    step = 86_400 // PER_DAY  # seconds between two articles
-    params: dict[str, Any] = {
-        "n": articles,
-        "s": subscribers,
-        "newest": int(now.timestamp()),
-        "step": step,
-        "first": FIRST_SUBSCRIBER,
-    }
-    sql = _dialect_sql(dialect)
-    return (
-        _topic_statements()
-        + _article_statements(sql, params)
-        + _chat_statements(sql, params)
-        + _delivery_statements(sql, params)
-    )
-
-
-def seed(url: str, articles: int, subscribers: int, now: datetime) -> None:
-    from storage.database import upgrade_to_head
-
-    upgrade_to_head(url)
-    parsed = make_url(url)
-    dialect = parsed.get_backend_name()
-    statements = _seed_statements(dialect, articles, subscribers, now)
-    if dialect == "sqlite":
-        assert parsed.database
-        conn = sqlite3.connect(parsed.database)
-        try:
-            for sql, params in statements:
-                if "_many" in params:
-                    conn.executemany(sql, params["_many"])
-                else:
-                    conn.execute(sql, {k: v for k, v in params.items() if f":{k}" in sql})
-            conn.execute("ANALYZE")
-            conn.commit()
-        finally:
-            conn.close()
-        return
-    import psycopg
-
-    libpq = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(libpq, autocommit=True) as pg:
-        for sql, params in statements:
-            pg_sql = _pyformat(sql, params)
-            if "_many" in params:
-                with pg.cursor() as cursor:
-                    cursor.executemany(pg_sql, params["_many"])
-            else:
-                pg.execute(pg_sql, params)  # type: ignore[call-overload]
-        for table in ("articles", "topics"):  # ids given explicitly: move the sequences on
-            pg.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # type: ignore[call-overload]
-                f"(SELECT max(id) + 1 FROM {table}), false)"
-            )
-        pg.execute("VACUUM ANALYZE")
-
-
-def _pyformat(sql: str, params: dict[str, Any]) -> str:
-    names = set(params) | (set(params["_many"][0]) if "_many" in params else set())
-    sql = sql.replace("%", "%%")  # the modulo operator, not a placeholder
-    for name in sorted(names, key=len, reverse=True):
-        sql = sql.replace(f":{name}", f"%({name})s")
-    return sql
-
-
-# -- the measured run (a subprocess) ----------------------------------------------------------
+# The digest share's slot comes this long after the run: its stories are in the period.
+DIGEST_SLOT_AFTER = timedelta(minutes=2)
 
 
 def _rss_mb() -> float:
@@ -256,7 +46,7 @@ def _rss_mb() -> float:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-async def _child(url: str, explain: bool) -> dict[str, Any]:
+async def _child(url: str, explain: bool, digest_slot: datetime | None) -> dict[str, Any]:
     import bot.app  # noqa: F401 - a running bot has python-telegram-bot loaded
     from jobs.publishing import publish_run
     from jobs.selection import PublishRules
@@ -290,8 +80,10 @@ async def _child(url: str, explain: bool) -> dict[str, Any]:
                 lambda: UnitOfWork(sessions), [Path(empty)], rules, CHANNEL_ID
             )
             elapsed = time.perf_counter() - start
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         if explain:
             plans = await _plans(engine, executed)
+        slot = {} if digest_slot is None else await _digest_slot(sessions, digest_slot)
     finally:
         await engine.dispose()
     return {
@@ -299,8 +91,38 @@ async def _child(url: str, explain: bool) -> dict[str, Any]:
         "selected": len(report.selected),
         "fanned_out": report.fanned_out,
         "rss_before_mb": before,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mb": peak,
         "plans": plans,
+        **slot,
+    }
+
+
+async def _digest_slot(sessions: Any, slot: datetime) -> dict[str, Any]:
+    """The digest slot job at the seeded digests' slot, after the run: their digests list the
+    stories the run opened."""
+    from bot.digests import digest_text
+    from jobs.digests import queue_digests
+    from storage.state_keys import DIGEST_SLOTS_KEY
+    from storage.unit_of_work import UnitOfWork
+
+    def uow() -> UnitOfWork:
+        return UnitOfWork(sessions)
+
+    lines: dict[Any, Any] = {}  # the story lines, made once (bot.digests.renderer)
+    async with uow() as tx:
+        await tx.state.set(DIGEST_SLOTS_KEY, (slot - timedelta(minutes=1)).isoformat())
+    start = time.perf_counter()
+    queued = await queue_digests(
+        uow,
+        lambda digest: digest_text(digest, "en", lines),
+        channel_id=CHANNEL_ID,
+        min_heat=MIN_HEAT,
+        clock=lambda: slot + timedelta(seconds=1),
+    )
+    return {
+        "digest_slot_s": time.perf_counter() - start,
+        "digests": queued,
+        "slot_peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 
 
@@ -319,17 +141,25 @@ async def _plans(engine: Any, executed: dict[str, Any]) -> dict[str, list[str]]:
     return plans
 
 
-def run_child(url: str, explain: bool) -> dict[str, Any]:
+def run_child(url: str, explain: bool, digest_slot: datetime | None) -> dict[str, Any]:
     args = [sys.executable, "-m", "bench.scheduled_run", "--child", url]
     if explain:
         args.append("--explain")
+    if digest_slot is not None:
+        args += ["--digest-slot", digest_slot.isoformat()]
     out = subprocess.run(args, check=True, capture_output=True, text=True)
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
 
 
-def measure(backend: str, articles: int, subscribers: int, explain: bool) -> dict[str, Any]:
+def measure(
+    backend: str, articles: int, subscribers: int, explain: bool, shares: Shares
+) -> dict[str, Any]:
     now = datetime.now(UTC)
+    slot = None
+    if shares.digests:
+        slot = (now + DIGEST_SLOT_AFTER).replace(second=0, microsecond=0)
+        shares = Shares(shares.filters, shares.digests, slot.hour * 60 + slot.minute)
     with tempfile.TemporaryDirectory(prefix="feedbot-bench-") as tmp:
         if backend == "sqlite":
             url, name = f"sqlite:///{Path(tmp) / 'bench.db'}", ""
@@ -342,9 +172,9 @@ def measure(backend: str, articles: int, subscribers: int, explain: bool) -> dic
             url = make_url(POSTGRES_ADMIN).set(database=name).render_as_string(False)
         try:
             start = time.perf_counter()
-            seed(url, articles, subscribers, now)
+            seed(url, articles, subscribers, now, shares)
             seed_s = time.perf_counter() - start
-            result = run_child(url, explain)
+            result = run_child(url, explain, slot)
         finally:
             if name:
                 import psycopg
@@ -363,33 +193,38 @@ def main() -> None:
     parser.add_argument(
         "--backends", nargs="+", choices=["sqlite", "postgresql"], default=["sqlite", "postgresql"]
     )
+    parser.add_argument(
+        "--filter-share", type=float, default=0.0, help="subscribers with a keyword filter"
+    )
+    parser.add_argument(
+        "--digest-share",
+        type=float,
+        default=0.0,
+        help="subscribers with a daily digest (the digest slot is timed after the run)",
+    )
     parser.add_argument("--explain", action="store_true", help="print the query plans")
     parser.add_argument("--child", metavar="DB_URL", help=argparse.SUPPRESS)
+    parser.add_argument("--digest-slot", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(asyncio.run(_child(args.child, args.explain))))
+        slot = datetime.fromisoformat(args.digest_slot) if args.digest_slot else None
+        print(json.dumps(asyncio.run(_child(args.child, args.explain, slot))))
         return
-    backends = args.backends
-    print(f"scheduled run: {args.subscribers} subscribers, {os.cpu_count()} CPUs")
+    shares = Shares(args.filter_share, args.digest_share)
+    print(
+        f"scheduled run: {args.subscribers} subscribers ({shares.filters:.0%} with a filter, "
+        f"{shares.digests:.0%} with a digest), {os.cpu_count()} CPUs"
+    )
     print(
         f"{'backend':>10} {'articles':>9} {'seed s':>7} {'run s':>6} {'selected':>8} "
         f"{'fan-out':>8} {'RSS before MB':>13} {'peak RSS MB':>11}"
     )
-    for backend in backends:
+    for backend in args.backends:
         rows = []
         for articles in args.articles:
-            r = measure(backend, articles, args.subscribers, args.explain)
+            r = measure(backend, articles, args.subscribers, args.explain, shares)
             rows.append(r)
-            print(
-                f"{backend:>10} {articles:>9} {r['seed_s']:>7.1f} {r['run_s']:>6.2f} "
-                f"{r['selected']:>8} {r['fanned_out']:>8} {r['rss_before_mb']:>13.0f} "
-                f"{r['peak_rss_mb']:>11.0f}",
-                flush=True,
-            )
-            for name, plan in r["plans"].items():
-                print(f"    plan of {name}:")
-                for line in plan:
-                    print(f"      {line}")
+            _print_row(backend, articles, r)
         if len(rows) > 1:
             small, large = rows[0], rows[-1]
             print(
@@ -397,6 +232,25 @@ def main() -> None:
                 f"time x{large['run_s'] / small['run_s']:.2f}, "
                 f"peak RSS x{large['peak_rss_mb'] / small['peak_rss_mb']:.2f} (goal: about 1)"
             )
+
+
+def _print_row(backend: str, articles: int, r: dict[str, Any]) -> None:
+    print(
+        f"{backend:>10} {articles:>9} {r['seed_s']:>7.1f} {r['run_s']:>6.2f} "
+        f"{r['selected']:>8} {r['fanned_out']:>8} {r['rss_before_mb']:>13.0f} "
+        f"{r['peak_rss_mb']:>11.0f}",
+        flush=True,
+    )
+    if "digests" in r:
+        print(
+            f"{'':>10} digest slot: {r['digests']} digests queued in {r['digest_slot_s']:.2f} s, "
+            f"peak RSS {r['slot_peak_rss_mb']:.0f} MB",
+            flush=True,
+        )
+    for name, plan in r["plans"].items():
+        print(f"    plan of {name}:")
+        for line in plan:
+            print(f"      {line}")
 
 
 if __name__ == "__main__":

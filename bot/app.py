@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,6 +20,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot.alerts import check_health
 from bot.config import Config, ConfigError
+from bot.digests import DIGEST_TICK_SECONDS, digest_tick
 from bot.handlers import register_handlers
 from bot.handlers.access import fallback_translator
 from bot.handlers.commands import set_command_menus
@@ -180,28 +183,46 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
     await set_descriptions(application.bot, svc.config.telegram, svc.channel_name)
     svc.worker_task = asyncio.create_task(svc.worker.run(), name="delivery-worker")
     interval = svc.config.schedule.interval_seconds
-    assert application.job_queue is not None
-    application.job_queue.run_repeating(
-        publish_tick,
-        interval=interval,
-        name="publish",
-        job_kwargs={
-            # The first run at start. Not `first=0`: the scheduler starts after post_init, and
-            # APScheduler then rounds a start time in the past up to the next interval, so the
-            # first run would come one whole interval (5 minutes by default) late.
-            "next_run_time": datetime.now(UTC),
-            # A run delayed past its time (a long ingest, a suspended host) runs once, late,
-            # instead of being dropped (APScheduler's default grace is 1 s) or run several times.
-            "misfire_grace_time": int(interval) + 60,
-            "coalesce": True,
-            "max_instances": 1,
-        },
-    )
+    # Both at start too. The publishing run: a delayed one (a long ingest, a suspended host) runs
+    # once, late. The digest slot: a slot missed while the bot was down is queued at once.
+    _repeat(application, publish_tick, interval, "publish", grace=int(interval) + 60)
+    _repeat(application, digest_tick, DIGEST_TICK_SECONDS, "digests", grace=600)
     log.info("feedbot started: posting to %s every %g s", svc.config.telegram.channel, interval)
     svc.watcher = FolderWatcher(
         svc.config.watched_folders, lambda paths: _publish(svc, changed=paths)
     )
     svc.watcher.start()
+    # What start-up made (modules, the bot, caches) lives as long as the process: out of the
+    # collector's sight, a full collection scans only what came since, and no longer holds
+    # the event loop for tens of milliseconds in a large digest slot (tests/test_digests.py).
+    gc.freeze()
+
+
+def _repeat(
+    application: Application[Any, Any, Any, Any, Any, Any],
+    callback: Callable[[ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]],
+    interval: float,
+    name: str,
+    *,
+    grace: int,
+) -> None:
+    assert application.job_queue is not None
+    application.job_queue.run_repeating(
+        callback,
+        interval=interval,
+        name=name,
+        job_kwargs={
+            # The first run at start. Not `first=0`: the scheduler starts after post_init, and
+            # APScheduler then rounds a start time in the past up to the next interval, so the
+            # first run would come one whole interval (5 minutes by default) late.
+            "next_run_time": datetime.now(UTC),
+            # A run delayed past its time runs once, late, instead of being dropped
+            # (APScheduler's default grace is 1 s) or run several times.
+            "misfire_grace_time": grace,
+            "coalesce": True,
+            "max_instances": 1,
+        },
+    )
 
 
 async def _post_stop(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -156,9 +156,9 @@ class TelegramSender:
         with broadcast_send():
             return await self._send(chat_id, article, also, options)
 
-    async def send_text(self, chat_id: int, html: str) -> delivery.SendOutcome:
-        """A message of the bot's own (an operator alert), through the lean path like a post:
-        Telegram HTML, no link preview."""
+    async def send_text(self, chat_id: int, html: str, thread_id: int = 0) -> delivery.SendOutcome:
+        """A message of the bot's own (an operator alert, a digest), through the lean path like
+        a post: Telegram HTML, no link preview; to the forum thread `thread_id` (0: the chat)."""
         call = prepare_call(
             "sendMessage",
             {
@@ -169,9 +169,9 @@ class TelegramSender:
         )
         with broadcast_send():
             try:
-                return delivery.Sent(await send_for_id(self._bot, call, chat_id))
+                return delivery.Sent(await send_for_id(self._bot, call, chat_id, thread_id))
             except TelegramError as exc:
-                return _outcome_of(exc)
+                return _send_outcome_of(exc, thread_id)
 
     async def _send(
         self, chat_id: int, article: Article, also: Sequence[Article], options: SendOptions

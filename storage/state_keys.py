@@ -9,6 +9,8 @@ LAST_INGEST_KEY = "last_ingest"  # JSON counts of the last run's ingest, for /st
 PAUSED_KEY = "paused"
 # JSON: per watched thing (jobs.alerts keys), its alert state; written by jobs.health
 ALERT_STATES_KEY = "alert_states"
+# ISO time up to which the digest slot job has queued every digest due (jobs.digests)
+DIGEST_SLOTS_KEY = "digest_slots_until"
 
 
 def channel_state_key(channel: str | int) -> str:

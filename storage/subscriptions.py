@@ -132,7 +132,7 @@ class SubscriptionRepository(SessionRepository):
         async for rows in result.partitions():
             for chat_id, thread_id, min_heat, filters, digest, paused, key in rows:
                 if current is not None and current[:2] != (chat_id, thread_id):
-                    page.append(_subscriber(current, followed, shared))
+                    page.append(subscriber_of(current, followed, shared))
                     followed = set()
                     if len(page) >= page_size:
                         yield page
@@ -140,7 +140,7 @@ class SubscriptionRepository(SessionRepository):
                 current = (chat_id, thread_id, min_heat, filters, digest, paused)
                 followed.add(key)
         if current is not None:
-            page.append(_subscriber(current, followed, shared))
+            page.append(subscriber_of(current, followed, shared))
         if page:
             yield page
 
@@ -158,11 +158,13 @@ class SubscriptionRepository(SessionRepository):
         return [merged[pair] for pair in sorted(merged)]
 
 
-def _subscriber(
+def subscriber_of(
     row: tuple[int, int, int | None, str | None, str | None, datetime | None],
     followed: set[str],
     shared: dict[frozenset[str], frozenset[str]],
 ) -> Subscriber:
+    """A subscriber from its (chat, thread, min heat, filters, digest, paused until) and the
+    topic keys it follows; equal key sets are one shared frozenset."""
     chat_id, thread_id, min_heat, filters, digest, paused = row
     keys = frozenset(followed)
     return Subscriber(

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from storage.articles import ArticleRepository
 from storage.chats import ChatRepository
 from storage.claims import ClaimRepository
+from storage.digests import DigestRepository
 from storage.feeds import FeedRepository
 from storage.heat_history import HeatHistoryRepository
 from storage.outbox import OutboxRepository
@@ -39,6 +40,7 @@ class Transaction:
         self.chats = ChatRepository(session)
         self.subscriptions = SubscriptionRepository(session)
         self.settings = SettingsRepository(session)
+        self.digests = DigestRepository(session)
         self.outbox = OutboxRepository(session)
         self.stories = StoryRepository(session)
         self.feeds = FeedRepository(session)

@@ -145,6 +145,8 @@ async def live_bot(fake: FakeTelegram, config: Config) -> AsyncIterator[LiveBot]
         initialised = True
         (job,) = application.job_queue.get_jobs_by_name("publish")
         job.enabled = False  # the JobQueue has not started: no run happens behind the test
+        for digests in application.job_queue.get_jobs_by_name("digests"):
+            digests.enabled = False  # nor a digest slot: tests call bot.digests with a clock
         await application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
         await application.start()
         bot = LiveBot(application, fake, job, errors)

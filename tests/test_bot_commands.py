@@ -41,7 +41,7 @@ async def test_menus_are_set_at_start_and_an_unknown_admin_is_logged(
         await running.ask(4242, 4242, "/start")  # now Telegram knows the chat: the menu is set
     user_menu = [
         *["start", "help", "topics", "topic", "untopic", "mytopics", "heat", "settings"],
-        *["filter", "language", "stop"],
+        *["filter", "digest", "timezone", "language", "stop"],
     ]
     assert names(fake.commands()) == user_menu
     admin_scope = {"type": "chat", "chat_id": ADMIN}

@@ -20,6 +20,7 @@ from telegram.ext import ContextTypes
 
 from bot.handlers import (
     admin,
+    digest,
     keyword_filters,
     language,
     menus,
@@ -210,7 +211,7 @@ COMMANDS = (
         "settings",
         _EVERYONE,
         N_("[@channel]"),
-        N_("silent, compact, link preview, minimum heat, language: tap to change"),
+        N_("silent, compact, link preview, minimum heat, digest, language: tap to change"),
         settings_menu.settings,
     ),
     Command(
@@ -219,6 +220,20 @@ COMMANDS = (
         N_("[+word | -word | clear]"),
         N_("keep only posts with + words, drop posts with - words"),
         keyword_filters.filter_command,
+    ),
+    Command(
+        "digest",
+        _EVERYONE,
+        N_("[hourly | daily 08:00 | off]"),
+        N_("one message an hour or a day instead of each post"),
+        digest.digest,
+    ),
+    Command(
+        "timezone",
+        _EVERYONE,
+        N_("[Region/City]"),
+        N_("the time zone of this chat's daily digest"),
+        digest.timezone,
     ),
     Command(
         "language",

@@ -7,14 +7,11 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.handlers.access import (
-    argument_text,
     chat_command,
-    command_message,
     now,
-    translator_for,
 )
 from bot.handlers.replies import quote, reply
-from bot.handlers.targets import target_for
+from bot.handlers.targets import command_target
 from bot.i18n import N_, Translator
 from bot.services import services
 from jobs import filters
@@ -58,13 +55,10 @@ def describe(t: Translator, terms: tuple[str, ...]) -> str:
 
 @chat_command
 async def filter_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message = command_message(update)
-    t = await translator_for(update, context)
-    text = argument_text(message.text)
-    found = await target_for(context, message, text, t, change=bool(text))
-    if found is None:
+    asked = await command_target(update, context)
+    if asked is None:
         return
-    target, text = found
+    message, t, target, text = asked.message, asked.t, asked.target, asked.text
     uow = services(context.application).uow
     if not text:
         await reply(

@@ -2,8 +2,9 @@
 
 Rows: Silent, Compact, Link preview (✅ on / ▫️ off), Minimum heat (each tap steps through the
 bot's minimum and three higher thresholds; /heat sets any value), Language (opens the /language
-choice in place; for the chat the menu is in only: a language is the whole chat's). The Digest
-row joins when that feature exists. Who may change them: as for /topic. `/settings @mychannel` in a
+choice in place; for the chat the menu is in only: a language is the whole chat's), Digest
+(each tap steps off, hourly, daily at the chat's /digest time; /digest and /timezone set the
+rest). Who may change them: as for /topic. `/settings @mychannel` in a
 private chat manages a channel or group (bot.handlers.targets).
 
 Callback data: "cfg:<key>" for the chat (or thread) the menu is in, "cfg:<key>:<chat id>" for a
@@ -32,9 +33,11 @@ from bot.handlers.targets import Target, target_for, thread_of
 from bot.i18n import LANGUAGE_NAMES, N_, Translator
 from bot.permissions import ADMIN_STATUSES
 from bot.services import services
-from storage.records import SubscriberSettings
+from jobs.digest_settings import next_mode
+from jobs.digest_slots import clock_text
+from storage.records import DigestMode, SubscriberSettings
 
-BUTTON_PATTERN = r"^cfg:(sil|cmp|lp|heat|lang)(:-?\d+)?$"
+BUTTON_PATTERN = r"^cfg:(sil|cmp|lp|heat|dig|lang)(:-?\d+)?$"
 _DATA = re.compile(BUTTON_PATTERN)
 ON, OFF = "✅", "▫️"
 HEAT_STEPS = (50, 100, 200)  # above the bot's minimum
@@ -61,11 +64,20 @@ def settings_markup(
         toggle(t.gettext("Compact: title and link only"), settings.compact, "cmp"),
         toggle(t.gettext("Link preview"), settings.link_preview, "lp"),
         [InlineKeyboardButton(heat, callback_data=f"cfg:heat{tail}")],
+        [InlineKeyboardButton(digest_label(t, settings), callback_data=f"cfg:dig{tail}")],
     ]
     if managed is None:
         language = t.gettext("🌐 Language: {language}", language=LANGUAGE_NAMES[t.language])
         rows.append([InlineKeyboardButton(language, callback_data="cfg:lang")])
     return InlineKeyboardMarkup(rows)
+
+
+def digest_label(t: Translator, settings: SubscriberSettings) -> str:
+    if settings.digest is DigestMode.HOURLY:
+        return t.gettext("🗞 Digest: hourly")
+    if settings.digest is DigestMode.DAILY:
+        return t.gettext("🗞 Digest: daily at {time}", time=clock_text(settings.digest_minute))
+    return t.gettext("🗞 Digest: off (each post as it comes)")
 
 
 def next_heat(current: int | None, floor: float) -> int | None:
@@ -86,6 +98,8 @@ def changed_values(key: str, settings: SubscriberSettings, floor: float) -> dict
             return {"compact": not settings.compact}
         case "lp":
             return {"link_preview": not settings.link_preview}
+        case "dig":
+            return {"digest": next_mode(settings.digest).value}
         case _:
             return {"min_heat": next_heat(settings.min_heat, floor)}
 

@@ -13,11 +13,17 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from telegram import Message
+from telegram import Message, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.handlers.access import may_manage, now
+from bot.handlers.access import (
+    argument_text,
+    command_message,
+    may_manage,
+    now,
+    translator_for,
+)
 from bot.handlers.replies import escape, reply
 from bot.i18n import N_, Translator
 from bot.permissions import ADMIN_STATUSES
@@ -95,6 +101,27 @@ async def target_for(
         return None
     chat_id = await _managed_chat(context, message, name, t)
     return None if chat_id is None else (Target(chat_id, 0, name), rest)
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """A command as its handler takes it: the message, the words to answer in, the subscriber
+    it acts on and the rest of its argument text."""
+
+    message: Message
+    t: Translator
+    target: Target
+    text: str
+
+
+async def command_target(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Asked | None:
+    """For a command that shows a setting without an argument and changes it with one: None
+    when the sender may not (the refusal was sent)."""
+    message = command_message(update)
+    t = await translator_for(update, context)
+    text = argument_text(message.text)
+    found = await target_for(context, message, text, t, change=bool(text))
+    return None if found is None else Asked(message, t, *found)
 
 
 async def _managed_chat(

@@ -120,8 +120,8 @@ class Sender(Protocol):
         options: SendOptions = DEFAULT_OPTIONS,
     ) -> SendOutcome: ...
 
-    async def send_text(self, chat_id: int, html: str) -> SendOutcome:
-        """A message of the bot's own (an operator alert): Telegram HTML, as it is."""
+    async def send_text(self, chat_id: int, html: str, thread_id: int = 0) -> SendOutcome:
+        """A message of the bot's own (an alert, a digest): Telegram HTML, as it is."""
         ...
 
     async def edit(

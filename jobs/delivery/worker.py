@@ -265,7 +265,7 @@ class DeliveryWorker:
         same words; through the same gate and turn as a post."""
         body = delivery.body or ""
         outcome = await self._gated(
-            delivery, lambda: self._sender.send_text(delivery.chat_id, body)
+            delivery, lambda: self._sender.send_text(delivery.chat_id, body, delivery.thread_id)
         )
         if outcome is None:
             return

@@ -1,0 +1,113 @@
+"""/digest and /timezone: one message at a slot instead of each post as it comes (hourly, or
+daily at a time of the chat's clock), and that clock's time zone. Who may change them: as for
+/topic (bot.handlers.targets), per forum thread, `@mychannel` from a private chat."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.handlers.access import Handler, chat_command, now
+from bot.handlers.replies import escape, quote, reply
+from bot.handlers.targets import Asked, command_target
+from bot.i18n import N_, Translator
+from bot.services import services
+from jobs import digest_settings
+from jobs.digest_slots import Schedule, clock_text, zone
+from storage.records import DigestMode
+from storage.unit_of_work import UowFactory
+
+TEXTS = {
+    "off": N_("This chat gets each post as it comes."),
+    "hourly": N_("This chat gets an hourly digest: one message at each full hour ({zone})."),
+    "daily": N_("This chat gets a daily digest at {time} ({zone})."),
+    "how": N_(
+        "/digest <code>hourly</code>, /digest <code>daily 08:00</code> or /digest "
+        "<code>off</code> (each post as it comes); /timezone sets the chat's clock."
+    ),
+    "bad": N_(
+        "I don't understand {text}. Write /digest <code>hourly</code>, /digest "
+        "<code>daily 08:00</code> (a time of the chat's clock) or /digest <code>off</code>."
+    ),
+    "zone": N_("This chat's time zone is {zone}; it is {time} there now."),
+    "zone_how": N_("Change it with /timezone <code>Europe/Berlin</code> (Region/City)."),
+    "bad_zone": N_(
+        "I don't know the time zone {zone}. Write it as Region/City from the tz database: "
+        "/timezone <code>Europe/Berlin</code>, <code>America/New_York</code>, "
+        "<code>Asia/Kolkata</code>, or <code>UTC</code>."
+    ),
+}
+
+
+def describe(t: Translator, schedule: Schedule) -> str:
+    """The chat's digest choice in words (Telegram HTML). Pure."""
+    where = escape(schedule.timezone)
+    if schedule.mode is DigestMode.HOURLY:
+        return t.gettext(TEXTS["hourly"], zone=where)
+    if schedule.mode is DigestMode.DAILY:
+        return t.gettext(TEXTS["daily"], time=clock_text(schedule.minute), zone=where)
+    return t.gettext(TEXTS["off"])
+
+
+def zone_text(t: Translator, name: str, at: datetime) -> str:
+    local = at.astimezone(zone(name) or UTC)
+    return t.gettext(TEXTS["zone"], zone=escape(name), time=f"{local:%H:%M}")
+
+
+Answer = Callable[[Asked, Schedule, UowFactory], Awaitable[None]]
+
+
+def _setting_command(answer: Answer) -> Handler:
+    """A command answered from the subscriber's digest schedule (as it is before the change)."""
+
+    @chat_command
+    async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        asked = await command_target(update, context)
+        if asked is None:
+            return
+        uow = services(context.application).uow
+        target = asked.target
+        schedule = await digest_settings.schedule_of(uow, target.chat_id, target.thread_id)
+        await answer(asked, schedule, uow)
+
+    return handler
+
+
+async def _digest(asked: Asked, schedule: Schedule, uow: UowFactory) -> None:
+    message, t, target, text = asked.message, asked.t, asked.target, asked.text
+    if not text:
+        await reply(message, f"{describe(t, schedule)}\n{t.gettext(TEXTS['how'])}")
+        return
+    choice = digest_settings.parse_digest(text)
+    if choice is None:
+        await reply(message, t.gettext(TEXTS["bad"], text=quote(text)))
+        return
+    schedule = await digest_settings.set_digest(
+        uow, target.chat_id, *choice, now(), target.thread_id
+    )
+    await reply(message, f"✅ {describe(t, schedule)}")
+
+
+async def _timezone(asked: Asked, schedule: Schedule, uow: UowFactory) -> None:
+    message, t, target, text = asked.message, asked.t, asked.target, asked.text
+    if not text:
+        shown = zone_text(t, schedule.timezone, now())
+        await reply(message, f"{shown}\n{t.gettext(TEXTS['zone_how'])}")
+        return
+    # the zone files are read from disk, and the first look-up by any case lists them all
+    name = await asyncio.to_thread(digest_settings.find_zone, text)
+    if name is None:
+        await reply(message, t.gettext(TEXTS["bad_zone"], zone=quote(text)))
+        return
+    schedule = await digest_settings.set_timezone(
+        uow, target.chat_id, name, now(), target.thread_id
+    )
+    await reply(message, f"✅ {zone_text(t, name, now())}\n{describe(t, schedule)}")
+
+
+digest = _setting_command(_digest)
+timezone = _setting_command(_timezone)

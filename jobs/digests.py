@@ -1,0 +1,187 @@
+"""Digests: at its slot (jobs.digest_slots) a digest chat gets one message listing the stories
+of the period that instant fan-out would have sent it (its topics, /filter, minimum heat, its
+pause: jobs.fanout.recipients decides, as for a post), hottest first, at most MAX_ENTRIES and a
+count of the rest; nothing when there was nothing.
+
+Exactly once: each digest is an outbox row keyed by (chat, "digest:<thread>:<slot>"), written
+with the text the bot renders for it; the slot job remembers (DIGEST_SLOTS_KEY) the moment up
+to which it has queued everything due, and moves it only after the last page. A crash mid-way
+repeats the same slots at the next start, and the keys make the repeat add only what is missing.
+
+A page of digest chats at a time, each page its own transaction, the event loop given back
+between pages: 100k digests at one slot never hold the loop for long (tests/test_digests.py
+measures the longest stall). The period's stories are read once per slot job, after taking the
+run lock, so that a run that was selecting when the slot came has committed what it opened."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from jobs.digest_slots import Period, Schedule, due_period
+from jobs.fanout import FilterMemo, recipients
+from storage.digests import DigestSubscriber
+from storage.records import Article
+from storage.state_keys import DIGEST_SLOTS_KEY
+from storage.unit_of_work import UowFactory
+
+log = logging.getLogger(__name__)
+
+MAX_ENTRIES = 10
+PAGE_SIZE = 250  # digest chats per transaction (a few ms of the event loop at a time)
+# How far back a due period can start: the latest daily slot is under 25 hours old and its
+# period at most 25 hours long.
+LOOKBACK = timedelta(hours=50)
+KEY_PREFIX = "digest:"
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    chat_id: int
+    thread_id: int
+    schedule: Schedule
+    period: Period
+    language: str | None  # the chat's /language choice; None: the bot's language
+    entries: tuple[Article, ...]  # hottest first, at most MAX_ENTRIES
+    more: int = 0  # stories past those
+
+
+Render = Callable[[Digest], str]  # a digest -> its message, Telegram HTML
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodStories:
+    """The stories opened in the slot job's look-back, with their articles."""
+
+    articles: Mapping[int, Sequence[Article]]  # story id -> its articles
+    opened_at: Mapping[int, datetime]
+
+
+def digest_key(thread_id: int, period: Period) -> str:
+    return f"{KEY_PREFIX}{thread_id}:{period.end:%Y-%m-%dT%H:%MZ}"
+
+
+def choose_digests(
+    page: Sequence[DigestSubscriber],
+    stories: PeriodStories,
+    since: datetime,
+    now: datetime,
+    *,
+    channel_id: int,
+    min_heat: float | None,
+    memos: dict[int, FilterMemo] | None = None,
+) -> list[Digest]:
+    """The digests due for this page of subscribers, in page order; those with nothing to list
+    are left out. A story counts once, by its hottest article the subscriber would have been
+    sent. `memos` (article id -> filter verdicts) carries keyword matches across pages. Pure."""
+    verdicts: dict[int, FilterMemo] = {} if memos is None else memos
+    due: dict[Period, list[DigestSubscriber]] = defaultdict(list)
+    schedules = {}
+    for chat in page:
+        schedule = Schedule(chat.mode, chat.minute, chat.timezone)
+        period = due_period(schedule, since, now)
+        if period is not None:
+            due[period].append(chat)
+            schedules[_pair(chat)] = (schedule, period)
+    picked: dict[tuple[int, int], dict[int, Article]] = defaultdict(dict)
+    for period, chats in due.items():
+        subscribers = [c.subscriber for c in chats]
+        for story_id, articles in stories.articles.items():
+            if not period.start <= stories.opened_at[story_id] < period.end:
+                continue
+            for article in articles:
+                memo = verdicts.setdefault(article.id, {})
+                for pair in recipients(
+                    article,
+                    subscribers,
+                    channel_id=channel_id,
+                    min_heat=min_heat,
+                    now=period.end,
+                    memo=memo,
+                ):
+                    best = picked[pair].get(story_id)
+                    if best is None or _hotness(article) > _hotness(best):
+                        picked[pair][story_id] = article
+    digests = []
+    for chat in page:
+        pair = _pair(chat)
+        chosen = sorted(picked.get(pair, {}).values(), key=_hotness, reverse=True)
+        if chosen:
+            schedule, period = schedules[pair]
+            entries = tuple(chosen[:MAX_ENTRIES])
+            more = len(chosen) - len(entries)
+            digests.append(Digest(*pair, schedule, period, chat.language, entries, more))
+    return digests
+
+
+async def queue_digests(
+    uow: UowFactory,
+    render: Render,
+    *,
+    channel_id: int,
+    min_heat: float | None,
+    clock: Callable[[], datetime],
+    lock: AbstractAsyncContextManager[object] | None = None,
+    page_size: int = PAGE_SIZE,
+) -> int:
+    """The slot job: queue every digest whose slot came since the last time; returns how many
+    were queued. The first call ever only starts the clock."""
+    now = clock()
+    async with uow() as tx:
+        stored = await tx.state.get(DIGEST_SLOTS_KEY)
+        if stored is None:
+            await tx.state.set(DIGEST_SLOTS_KEY, now.isoformat())
+            return 0
+    since = datetime.fromisoformat(stored)
+    if now <= since:
+        return 0
+    stories = await _period_stories(uow, now, lock)
+    queued = chats = 0
+    memos: dict[int, FilterMemo] = {}
+    after: tuple[int, int] | None = None
+    while True:
+        async with uow() as tx:
+            page = await tx.digests.digest_page(after, page_size)
+            digests = choose_digests(
+                page, stories, since, now, channel_id=channel_id, min_heat=min_heat, memos=memos
+            )
+            await asyncio.sleep(0)  # choosing and wording a page: two turns, not one
+            rows = [
+                (d.chat_id, d.thread_id, digest_key(d.thread_id, d.period), render(d))
+                for d in digests
+            ]
+            await asyncio.sleep(0)
+            queued += await tx.outbox.enqueue_digests(rows, now)
+        chats += len(page)
+        if len(page) < page_size:
+            break
+        after = _pair(page[-1])
+        await asyncio.sleep(0)  # the loop's turn: handlers and the delivery worker go on
+    async with uow() as tx:
+        await tx.state.set(DIGEST_SLOTS_KEY, now.isoformat())
+    if queued or chats:
+        log.info("digests: %d queued (%d digest chats looked at)", queued, chats)
+    return queued
+
+
+async def _period_stories(
+    uow: UowFactory, now: datetime, lock: AbstractAsyncContextManager[object] | None
+) -> PeriodStories:
+    async with lock if lock is not None else contextlib.nullcontext(), uow() as tx:
+        opened = await tx.stories.open_stories(now - LOOKBACK)
+        articles = await tx.articles.story_articles(s.id for s in opened)
+    return PeriodStories(articles, {s.id: s.opened_at for s in opened})
+
+
+def _pair(chat: DigestSubscriber) -> tuple[int, int]:
+    return chat.subscriber.chat_id, chat.subscriber.thread_id
+
+
+def _hotness(article: Article) -> tuple[int, int]:
+    return article.heat or 0, article.id

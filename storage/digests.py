@@ -1,0 +1,93 @@
+"""The digest chats (a chat, or a forum thread, whose /digest is hourly or daily), a page at a
+time in (chat, thread) order, with what jobs.digests needs to pick and word each one's digest:
+its schedule, its fan-out settings and followed topics, its chat's language."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select, true, tuple_
+
+from storage.records import DigestMode, Subscriber
+from storage.repository import SessionRepository, in_chunks
+from storage.subscriptions import subscriber_of
+from storage.tables import ChatRow, ChatSettingsRow, SubscriptionRow, TopicRow
+
+
+@dataclass(frozen=True, slots=True)
+class DigestSubscriber:
+    # As fan-out sees a subscriber taking posts as they come (digest False): the digest's
+    # choice of posts is the instant fan-out's (jobs.fanout.recipients).
+    subscriber: Subscriber
+    mode: DigestMode
+    minute: int  # daily: minutes after local midnight
+    timezone: str
+    language: str | None  # the chat's /language choice
+
+
+class DigestRepository(SessionRepository):
+    async def digest_page(
+        self, after: tuple[int, int] | None, limit: int
+    ) -> list[DigestSubscriber]:
+        """Up to `limit` active digest subscribers after `after` (a (chat, thread) pair; None:
+        from the start), in order. Subscribers that follow nothing are included (with no topics)."""
+        settings = ChatSettingsRow
+        stmt = (
+            select(
+                settings.chat_id,
+                settings.thread_id,
+                settings.min_heat,
+                settings.filters,
+                settings.digest,
+                settings.digest_minute,
+                settings.timezone,
+                settings.paused_until,
+                ChatRow.language,
+            )
+            .join(ChatRow, ChatRow.id == settings.chat_id)
+            .where(
+                settings.digest != DigestMode.OFF.value,
+                settings.active.is_(True),
+                ChatRow.active.is_(True),
+                tuple_(settings.chat_id, settings.thread_id) > tuple_(*after)
+                if after is not None
+                else true(),
+            )
+            .order_by(settings.chat_id, settings.thread_id)
+            .limit(limit)
+        )
+        rows = (await self.session.execute(stmt)).all()
+        topics = await self._topic_keys([(r[0], r[1]) for r in rows])
+        shared: dict[frozenset[str], frozenset[str]] = {}
+        page = []
+        for chat_id, thread_id, min_heat, filters, mode, minute, tz, paused, language in rows:
+            followed = topics.get((chat_id, thread_id), set())
+            # digest None: as fan-out sees a subscriber taking posts as they come
+            row = (chat_id, thread_id, min_heat, filters, None, paused)
+            page.append(
+                DigestSubscriber(
+                    subscriber_of(row, followed, shared),
+                    DigestMode(mode),
+                    minute or 0,
+                    tz or "UTC",
+                    language,
+                )
+            )
+        return page
+
+    async def _topic_keys(
+        self, pairs: Sequence[tuple[int, int]]
+    ) -> dict[tuple[int, int], set[str]]:
+        wanted = set(pairs)
+        found: dict[tuple[int, int], set[str]] = {}
+        for chunk in in_chunks(sorted({chat for chat, _ in wanted})):
+            rows = await self.session.execute(
+                select(SubscriptionRow.chat_id, SubscriptionRow.thread_id, TopicRow.key)
+                .join(TopicRow, TopicRow.id == SubscriptionRow.topic_id)
+                .where(SubscriptionRow.chat_id.in_(list(chunk)))
+            )
+            for chat_id, thread_id, key in rows:
+                if (chat_id, thread_id) in wanted:
+                    found.setdefault((chat_id, thread_id), set()).add(key)
+        return found
