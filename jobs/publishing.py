@@ -237,7 +237,9 @@ async def _fan_out(
     async for page in tx.subscriptions.subscriber_pages(article.topics):
         had_story: set[tuple[int, int]] = set()
         if story_id is not None:
-            had_story = await tx.outbox.chats_with_story(story_id, [s.chat_id for s in page])
+            had_story = await tx.outbox.chats_with_story(
+                story_id, [s.chat_id for s in page], besides=article.id
+            )
         chats = recipients(
             article,
             page,

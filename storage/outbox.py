@@ -98,17 +98,29 @@ class OutboxRepository(OutboxCancellations):
         return int(found or 0)
 
     async def chats_with_story(
-        self, story_id: int, chat_ids: Sequence[int]
+        self, story_id: int, chat_ids: Sequence[int], besides: int
     ) -> set[tuple[int, int]]:
-        """The (chat, thread) subscribers of the chats that have (or are owed) a post of any
-        article of the story."""
+        """The (chat, thread) subscribers of the chats that have (or are owed) a post of another
+        article of the story than `besides` (whose own repeats ON CONFLICT already drops).
+
+        The story's few other article ids are read first, so a story of one article costs one
+        query, and the deliveries are looked up by (article, chat), the unique index's order:
+        joined to articles, in a run that had just queued 100k rows (stale statistics until
+        commit), PostgreSQL scanned the whole outbox for each page of 500 chats."""
+        articles = list(
+            await self.session.scalars(
+                select(ArticleRow.id).where(
+                    ArticleRow.story_id == story_id, ArticleRow.id != besides
+                )
+            )
+        )
         found: set[tuple[int, int]] = set()
+        if not articles:
+            return found
         for chunk in in_chunks(sorted(set(chat_ids))):
             rows = await self.session.execute(
-                select(DeliveryRow.chat_id, DeliveryRow.thread_id)
-                .join(ArticleRow, ArticleRow.id == DeliveryRow.article_id)
-                .where(
-                    ArticleRow.story_id == story_id,
+                select(DeliveryRow.chat_id, DeliveryRow.thread_id).where(
+                    DeliveryRow.article_id.in_(articles),
                     DeliveryRow.chat_id.in_(chunk),
                     DeliveryRow.kind == DeliveryKind.POST,
                 )

@@ -390,3 +390,17 @@ async def test_subscribers_of_more_topics_than_one_query_takes(db: Db) -> None:
         await tx.subscriptions.subscribe(1, [ids["topic 0"], ids["topic 519"]], NOW)
         found = await tx.subscriptions.subscribers(names)
     assert [(s.chat_id, len(s.topic_keys)) for s in found] == [(1, 2)]
+
+
+async def test_chats_with_story_names_those_owed_another_article_of_it(db: Db) -> None:
+    first, second = await _two_queued(db, 5)
+    third = await _article(db, "https://example.com/3")
+    async with db.uow() as tx:
+        await tx.outbox.enqueue(third, [5], NOW)
+        story = await tx.stories.open_story(first, "v1", NOW)
+        await tx.stories.join(story, [second])
+        alone = await tx.stories.open_story(third, "v1", NOW)
+        # chat 5 is owed both of the story's articles: the other one's post counts
+        assert await tx.outbox.chats_with_story(story, [5, 6], besides=second) == {(5, 0)}
+        # a story of one article: its own post is not "another", ON CONFLICT keeps it once
+        assert await tx.outbox.chats_with_story(alone, [5], besides=third) == set()
