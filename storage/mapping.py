@@ -7,6 +7,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy import Row
+
 from storage.records import (
     Article,
     ArticleData,
@@ -84,7 +86,8 @@ def chat_record(row: ChatRow) -> Chat:
     )
 
 
-def delivery_record(row: DeliveryRow) -> Delivery:
+def delivery_record(row: DeliveryRow | Row[Any]) -> Delivery:
+    """From the ORM row or a Core row of its columns (the claim reads those: no ORM objects)."""
     return Delivery(
         id=row.id,
         article_id=row.article_id,
@@ -104,7 +107,7 @@ def delivery_record(row: DeliveryRow) -> Delivery:
     )
 
 
-def settings_record(row: ChatSettingsRow) -> SubscriberSettings:
+def settings_record(row: ChatSettingsRow | Row[Any]) -> SubscriberSettings:
     return SubscriberSettings(
         chat_id=row.chat_id,
         thread_id=row.thread_id,
