@@ -52,6 +52,10 @@ MAX_CLAIMED = 500
 # about a millisecond coarse, so a wait per message at the paid rate (one slot per ms) would
 # lose pace and cost a wake-up each; Telegram's rolling second (jobs.send_gate) is unaffected.
 EARLY = 0.005
+# Slots missed while the event loop was busy elsewhere (a claim, a burst of answers) are taken
+# up to this late, at once: the pace over a second holds, and Telegram's rolling second is kept
+# by jobs.send_gate all the same.
+CATCH_UP = 0.05
 
 
 class DeliveryWorker:
@@ -206,7 +210,7 @@ class DeliveryWorker:
             if ready > now:
                 turns.wait(chat, ready)
                 continue
-            slot = self._pacer.take_slot(now)
+            slot = self._pacer.take_slot(now, catch_up=CATCH_UP)
             if slot - now > EARLY and not await self._sleep_until(slot):
                 return
             task = asyncio.create_task(self._turn(turns.take(chat)))
