@@ -61,7 +61,9 @@ class AiohttpRequest(BaseRequest):
     The pool timeout is kept by a semaphore in front of aiohttp's connector, so a request that
     finds every connection busy fails as TimedOut before anything is sent, as with httpx.
     aiohttp has no timeout per socket write: the write timeout bounds the whole request instead
-    (connect + write + read), which is what a stalled upload needs. Proxies come from the
+    (connect + write + read), which is what a stalled upload needs. A body encoded beforehand
+    (``post_form``, a broadcast send: small, written at once) is bounded by its read timeout
+    alone, from start to answer, instead of a read timeout per chunk. Proxies come from the
     environment (HTTP_PROXY, HTTPS_PROXY, NO_PROXY, ...) as with httpx, looked up once per
     server: aiohttp's own ``trust_env`` reads the environment and ~/.netrc on every request.
     """
