@@ -42,20 +42,16 @@ from storage.records import Article, Delivery, DeliveryKind
 from storage.unit_of_work import Transaction, UowFactory
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 R = TypeVar("R")
 
-# Claimed deliveries waiting for their turn, at most: a claim (with the posts' articles, stories
-# and settings) costs about as much for 500 rows as for 100, so claims come in halves of this;
-# at the paid rate two seconds of work would be 2000, more to hand back at a stop for no gain.
+# Claimed deliveries waiting for their turn, at most, claimed in halves: a claim costs about as
+# much for 500 rows as for 100; two seconds at the paid rate (2000) would gain no pace.
 MAX_CLAIMED = 1000
-# A send whose overall slot is less than this ahead leaves at once: the event loop's timers are
-# about a millisecond coarse, so a wait per message at the paid rate (one slot per ms) would
-# lose pace and cost a wake-up each; Telegram's rolling second (jobs.send_gate) is unaffected.
+# A send less than this ahead of its overall slot leaves at once: the loop's timers are about a
+# millisecond coarse, and a wait per message at the paid rate would lose pace and CPU.
 EARLY = 0.005
-# Slots missed while the event loop was busy elsewhere (a claim, a burst of answers) are taken
-# up to this late, at once: the pace over a second holds, and Telegram's rolling second is kept
-# by jobs.send_gate all the same.
+# Slots missed while the loop was busy elsewhere are taken up to this late, at once; Telegram's
+# rolling second is kept by jobs.send_gate all the same.
 CATCH_UP = 0.05
 
 
@@ -119,6 +115,7 @@ class DeliveryWorker:
         log.info("delivery worker started (cap %g messages/s)", self._pacer.cap)
         self._flusher = asyncio.create_task(self._sent_batch.run(self._stopping))
         self._pump = asyncio.create_task(self._hand_out())
+        self._pump.add_done_callback(self._forget_task)  # logged if a bug ends it
         outage = 0
         try:
             await self._sleep_until(self._claimer.ready_at())
@@ -391,7 +388,7 @@ class DeliveryWorker:
     async def _drain(self) -> None:
         await self.stop()  # run() may have ended on an error: the hand-out loop ends too
         if self._pump is not None:
-            await self._pump
+            await asyncio.gather(self._pump, return_exceptions=True)
         left = self._turns.drain()
         if left:
             self._posts.forget(left)
