@@ -54,7 +54,10 @@ async def send_for_id(bot: Bot, call: PreparedCall, chat_id: int | str, thread_i
     if thread_id:
         target["message_thread_id"] = thread_id
     if isinstance(request, AiohttpRequest):
-        form = f"{urlencode(target)}&".encode() + call.form
+        if isinstance(chat_id, int) and not thread_id:
+            form = b"chat_id=%d&%b" % (chat_id, call.form)  # what urlencode makes of it
+        else:
+            form = f"{urlencode(target)}&".encode() + call.form
         url = f"{bot.base_url}/{call.method}"
         result = await request.post_form(url, form, read_timeout=call.read_timeout)
     else:

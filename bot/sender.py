@@ -79,6 +79,22 @@ def _keyboard(
     return markup(post_buttons(post.button_text, post.link, options.unfollow, words))
 
 
+# Articles rendered and encoded per way of sending them, at most (bot.sender._prepare).
+PREPARED_POSTS = 512
+
+
+class _Prepared:
+    """An article's two forms (as posted, and as text for when its photo is refused) for one
+    way of sending them, and each form's call once encoded (keyed by "as text")."""
+
+    __slots__ = ("calls", "post", "text_post")
+
+    def __init__(self, post: Post, text_post: Post) -> None:
+        self.post = post
+        self.text_post = text_post
+        self.calls: dict[bool, PreparedCall] = {}
+
+
 class TelegramSender:
     """Implements jobs.delivery.Sender."""
 
@@ -90,26 +106,27 @@ class TelegramSender:
         # Posts read alike wherever they go: their words follow telegram.language.
         self._t = translator(language)
         self._words = post_words(self._t)
-        self._posts: OrderedDict[tuple[object, ...], tuple[Post, Post]] = OrderedDict()
-        # encoded once per post and way of sending it (SendOptions without the thread, which is
-        # put in per send like the chat id: a forum's threads would each need their own entry)
-        self._calls: OrderedDict[tuple[Post, SendOptions], PreparedCall] = OrderedDict()
+        self._prepared: OrderedDict[tuple[object, ...], _Prepared] = OrderedDict()
 
-    def _render(
-        self, article: Article, also: Sequence[Article] = (), compact: bool = False
-    ) -> tuple[Post, Post]:
-        # A fan-out sends one article to many chats: render it once per form.
-        key = (article.id, article.updated_at, compact, *((a.id, a.updated_at) for a in also))
-        posts = self._posts.get(key)
-        if posts is None:
-            posts = (
-                render_post(article, also, self._words, compact=compact),
-                render_text_post(article, also, self._words, compact=compact),
+    def _prepare(
+        self, article: Article, also: Sequence[Article] = (), options: SendOptions = DEFAULT_OPTIONS
+    ) -> _Prepared:
+        """The article (and its story's `also`) rendered for one way of sending it. A fan-out
+        sends one article to many chats: once per way, not per chat. The way is SendOptions
+        without the thread, which is put in per send like the chat id (a forum's threads would
+        each need their own entry)."""
+        way = replace(options, thread_id=0) if options.thread_id else options
+        key = (article.id, article.updated_at, way, *((a.id, a.updated_at) for a in also))
+        prepared = self._prepared.get(key)
+        if prepared is None:
+            prepared = _Prepared(
+                render_post(article, also, self._words, compact=way.compact),
+                render_text_post(article, also, self._words, compact=way.compact),
             )
-            self._posts[key] = posts
-            if len(self._posts) > 256:
-                self._posts.popitem(last=False)
-        return posts
+            self._prepared[key] = prepared
+            if len(self._prepared) > PREPARED_POSTS:
+                self._prepared.popitem(last=False)
+        return prepared
 
     def api_call(
         self, post: Post, options: SendOptions = DEFAULT_OPTIONS
@@ -134,16 +151,15 @@ class TelegramSender:
         data.update(text=post.html, link_preview_options=preview)
         return "sendMessage", data, BaseRequest.DEFAULT_NONE
 
-    async def send_post(
-        self, chat_id: int | str, post: Post, options: SendOptions = DEFAULT_OPTIONS
+    async def _send_form(
+        self, chat_id: int, prepared: _Prepared, options: SendOptions, *, as_text: bool = False
     ) -> int:
-        """Sends the post; returns its message_id (bot.lean_send: no Message is built)."""
-        key = (post, replace(options, thread_id=0))
-        call = self._calls.get(key)
+        """Sends the post (its text form: `as_text`); returns its message_id (bot.lean_send: no
+        Message is built). Each form is encoded once, on its first send."""
+        call = prepared.calls.get(as_text)
         if call is None:
-            call = self._calls[key] = prepare_call(*self.api_call(post, options))
-            if len(self._calls) > 512:
-                self._calls.popitem(last=False)
+            post = prepared.text_post if as_text else prepared.post
+            call = prepared.calls[as_text] = prepare_call(*self.api_call(post, options))
         return await send_for_id(self._bot, call, chat_id, options.thread_id)
 
     async def send(
@@ -176,20 +192,20 @@ class TelegramSender:
     async def _send(
         self, chat_id: int, article: Article, also: Sequence[Article], options: SendOptions
     ) -> delivery.SendOutcome:
-        post, text_post = self._render(article, also, options.compact)
+        prepared = self._prepare(article, also, options)
         try:
             try:
-                return delivery.Sent(await self.send_post(chat_id, post, options))
+                return delivery.Sent(await self._send_form(chat_id, prepared, options))
             except BadRequest as exc:
                 if (
-                    post.photo_url is None
+                    prepared.post.photo_url is None
                     or bad_request_kind(exc.message) != "message"
                     or _is_thread_gone(exc)
                 ):
                     raise
                 # Telegram refused the photo (bad URL, too big, wrong type, cached failure):
                 # the post still goes out, as text with a large link preview.
-                message_id = await self.send_post(chat_id, text_post, options)
+                message_id = await self._send_form(chat_id, prepared, options, as_text=True)
                 return delivery.Sent(message_id, f"photo refused ({exc.message}), sent as text")
         except TelegramError as exc:
             return _send_outcome_of(exc, options.thread_id)
@@ -201,7 +217,8 @@ class TelegramSender:
         of a photo post, the text of a text post. The form is the one the post was rendered
         in; a post that went out as text because Telegram refused its photo is edited as text
         (Telegram says so: "there is no caption in the message to edit")."""
-        post, text_post = self._render(article, also)
+        prepared = self._prepare(article, also)
+        post, text_post = prepared.post, prepared.text_post
         with broadcast_send():
             try:
                 try:
@@ -215,7 +232,7 @@ class TelegramSender:
                 return _edit_outcome_of(exc)
 
     async def edit_post(self, chat_id: int | str, message_id: int, post: Post) -> None:
-        """Edit a post sent by send_post to show `post` (same form: photo caption or text).
+        """Edit a post `send` sent to show `post` (same form: photo caption or text).
         Edits take no allow_paid_broadcast: the worker paces them as messages."""
         if post.photo_url:
             await self._bot.edit_message_caption(

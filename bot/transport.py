@@ -61,7 +61,9 @@ class AiohttpRequest(BaseRequest):
     The pool timeout is kept by a semaphore in front of aiohttp's connector, so a request that
     finds every connection busy fails as TimedOut before anything is sent, as with httpx.
     aiohttp has no timeout per socket write: the write timeout bounds the whole request instead
-    (connect + write + read), which is what a stalled upload needs. Proxies come from the
+    (connect + write + read), which is what a stalled upload needs. A body encoded beforehand
+    (``post_form``, a broadcast send: small, written at once) is bounded by its read timeout
+    alone, from start to answer, instead of a read timeout per chunk. Proxies come from the
     environment (HTTP_PROXY, HTTPS_PROXY, NO_PROXY, ...) as with httpx, looked up once per
     server: aiohttp's own ``trust_env`` reads the environment and ~/.netrc on every request.
     """
@@ -139,6 +141,17 @@ class AiohttpRequest(BaseRequest):
             self._timeouts[key] = timeout
         return timeout
 
+    def _exchange_timeout(self, connect: float | None, read: float | None) -> aiohttp.ClientTimeout:
+        """For a small body encoded beforehand (post_form: written at once): the read timeout
+        bounds the whole exchange. One timer per request; aiohttp's sock_read would set one,
+        then cancel and set it again for every chunk read, a tenth of a broadcast send's CPU."""
+        key = (connect, -1.0, read)  # -1: no write timeout, unlike any _client_timeout key
+        timeout = self._timeouts.get(key)
+        if timeout is None:
+            timeout = aiohttp.ClientTimeout(total=read, connect=connect, sock_connect=connect)
+            self._timeouts[key] = timeout
+        return timeout
+
     def _proxy(self, url: str) -> _Proxy:
         origin = url[: url.find("/", url.find("//") + 2)]
         found = self._proxies.get(origin)
@@ -179,11 +192,14 @@ class AiohttpRequest(BaseRequest):
         files = request_data is not None and request_data.contains_files
         if isinstance(write_timeout, DefaultValue):
             write_timeout = self._media_write_timeout if files else self._write_timeout
-        timeout = self._client_timeout(
-            self._connect_timeout if isinstance(connect_timeout, DefaultValue) else connect_timeout,
-            write_timeout,
-            self._read_timeout if isinstance(read_timeout, DefaultValue) else read_timeout,
+        connect = (
+            self._connect_timeout if isinstance(connect_timeout, DefaultValue) else connect_timeout
         )
+        read = self._read_timeout if isinstance(read_timeout, DefaultValue) else read_timeout
+        if isinstance(request_data, EncodedForm):
+            timeout = self._exchange_timeout(connect, read)
+        else:
+            timeout = self._client_timeout(connect, write_timeout, read)
         if pool.locked():
             wait = self._pool_timeout if isinstance(pool_timeout, DefaultValue) else pool_timeout
             await _acquire(pool, wait)

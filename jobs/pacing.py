@@ -111,10 +111,11 @@ class Pacer:
         """When the next message to this chat may go (its interval and any retry_after)."""
         return max(self._chat_ready.get(chat_id, 0.0), self._blocked_until.get(chat_id, 0.0))
 
-    def take_slot(self, now: float) -> float:
-        """Reserve the next overall send slot at or after `now`."""
+    def take_slot(self, now: float, catch_up: float = 0.0) -> float:
+        """Reserve the next overall send slot at or after `now`; with `catch_up`, a caller late
+        by up to that long gets the slots it missed (due at once) rather than losing them."""
         self._recover(now)
-        slot = max(now, self._next_slot)
+        slot = max(now - catch_up, self._next_slot)
         self._next_slot = slot + 1.0 / self.rate
         return slot
 

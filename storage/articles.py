@@ -258,18 +258,24 @@ class ArticleRepository(SessionRepository):
                 found.setdefault(article.story_id, []).append(article)
         return found
 
-    async def stories_of(self, article_ids: Iterable[int]) -> dict[int, list[Article]]:
-        """The stories these articles are in, with all their articles (story id -> articles)."""
-        story_ids: set[int] = set()
-        for chunk in in_chunks(sorted(set(article_ids))):
-            story_ids.update(
-                await self.session.scalars(
-                    select(ArticleRow.story_id).where(
-                        ArticleRow.id.in_(chunk), ArticleRow.story_id.is_not(None)
-                    )
+    async def story_stamps(self, story_ids: Iterable[int]) -> dict[int, tuple[int, int, datetime]]:
+        """Per story: its articles' count, highest id and latest update, which change when an
+        article joins, leaves or changes (one cheap query to tell whether story_articles of it
+        read earlier still holds)."""
+        found: dict[int, tuple[int, int, datetime]] = {}
+        for chunk in in_chunks(sorted(set(story_ids))):
+            rows = await self.session.execute(
+                select(
+                    ArticleRow.story_id,
+                    func.count(),
+                    func.max(ArticleRow.id),
+                    func.max(ArticleRow.updated_at),
                 )
+                .where(ArticleRow.story_id.in_(chunk))
+                .group_by(ArticleRow.story_id)
             )
-        return await self.story_articles(story_ids) if story_ids else {}
+            found.update({story: (n, last, at) for story, n, last, at in rows if story is not None})
+        return found
 
     async def rising_candidates(
         self, rules: SelectionRules, rising: RisingRules, channel_id: int

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import fields
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from sqlalchemy import Row
+
 from storage.records import (
     Article,
     ArticleData,
@@ -68,11 +70,12 @@ def chat_record(row: ChatRow) -> Chat:
     return _record(Chat, row, kind=ChatKind(row.kind))
 
 
-def delivery_record(row: DeliveryRow) -> Delivery:
+def delivery_record(row: DeliveryRow | Row[Any]) -> Delivery:
+    """From the ORM row or a Core row of its columns (the claim reads those: no ORM objects)."""
     return _record(Delivery, row, status=DeliveryStatus(row.status), kind=DeliveryKind(row.kind))
 
 
-def settings_record(row: ChatSettingsRow) -> SubscriberSettings:
+def settings_record(row: ChatSettingsRow | Row[Any]) -> SubscriberSettings:
     return _record(
         SubscriberSettings,
         row,

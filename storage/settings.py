@@ -8,12 +8,12 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
 from sqlalchemy import literal as sqlalchemy_literal
+from sqlalchemy import select, update
 
 from storage.mapping import settings_record
 from storage.records import SubscriberSettings
-from storage.repository import SessionRepository, in_chunks
+from storage.repository import SessionRepository, in_chunks, table_of
 from storage.tables import ChatSettingsRow
 
 _DEFAULTS: dict[str, Any] = {
@@ -30,6 +30,7 @@ _DEFAULTS: dict[str, Any] = {
     "inactive_reason": None,
 }
 _COLUMNS = ("chat_id", "thread_id", *_DEFAULTS, "updated_at")
+_SETTINGS = table_of(ChatSettingsRow)
 
 
 class SettingsRepository(SessionRepository):
@@ -42,22 +43,20 @@ class SettingsRepository(SessionRepository):
     async def many(
         self, subscribers: Iterable[tuple[int, int]]
     ) -> dict[tuple[int, int], SubscriberSettings]:
-        """The settings of these (chat, thread) pairs, defaults for those without a row."""
+        """The settings of these (chat, thread) pairs, defaults for those without a row.
+
+        By chat id, the pairs picked out here: a claim asks for hundreds of subscribers, and an
+        OR of (chat, thread) conditions costs more to build than the query takes to run."""
         wanted = sorted(set(subscribers))
         found = {pair: SubscriberSettings(*pair) for pair in wanted}
-        for chunk in in_chunks(wanted):
-            rows = await self.session.scalars(
-                select(ChatSettingsRow).where(
-                    or_(
-                        *(
-                            and_(ChatSettingsRow.chat_id == c, ChatSettingsRow.thread_id == t)
-                            for c, t in chunk
-                        )
-                    )
-                )
+        for chunk in in_chunks(sorted({chat for chat, _ in wanted})):
+            rows = await self.session.execute(
+                select(*_SETTINGS.c).where(_SETTINGS.c.chat_id.in_(chunk))
             )
             for row in rows:
-                found[(row.chat_id, row.thread_id)] = settings_record(row)
+                pair = (row.chat_id, row.thread_id)
+                if pair in found:
+                    found[pair] = settings_record(row)
         return found
 
     async def change(self, chat_id: int, thread_id: int, now: datetime, **values: Any) -> None:

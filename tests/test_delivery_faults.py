@@ -4,6 +4,7 @@ the real TelegramSender and the delivery worker, against the fake Bot API over H
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -14,6 +15,7 @@ from jobs.delivery import DeliveryWorker
 from storage.records import ArticleData, ChatKind, DeliveryStatus
 from tests.conftest import Db
 from tests.delivery_rig import settled, telegram_worker
+from tests.fake_telegram.errors import BLOCKED_BY_USER
 from tests.fake_telegram.server import FakeTelegram
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -26,40 +28,51 @@ class Rig:
     worker: DeliveryWorker
 
     async def enqueue(
-        self, chats: list[int], *, image: str | None = None, url: str = "https://example.com/a"
-    ) -> int:
+        self,
+        chats: list[int],
+        *,
+        image: str | None = None,
+        urls: tuple[str, ...] = ("https://example.com/a",),
+    ) -> None:
+        """A post of one article per url to each chat, queued at once (one transaction)."""
         async with self.db.uow() as tx:
             for chat in chats:
                 kind = ChatKind.PRIVATE if chat > 0 else ChatKind.SUPERGROUP
                 await tx.chats.ensure_chat(chat, kind, None, NOW)
-            article_id = await tx.articles.add_article(
-                ArticleData(
-                    url=url,
-                    link=url,
-                    title="Chips & models",
-                    excerpt="Text.",
-                    heat=150,
-                    published_at=NOW,
-                    image_url=image,
-                    topics=("AI",),
-                ),
-                source_path="/a.md",
-                source_mtime_ns=1,
-                now=NOW,
-            )
-            await tx.outbox.enqueue(article_id, chats, NOW)
+            for url in urls:
+                article_id = await tx.articles.add_article(
+                    ArticleData(
+                        url=url,
+                        link=url,
+                        title="Chips & models",
+                        excerpt="Text.",
+                        heat=150,
+                        published_at=NOW,
+                        image_url=image,
+                        topics=("AI",),
+                    ),
+                    source_path=f"/{url.rsplit('/', 1)[-1]}.md",
+                    source_mtime_ns=1,
+                    now=NOW,
+                )
+                await tx.outbox.enqueue(article_id, chats, NOW)
         self.worker.wake()
-        return article_id
 
     async def settled(self, chat: int, count: int = 1) -> list[tuple[DeliveryStatus, str | None]]:
         return [(d.status, d.last_error) for d in await settled(self.db, chat, count)]
 
 
+@asynccontextmanager
+async def running_rig(db: Db, fake: FakeTelegram, read_timeout: float) -> AsyncIterator[Rig]:
+    request = AiohttpRequest(read_timeout=read_timeout, connect_timeout=2.0)
+    async with telegram_worker(db, fake, request, max_attempts=3) as worker:
+        yield Rig(db, fake, worker)
+
+
 @pytest.fixture
 async def rig(db: Db, fake_telegram: FakeTelegram) -> AsyncIterator[Rig]:
-    request = AiohttpRequest(read_timeout=1.0, connect_timeout=2.0)
-    async with telegram_worker(db, fake_telegram, request, max_attempts=3) as worker:
-        yield Rig(db, fake_telegram, worker)
+    async with running_rig(db, fake_telegram, read_timeout=1.0) as rig:
+        yield rig
 
 
 async def test_sent_posts_carry_the_rendered_post(rig: Rig) -> None:
@@ -94,14 +107,38 @@ async def test_403_deactivates_the_chat_and_cancels_its_deliveries(
     chat = -1000103 if "kicked" in description else 103
     rig.fake.add_chat(chat, "supergroup" if chat < 0 else "private")
     rig.fake.block_chat(chat, description)
-    await rig.enqueue([chat], url="https://example.com/1")
-    await rig.enqueue([chat], url="https://example.com/2")
+    # Both queued before the first send: a post queued in a later transaction could come after
+    # the 403 was handled, and the test's ensure_chat (a sign of life) would reactivate the chat.
+    await rig.enqueue([chat], urls=("https://example.com/1", "https://example.com/2"))
     statuses = await rig.settled(chat, 2)
     assert [s for s, _ in statuses] == [DeliveryStatus.CANCELLED] * 2
     assert len([c for c in rig.fake.calls if c.chat_id == chat]) == 1  # never tried again
     async with rig.db.uow() as tx:
         found = await tx.chats.chat(chat)
     assert found is not None and not found.active
+
+
+@pytest.fixture
+async def patient_rig(db: Db, fake_telegram: FakeTelegram) -> AsyncIterator[Rig]:
+    """A rig whose requests wait 5 s for an answer: slower answers than a chat's interval."""
+    async with running_rig(db, fake_telegram, read_timeout=5.0) as rig:
+        yield rig
+
+
+async def test_a_chat_gets_no_second_send_while_its_first_is_unanswered(patient_rig: Rig) -> None:
+    """The 403 takes longer than the chat's interval (1 s): the next post waits for it, not for
+    the interval, and is cancelled with the chat instead of sent."""
+    rig = patient_rig
+    rig.fake.add_chat(111)
+    rig.fake.fail("sendMessage", 111, status=403, description=BLOCKED_BY_USER, delay=1.6)
+    rig.fake.block_chat(111)
+    await rig.enqueue([111], urls=("https://example.com/1", "https://example.com/2"))
+    statuses = await rig.settled(111, 2)
+    assert [s for s, _ in statuses] == [DeliveryStatus.CANCELLED] * 2
+    # The fake records a call when it answers: a second post sent meanwhile would be the one
+    # recorded by now (its 403 comes at once), the slow first answer later.
+    (call,) = [c for c in rig.fake.calls if c.chat_id == 111]
+    assert "https://example.com/1" in str(call.params)
 
 
 async def test_chat_not_found_deactivates(rig: Rig) -> None:

@@ -40,6 +40,7 @@ class ScriptedSender:
 
     script: dict[int, list[SendOutcome]] = field(default_factory=lambda: defaultdict(list))
     attempts: list[tuple[int, int]] = field(default_factory=list)  # (chat, article)
+    also_named: list[tuple[int, tuple[int, ...]]] = field(default_factory=list)  # (chat, also)
     changed: asyncio.Condition = field(default_factory=asyncio.Condition)
 
     async def send(
@@ -54,6 +55,7 @@ class ScriptedSender:
         )
         async with self.changed:
             self.attempts.append((chat_id, article.id))
+            self.also_named.append((chat_id, tuple(a.id for a in also)))
             self.changed.notify_all()
         return outcome
 
@@ -117,6 +119,24 @@ async def test_sends_everything_once(engine: Engine) -> None:
     assert sorted(engine.sender.attempts) == sorted((c, a) for c in (1, 2, 3) for a in (1, 2))
     async with engine.db.uow() as tx:
         assert all(d.message_id for d in await tx.outbox.deliveries_for(1))
+
+
+async def test_a_post_names_the_outlets_its_story_has_when_it_is_claimed(engine: Engine) -> None:
+    first, second, third = await _enqueue(engine.db, [], articles=3)
+    async with engine.db.uow() as tx:
+        story = await tx.stories.open_story(first, "v1", NOW)
+        await tx.stories.join(story, [first, second])
+        await tx.chats.ensure_chat(11, ChatKind.PRIVATE, None, NOW)
+        await tx.outbox.enqueue(first, [11], NOW)
+    engine.worker.wake()
+    assert await engine.settled(11, 1) == [DeliveryStatus.SENT]
+    async with engine.db.uow() as tx:  # another outlet joins the story after that claim
+        await tx.stories.join(story, [third])
+        await tx.chats.ensure_chat(12, ChatKind.PRIVATE, None, NOW)
+        await tx.outbox.enqueue(first, [12], NOW)
+    engine.worker.wake()
+    assert await engine.settled(12, 1) == [DeliveryStatus.SENT]
+    assert engine.sender.also_named == [(11, (second,)), (12, (second, third))]
 
 
 async def test_retry_after_waits_then_sends(engine: Engine) -> None:

@@ -26,6 +26,16 @@ def test_overall_slots_are_spaced_evenly_at_the_cap() -> None:
     assert pacer.take_slot(10.0) == pytest.approx(10.1)
 
 
+def test_a_late_caller_catches_up_on_the_slots_it_missed_within_its_allowance() -> None:
+    pacer = Pacer(cap=100)
+    assert pacer.take_slot(0.0) == 0.0
+    # 30 ms late: the slots of 10, 20 and 30 ms are due at once, the pace over the second holds.
+    late = [pacer.take_slot(0.04, catch_up=0.05) for _ in range(5)]
+    assert late == pytest.approx([0.01, 0.02, 0.03, 0.04, 0.05])
+    # Later than the allowance: what lies beyond it is lost, as idle time is.
+    assert pacer.take_slot(1.0, catch_up=0.05) == pytest.approx(0.95)
+
+
 @pytest.mark.parametrize(("chat", "interval"), [(USER, 1.0), (GROUP, 3.0)])
 def test_chat_interval(chat: int, interval: float) -> None:
     pacer = Pacer(cap=30)

@@ -22,15 +22,22 @@ class RetryAfter:
 
 
 @dataclass(frozen=True, slots=True)
-class ChatGone:
+class Because:
+    """A record that is its type and Telegram's (or our) words: the outcomes and steps that
+    carry a reason alone are its subclasses, so the shape is written once. Each subclass is
+    its own type for `match` and equality (ChatGone("x") != Rejected("x"))."""
+
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
-class ThreadGone:
+class ChatGone(Because):
+    __slots__ = ()
+
+
+class ThreadGone(Because):
     """The forum thread was closed or deleted; the chat itself is still there."""
 
-    reason: str
+    __slots__ = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,9 +45,8 @@ class ChatMoved:
     new_chat_id: int
 
 
-@dataclass(frozen=True, slots=True)
-class Rejected:
-    reason: str
+class Rejected(Because):
+    __slots__ = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,11 +88,10 @@ class NotModified:
     """ "message is not modified": the post already shows this content."""
 
 
-@dataclass(frozen=True, slots=True)
-class MessageGone:
+class MessageGone(Because):
     """ "message to edit not found": the post was deleted (or never was the bot's)."""
 
-    reason: str
+    __slots__ = ()
 
 
 @dataclass(frozen=True, slots=True)

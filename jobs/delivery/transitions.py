@@ -9,6 +9,7 @@ from typing import assert_never
 
 from jobs.backoff import Backoff
 from jobs.delivery.outcomes import (
+    Because,
     ChatGone,
     ChatMoved,
     EditOutcome,
@@ -58,19 +59,17 @@ class DeferChat:
     error: str
 
 
-@dataclass(frozen=True, slots=True)
-class DeactivateChat:
+class DeactivateChat(Because):
     """The chat is marked inactive and its unsent rows cancelled, this one included."""
 
-    reason: str
+    __slots__ = ()
 
 
-@dataclass(frozen=True, slots=True)
-class DeactivateThread:
+class DeactivateThread(Because):
     """The forum thread is marked inactive and its unsent rows cancelled, this one included;
     the chat's other threads go on."""
 
-    reason: str
+    __slots__ = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,11 +80,18 @@ class Migrate:
 
 
 @dataclass(frozen=True, slots=True)
-class Retry:
-    """Back to pending, due again after `delay`; the attempt counts."""
+class Later:
+    """Back to pending, due again after `delay` (its subclasses say whether the attempt
+    counts); the shape written once, each subclass its own type for `match`."""
 
     delay: float  # seconds from now
     error: str
+
+
+class Retry(Later):
+    """Back to pending, due again after `delay`; the attempt counts."""
+
+    __slots__ = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,12 +102,10 @@ class Fail:
     attempts: int | None = None  # set when the retries ran out
 
 
-@dataclass(frozen=True, slots=True)
-class Postpone:
+class Postpone(Later):
     """Back to pending, due again after `delay`, without spending an attempt."""
 
-    delay: float
-    error: str
+    __slots__ = ()
 
 
 @dataclass(frozen=True, slots=True)

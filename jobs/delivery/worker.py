@@ -13,10 +13,11 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar, assert_never
 
+from jobs.delivery.chat_turns import ChatTurns
+from jobs.delivery.claimed import ClaimedPosts
 from jobs.delivery.claims import Claims, SoleClaims
 from jobs.delivery.edits import edit_target
-from jobs.delivery.options import claimed_options
-from jobs.delivery.outcomes import Sender, SendOptions, Transient
+from jobs.delivery.outcomes import Sender, Transient
 from jobs.delivery.sent_batch import SentBatch
 from jobs.delivery.transitions import (
     DEFAULT_RETRY,
@@ -41,12 +42,17 @@ from storage.records import Article, Delivery, DeliveryKind
 from storage.unit_of_work import Transaction, UowFactory
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 R = TypeVar("R")
 
-# Claimed deliveries waiting for their turn, at most: each is a task in memory, and at the paid
-# rate two seconds of work would be 2000 of them (~8 MB) for no gain in pace.
-MAX_CLAIMED = 500
+# Claimed deliveries waiting for their turn, at most, claimed in halves: a claim costs about as
+# much for 500 rows as for 100; two seconds at the paid rate (2000) would gain no pace.
+MAX_CLAIMED = 1000
+# A send less than this ahead of its overall slot leaves at once: the loop's timers are about a
+# millisecond coarse, and a wait per message at the paid rate would lose pace and CPU.
+EARLY = 0.005
+# Slots missed while the loop was busy elsewhere are taken up to this late, at once; Telegram's
+# rolling second is kept by jobs.send_gate all the same.
+CATCH_UP = 0.05
 
 
 class DeliveryWorker:
@@ -81,18 +87,11 @@ class DeliveryWorker:
         self._stopping = asyncio.Event()
         self._wakeup = asyncio.Event()
         self._task_done = asyncio.Event()
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._articles: dict[int, Article] = {}
-        # delivery id -> how it goes (the subscriber's settings when it was claimed)
-        self._options: dict[int, SendOptions] = {}
-        # story id -> its articles, refreshed at every claim: a post names the story's other
-        # outlets on its "Also:" line
-        self._story_articles: dict[int, tuple[Article, ...]] = {}
-        self._chat_locks: dict[int, tuple[asyncio.Lock, int]] = {}
-        # chat -> claim number when it was found gone or moved: the rows of tasks claimed up to
-        # then were cancelled or moved in the database, so those tasks must not send.
-        self._dropped: dict[int, int] = {}
-        self._claims = 0
+        self._tasks: set[asyncio.Task[None]] = set()  # sends in flight, one per chat at most
+        self._turns = ChatTurns()
+        self._turn_ready = asyncio.Event()  # a chat was queued or its turn ended
+        self._pump: asyncio.Task[None] | None = None
+        self._posts = ClaimedPosts()
         self._write = OutcomeWriter(uow, self._stopping)
         self._sent_batch = SentBatch(self._write, flush_every)
         self._flusher: asyncio.Task[None] | None = None
@@ -115,6 +114,8 @@ class DeliveryWorker:
     async def run(self) -> None:
         log.info("delivery worker started (cap %g messages/s)", self._pacer.cap)
         self._flusher = asyncio.create_task(self._sent_batch.run(self._stopping))
+        self._pump = asyncio.create_task(self._hand_out())
+        self._pump.add_done_callback(self._forget_task)  # logged if a bug ends it
         outage = 0
         try:
             await self._sleep_until(self._claimer.ready_at())
@@ -136,10 +137,15 @@ class DeliveryWorker:
             await self._claimer.stop()
             log.info("delivery worker stopped (%d sent, %d failed)", self.sent, self.failed)
 
+    @property
+    def _owed(self) -> int:
+        """Claimed deliveries not yet done: queued for their chat's turn, or sending."""
+        return len(self._turns) + len(self._tasks)
+
     async def _step(self) -> None:
-        room = self._horizon - len(self._tasks)
+        room = self._horizon - self._owed
         # Claim in chunks, not one row per finished send: each claim is a round trip.
-        if self._tasks and room < max(10, self._horizon // 4):
+        if self._owed and room < max(10, self._horizon // 2):
             await self._wait(self._task_done, None)
         elif await self._claim(room) < room:
             await self._wait(self._wakeup, await self._until_next_due())
@@ -149,6 +155,7 @@ class DeliveryWorker:
         self._stopping.set()
         self._wakeup.set()
         self._task_done.set()
+        self._turn_ready.set()
         self._gate.wake_all()
 
     async def _wait(self, event: asyncio.Event, limit: float | None) -> None:
@@ -159,7 +166,7 @@ class DeliveryWorker:
 
     async def _until_next_due(self) -> float:
         """How long the worker may sleep when the outbox has nothing due."""
-        if self._tasks:
+        if self._owed:
             return 0.5  # sends are scheduled; look again soon for newly due work
         async with self._uow() as tx:
             due = await self._claimer.next_due(tx, self._pacer.blocked_chats(self._monotonic()))
@@ -171,28 +178,12 @@ class DeliveryWorker:
         now = self._monotonic()
         self._pacer.forget_idle(now)
         blocked = self._pacer.blocked_chats(now)
-        if len(self._articles) > 1000:
-            self._articles.clear()  # a cache, not an archive: memory stays flat
-            self._story_articles.clear()
         async with self._uow() as tx:
             batch = await self._claimer.claim(tx, self._wall(), room, blocked)
-            posts = {
-                d.article_id
-                for d in batch
-                if d.kind is DeliveryKind.POST and d.article_id is not None
-            }
-            missing = posts - self._articles.keys()
-            if missing:
-                self._articles.update(await tx.articles.articles(missing))
-            found = await tx.articles.stories_of(posts) if posts else {}
-            self._story_articles.update({s: tuple(a) for s, a in found.items()})
-            if posts:
-                self._options.update(await claimed_options(tx, batch, self._articles))
-        self._claims += 1
+            await self._posts.read(tx, batch)
         for delivery in batch:
-            task = asyncio.create_task(self._deliver(delivery, self._claims))
-            self._tasks.add(task)
-            task.add_done_callback(self._forget_task)
+            if self._turns.add(delivery, self._pacer.chat_ready_at(delivery.chat_id)):
+                self._turn_ready.set()
         return len(batch)
 
     def _forget_task(self, task: asyncio.Task[None]) -> None:
@@ -200,6 +191,40 @@ class DeliveryWorker:
         self._task_done.set()
         if not task.cancelled() and task.exception() is not None:
             log.error("delivery task failed", exc_info=task.exception())
+
+    async def _hand_out(self) -> None:
+        """Start each chat's next send when its turn comes: the chat's interval passed and its
+        previous send came back, and then the next overall slot (jobs.pacing). The slot is
+        taken only then, so a waiting chat holds no one else back."""
+        turns = self._turns
+        while not self._stopping.is_set():
+            now = self._monotonic()
+            at = turns.next_at()
+            if at is None or at > now:
+                await self._wait(self._turn_ready, None if at is None else at - now)
+                continue
+            chat = turns.start_turn()
+            ready = self._pacer.chat_ready_at(chat)  # a 429 may have come since it was queued
+            if ready > now:
+                turns.wait(chat, ready)
+                continue
+            slot = self._pacer.take_slot(now, catch_up=CATCH_UP)
+            if slot - now > EARLY and not await self._sleep_until(slot):
+                return
+            task = asyncio.create_task(self._turn(turns.take(chat)))
+            self._tasks.add(task)
+            task.add_done_callback(self._forget_task)
+
+    async def _turn(self, delivery: Delivery) -> None:
+        chat = delivery.chat_id
+        try:
+            await self._send(delivery)
+        finally:
+            free_at = self._pacer.chat_ready_at(chat)
+            if self._turns.end_turn(chat, free_at):
+                self._turn_ready.set()
+            else:
+                self._claimer.chat_idle(chat, free_at)
 
     async def _sleep_until(self, at: float) -> bool:
         """False when a stop came first."""
@@ -211,33 +236,6 @@ class DeliveryWorker:
                     await self._stopping.wait()
         return not self._stopping.is_set()
 
-    async def _deliver(self, delivery: Delivery, claim: int) -> None:
-        # Messages to one chat go one at a time, in claim order, each after the chat's interval;
-        # the overall slot is taken only then, so a waiting chat holds no one else back.
-        chat = delivery.chat_id
-        lock, users = self._chat_locks.get(chat, (asyncio.Lock(), 0))
-        self._chat_locks[chat] = (lock, users + 1)
-        try:
-            async with lock:
-                if self._dropped.get(chat, 0) >= claim:
-                    self._options.pop(delivery.id, None)
-                    return
-                if not (
-                    await self._sleep_until(self._pacer.chat_ready_at(chat))
-                    and await self._sleep_until(self._pacer.take_slot(self._monotonic()))
-                ):
-                    await self._release(delivery)
-                    return
-                await self._send(delivery)
-        finally:
-            lock, users = self._chat_locks[chat]
-            if users == 1:
-                del self._chat_locks[chat]
-                self._claimer.chat_idle(chat, self._pacer.chat_ready_at(chat))
-                self._dropped.pop(chat, None)
-            else:
-                self._chat_locks[chat] = (lock, users - 1)
-
     async def _send(self, delivery: Delivery) -> None:
         if delivery.kind is DeliveryKind.EDIT:
             await self._edit(delivery)
@@ -245,13 +243,12 @@ class DeliveryWorker:
         if delivery.kind is DeliveryKind.ALERT:
             await self._send_alert(delivery)
             return
-        options = self._options.pop(delivery.id, None) or SendOptions(delivery.thread_id)
+        options = self._posts.options(delivery)
         article = await self._article(delivery)
         if article is None:
             await self._write(lambda tx: tx.outbox.mark_failed(delivery.id, "article deleted"))
             return
-        story = self._story_articles.get(article.story_id or 0, ())
-        also = [a for a in story if a.id != article.id]
+        also = self._posts.also(article)
         outcome = await self._gated(
             delivery, lambda: self._sender.send(delivery.chat_id, article, also, options)
         )
@@ -277,7 +274,7 @@ class DeliveryWorker:
         article_id = delivery.article_id
         if article_id is None:
             return None
-        article = self._articles.get(article_id)
+        article = self._posts.article(article_id)
         if article is None:
             article = await self._write(lambda tx: tx.articles.article(article_id))
         return article
@@ -321,7 +318,7 @@ class DeliveryWorker:
 
     async def _release(self, delivery: Delivery) -> None:
         """A stop came before this claimed delivery was sent: hand it back, unsent."""
-        self._options.pop(delivery.id, None)
+        self._posts.forget([delivery])
         await self._write(lambda tx: tx.outbox.mark_released([delivery.id]))
 
     async def _apply(self, delivery: Delivery, where: str, step: Step) -> None:
@@ -382,14 +379,20 @@ class DeliveryWorker:
     async def _drop_chat(
         self, chat: int, change: Callable[[Transaction], Awaitable[object]]
     ) -> None:
-        """Write a change that cancels or moves the chat's unsent rows; the tasks claimed for
-        them until it is written must not send."""
-        self._dropped[chat] = self._claims
+        """Write a change that cancels or moves the chat's unsent rows; what is queued for the
+        chat once it is written (claimed before it, or while it ran) was cancelled or moved by
+        it, and must not be sent."""
         await self._write(change)
-        # Rows claimed while that write ran were cancelled or moved by it too.
-        self._dropped[chat] = self._claims
+        self._posts.forget(self._turns.drop(chat))
 
     async def _drain(self) -> None:
+        await self.stop()  # run() may have ended on an error: the hand-out loop ends too
+        if self._pump is not None:
+            await asyncio.gather(self._pump, return_exceptions=True)
+        left = self._turns.drain()
+        if left:
+            self._posts.forget(left)
+            await self._write(lambda tx: tx.outbox.mark_released([d.id for d in left]))
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._flusher is not None:
