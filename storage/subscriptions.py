@@ -17,7 +17,10 @@ from storage.records import DigestMode, Subscriber, topic_key
 from storage.repository import IN_CHUNK, SessionRepository, in_chunks
 from storage.tables import ChatRow, ChatSettingsRow, SubscriptionRow, TopicRow
 
-_PAGE_ROWS = 5000  # rows fetched at a time when streaming a large result
+_PAGE_ROWS = 2500  # subscribers a page
+# Rows fetched at a time from the followers' stream: the driver's buffer is alive beside the
+# page being built and the one being fanned out, and costs little more in round trips smaller.
+_FETCH_ROWS = 1000
 
 
 class SubscriptionRepository(SessionRepository):
@@ -141,9 +144,9 @@ class SubscriptionRepository(SessionRepository):
                         pending.append((chat, thread, _shared(followed, shared)))
                         followed = []
                     if len(pending) >= page_size:
-                        if page := await self._with_settings(pending):
+                        page, pending = await self._with_settings(pending), []
+                        if page:
                             yield page
-                        pending = []
                     chat, thread = chat_id, thread_id
                 followed.append(key)
         if followed:
@@ -245,5 +248,5 @@ def _follower_rows(keys: list[str]) -> Select[int, int, str]:
         .join(TopicRow, TopicRow.id == SubscriptionRow.topic_id)
         .where(TopicRow.key.in_(keys), ChatRow.active.is_(True))
         .order_by(SubscriptionRow.chat_id, SubscriptionRow.thread_id, SubscriptionRow.topic_id)
-        .execution_options(yield_per=_PAGE_ROWS)
+        .execution_options(yield_per=_FETCH_ROWS)
     )

@@ -359,7 +359,7 @@ async def test_enqueue_in_chunks_counts_only_new_rows(
 async def test_subscribers_are_streamed_once_per_chat_with_shared_topic_sets(
     db: Db, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(subscriptions, "_PAGE_ROWS", 2)  # several pages, a chat split across two
+    monkeypatch.setattr(subscriptions, "_FETCH_ROWS", 2)  # several pages, a chat split across two
     async with db.uow() as tx:
         await tx.topics.ensure_topics(["AI", "ML", "Other"])
         ids = {t.name: t.id for t in await tx.topics.topic_summaries()}
