@@ -41,21 +41,27 @@ def recipients(
     `had_story`: subscribers that have (or are owed) another article of the same story."""
     keys = {key for key in map(topic_key, article.topics) if key}
     verdicts: FilterMemo = {} if memo is None else memo
+    # Most subscribers keep the global threshold: decided once, not once per subscriber.
+    hot_by_default = min_heat is None or _hot_enough(article.heat, None, min_heat)
     chosen: set[tuple[int, int]] = set()
     for chat in candidates:
-        if chat.chat_id == channel_id or not chat.active or not (chat.topic_keys & keys):
+        if chat.chat_id == channel_id or not chat.active or chat.topic_keys.isdisjoint(keys):
             continue
         if chat.digest or (
             now is not None and chat.paused_until is not None and chat.paused_until > now
         ):
             continue
-        if (chat.chat_id, chat.thread_id) in had_story:
+        pair = (chat.chat_id, chat.thread_id)
+        if had_story and pair in had_story:
             continue
-        if min_heat is not None and not _hot_enough(article.heat, chat.min_heat, min_heat):
+        if chat.min_heat is None:
+            if not hot_by_default:
+                continue
+        elif min_heat is not None and not _hot_enough(article.heat, chat.min_heat, min_heat):
             continue
         if chat.filters and not _passes(article, chat.filters, verdicts):
             continue
-        chosen.add((chat.chat_id, chat.thread_id))
+        chosen.add(pair)
     return sorted(chosen)
 
 

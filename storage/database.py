@@ -123,14 +123,15 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[Any]:
 
 def upgrade_to_head(url: str) -> None:
     """Bring the schema to the latest Alembic revision. Blocking: call before the loop starts."""
-    from alembic import command
-    from alembic.config import Config
-
     path = sqlite_path(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
     if schema_revision(url) == HEAD_REVISION:
         return
+    # Only now: Alembic and Mako stay out of a bot whose schema is current (8 MB RSS).
+    from alembic import command
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["sqlalchemy_url"] = sync_url(url)

@@ -16,12 +16,14 @@ import fcntl
 import logging
 import os
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import psycopg
 from sqlalchemy.engine import URL
 
 from storage.database import async_url, sqlite_path
+
+if TYPE_CHECKING:  # imported where used: a SQLite bot never loads psycopg and libpq (8 MB RSS)
+    import psycopg
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +131,8 @@ class PostgresLease:
     """A session advisory lock on a dedicated connection kept open for the process's life."""
 
     def __init__(self, url: str, *, connect_timeout: int = 10) -> None:
+        import psycopg
+
         self.where = describe(url)
         self._conninfo = (
             async_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
@@ -142,6 +146,8 @@ class PostgresLease:
             ) from None
 
     def _lock(self) -> psycopg.Connection[tuple[object, ...]]:
+        import psycopg
+
         conn = psycopg.connect(
             self._conninfo,
             autocommit=True,
@@ -172,6 +178,8 @@ class PostgresLease:
         """Blocking (a round trip): call it from a thread. When the session is gone (server
         restart, network), the lock went with it: take it again, unless another instance got
         it meanwhile. While the server cannot be reached there is no answer yet: True."""
+        import psycopg
+
         if self._conn is not None:
             try:
                 self._conn.execute("SELECT 1")
@@ -199,6 +207,8 @@ class PostgresLease:
         return True
 
     def release(self) -> None:
+        import psycopg
+
         if self._conn is not None:
             with contextlib.suppress(psycopg.Error):
                 self._conn.close()  # ending the session releases the lock

@@ -41,6 +41,14 @@ CASES = [
     pytest.param(article(heat=150), [chat(1, "AI", min_heat=200)], 100, [], id="own threshold"),
     pytest.param(article(heat=200), [chat(1, "AI", min_heat=200)], 100, [(1, 0)], id="own reached"),
     pytest.param(article(heat=150), [chat(1, "AI", min_heat=50)], 160, [], id="never below global"),
+    pytest.param(article(heat=150), [chat(1, "AI")], 160, [], id="below global, no own"),
+    pytest.param(
+        article(heat=150),
+        [chat(1, "AI"), chat(2, "AI", min_heat=200), chat(3, "AI", min_heat=120)],
+        100,
+        [(1, 0), (3, 0)],
+        id="own and global thresholds side by side",
+    ),
     pytest.param(article(heat=None), [chat(1, "AI")], 100, [], id="no heat: scheduled no"),
     pytest.param(
         article(heat=10), [chat(1, "AI", min_heat=500)], None, [(1, 0)], id="manual ignores heat"

@@ -359,7 +359,7 @@ async def test_enqueue_in_chunks_counts_only_new_rows(
 async def test_subscribers_are_streamed_once_per_chat_with_shared_topic_sets(
     db: Db, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(subscriptions, "_PAGE_ROWS", 2)  # several pages, a chat split across two
+    monkeypatch.setattr(subscriptions, "_FETCH_ROWS", 2)  # several pages, a chat split across two
     async with db.uow() as tx:
         await tx.topics.ensure_topics(["AI", "ML", "Other"])
         ids = {t.name: t.id for t in await tx.topics.topic_summaries()}
@@ -379,6 +379,38 @@ async def test_subscribers_are_streamed_once_per_chat_with_shared_topic_sets(
         (3, 30, {"ml"}),
     ]
     assert found[0].topic_keys is found[1].topic_keys  # one set shared by chats following both
+
+
+async def test_subscriber_pages_carry_each_subscribers_own_settings(db: Db) -> None:
+    """Settings are read a page at a time, apart from the followers: each page's subscribers get
+    their own (chat, thread) row or the defaults, and a closed thread is left out."""
+    paused = NOW + timedelta(days=7)
+    async with db.uow() as tx:
+        await tx.topics.ensure_topics(["AI"])
+        (ai,) = [t.id for t in await tx.topics.topic_summaries()]
+        for chat in range(1, 6):
+            await tx.chats.ensure_chat(chat, ChatKind.PRIVATE, None, NOW)
+        for chat, thread in [(1, 0), (1, 7), (1, 9), (2, 0), (3, 0), (4, 0), (5, 0)]:
+            await tx.subscriptions.subscribe(chat, [ai], NOW, thread_id=thread)
+        await tx.settings.change(1, 7, NOW, filters='["+robot"]')
+        await tx.settings.change(1, 9, NOW, active=False, inactive_reason="closed")
+        await tx.settings.change(2, 0, NOW, digest="daily")
+        await tx.settings.change(3, 0, NOW, silent=True)  # a row, but nothing fan-out reads
+        await tx.settings.change(4, 0, NOW, min_heat=150, paused_until=paused)
+        pages = [page async for page in tx.subscriptions.subscriber_pages(["AI"], page_size=2)]
+    assert len(pages) > 2 and all(0 < len(page) <= 2 for page in pages)
+    found = {(s.chat_id, s.thread_id): s for page in pages for s in page}
+    assert all(s.active and s.topic_keys == {"ai"} for s in found.values())
+    assert [  # (1, 9) was closed
+        (pair, s.min_heat, s.filters, s.digest, s.paused_until) for pair, s in found.items()
+    ] == [
+        ((1, 0), None, "", False, None),
+        ((1, 7), None, '["+robot"]', False, None),
+        ((2, 0), None, "", True, None),
+        ((3, 0), None, "", False, None),
+        ((4, 0), 150, "", False, paused),
+        ((5, 0), None, "", False, None),
+    ]
 
 
 async def test_subscribers_of_more_topics_than_one_query_takes(db: Db) -> None:
