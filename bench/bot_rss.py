@@ -22,17 +22,11 @@ from pathlib import Path
 import yaml
 
 from bench.fake_server import TOKEN, FakeServer
+from bench.procfs import status_mb
 from bench.scheduled_run import CHANNEL_ID, seed
 
 CAP = 1000  # the most the config allows: memory under the fastest fan-out
 VERBOSE = bool(os.environ.get("BENCH_VERBOSE"))  # BENCH_VERBOSE=1: show the bot's log
-
-
-def _status_mb(pid: int, field: str) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(f"{field}:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def measure(articles: int, subscribers: int, seconds: float) -> dict[str, float]:
@@ -70,8 +64,8 @@ def measure(articles: int, subscribers: int, seconds: float) -> dict[str, float]
                     if bot.poll() is not None:
                         raise SystemExit(f"the bot exited with {bot.returncode}")
                 sent = int(fake.stats()["sent"])
-                peak = _status_mb(bot.pid, "VmHWM")
-                now = _status_mb(bot.pid, "VmRSS")
+                peak = status_mb(bot.pid, "VmHWM")
+                now = status_mb(bot.pid, "VmRSS")
             finally:
                 bot.send_signal(signal.SIGTERM)
                 bot.wait(60)

@@ -28,6 +28,7 @@ from typing import Any
 import yaml
 
 from bench.fake_server import TOKEN, FakeServer
+from bench.procfs import status_mb
 from storage.database import upgrade_to_head
 from tests.seeding import seed_fan_out_at
 
@@ -50,13 +51,6 @@ def command(chat_id: int, message_id: int, text: str = "/help") -> dict[str, Any
             "entities": [{"type": "bot_command", "offset": 0, "length": len(text)}],
         }
     }
-
-
-def _status_mb(pid: int, field: str) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(f"{field}:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -127,7 +121,7 @@ def _flood_and_ping(
         "flood_seconds": stats["now"] - flood_at,
         "fan_out_sends_meanwhile": fan_out,
         "count_429": stats["count_429"] - before["count_429"],
-        "peak_rss_mb": _status_mb(bot.pid, "VmHWM"),
+        "peak_rss_mb": status_mb(bot.pid, "VmHWM"),
     }
 
 

@@ -17,7 +17,6 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, fields
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -25,6 +24,7 @@ import aiohttp
 from telegram import Bot, TelegramObject
 
 from bench.fake_server import TOKEN, FakeServer
+from bench.procfs import cpu_seconds
 from bot.formatting import Post, render_post
 from bot.sender import TelegramSender
 from storage.records import Article
@@ -49,8 +49,7 @@ def _post_call(bot: Bot) -> tuple[str, dict[str, Any]]:
 
 def fake_cpu(fake: FakeServer) -> float:
     """CPU-seconds the fake has used so far (Linux /proc): its ceiling bounds every loop."""
-    fields = Path(f"/proc/{fake.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return float(int(fields[11]) + int(fields[12])) / 100.0  # USER_HZ is 100 on Linux
+    return cpu_seconds(fake.proc.pid)
 
 
 async def _measure(

@@ -26,6 +26,7 @@ from sqlalchemy import text
 
 from bench.fake_server import TOKEN, FakeServer
 from bench.ingest import _drop_postgres_db, _postgres_db
+from bench.procfs import cpu_seconds
 from jobs.pacing import FREE_CAP
 from storage.database import create_engine, create_sessionmaker, upgrade_to_head
 from storage.records import ArticleData
@@ -63,11 +64,6 @@ async def _seed(url: str, chats: range, articles: int) -> None:
                 await tx.outbox.enqueue(article, chats, now)
     finally:
         await engine.dispose()
-
-
-def _cpu(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _config(folder: Path, fake: FakeServer, url: str, cap: float, paid: bool) -> Path:
@@ -110,9 +106,9 @@ def measure(
         asyncio.run(_seed(url, range(FIRST_CHAT, FIRST_CHAT + chats), articles))
         with tempfile.TemporaryDirectory(prefix="feedbot-bench-") as tmp:
             config = str(_config(Path(tmp), fake, url, cap, paid))
-            fake_cpu0 = _cpu(fake.proc.pid)
+            fake_cpu0 = cpu_seconds(fake.proc.pid)
             cpu = _drain(fake, config, processes, total, join_after)
-            fake_cpu = _cpu(fake.proc.pid) - fake_cpu0
+            fake_cpu = cpu_seconds(fake.proc.pid) - fake_cpu0
         report = fake.report(FIRST_CHAT)
     finally:
         fake.stop()
@@ -158,7 +154,7 @@ def _drain(
             if time.monotonic() > deadline or any(p.proc.poll() is not None for p in started):
                 raise RuntimeError(f"fan-out incomplete: {sent} of {total}")
             time.sleep(0.2)
-        cpu = sum(_cpu(p.proc.pid) for p in started)
+        cpu = sum(cpu_seconds(p.proc.pid) for p in started)
         for process in started:
             process.terminate()
             if VERBOSE:
