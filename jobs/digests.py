@@ -135,12 +135,14 @@ async def queue_digests(
     now = clock()
     async with uow() as tx:
         stored = await tx.state.get(DIGEST_SLOTS_KEY)
-        if stored is None:
+        if stored is not None and now <= datetime.fromisoformat(stored):
+            return 0
+        if stored is None or not await tx.digests.digest_page(None, 1):
+            # The first call starts the clock. With no digest chat, the clock moves on without
+            # the period's stories or the run lock: this runs every minute in every bot.
             await tx.state.set(DIGEST_SLOTS_KEY, now.isoformat())
             return 0
     since = datetime.fromisoformat(stored)
-    if now <= since:
-        return 0
     stories = await _period_stories(uow, now, lock)
     queued = chats = 0
     memos: dict[int, FilterMemo] = {}

@@ -209,6 +209,28 @@ async def test_hourly_and_daily_in_berlin_each_at_its_slot_once(db: Db) -> None:
     assert Counter(chat for chat, _, _ in rows) == {1: 1, 2: 1, 3: 1}
 
 
+async def test_with_no_digest_chat_the_clock_moves_on_without_waiting_for_a_run(db: Db) -> None:
+    await add_story(db, "hot", 300, SLOT - timedelta(minutes=10))
+    running = asyncio.Lock()
+    await running.acquire()  # a publishing run holds the run lock all along
+
+    async def tick(at: datetime) -> int:
+        async with asyncio.timeout(5):  # before: the job waited for the run to end
+            return await queue_digests(
+                db.uow, text_of, channel_id=CHANNEL, min_heat=100, clock=lambda: at, lock=running
+            )
+
+    assert await tick(SLOT - timedelta(minutes=1)) == 0
+    assert await tick(SLOT + timedelta(seconds=30)) == 0
+    async with db.uow() as tx:
+        assert await tx.state.get(DIGEST_SLOTS_KEY) == (SLOT + timedelta(seconds=30)).isoformat()
+    running.release()
+    await add_digest_chat(db, 1, DigestMode.HOURLY)  # from now on the stories are read
+    assert await slot_job(db, SLOT + HOUR + timedelta(seconds=5)) == 0  # nothing new since 08:00
+    await add_story(db, "later", 300, SLOT + HOUR + timedelta(minutes=10))
+    assert await slot_job(db, SLOT + 2 * HOUR) == 1
+
+
 async def test_nothing_is_sent_for_an_empty_period(db: Db) -> None:
     await add_digest_chat(db, 1, DigestMode.HOURLY)
     await add_digest_chat(db, 2, DigestMode.HOURLY, topic="Robotics")
