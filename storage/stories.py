@@ -46,11 +46,3 @@ class StoryRepository(SessionRepository):
             .where(StoryRow.id == story_id)
             .values(version=version, revision=revision)
         )
-
-    async def story_of_lead(self, lead_article_id: int) -> OpenStory | None:
-        row = await self.session.scalar(
-            select(StoryRow).where(StoryRow.lead_article_id == lead_article_id)
-        )
-        if row is None:
-            return None
-        return OpenStory(row.id, row.lead_article_id, row.opened_at, row.version, row.revision)
