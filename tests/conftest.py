@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.database import create_engine, create_sessionmaker, upgrade_to_head
+from storage.records import Article
 from storage.unit_of_work import UnitOfWork, UowFactory
 from tests.fake_telegram.fixtures import fake_telegram  # noqa: F401 - a fixture for every test
 
@@ -98,6 +99,13 @@ class Db:
     url: str
     engine: AsyncEngine
     uow: UowFactory
+
+    async def article(self, url: str) -> Article:
+        """The stored article at `url`; fails the test when there is none."""
+        async with self.uow() as tx:
+            stored = await tx.articles.article_by_url(url)
+        assert stored is not None, f"no article at {url}"
+        return stored
 
 
 @asynccontextmanager
