@@ -23,6 +23,9 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "FEEDBOT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
 REQUIRE_POSTGRES = os.environ.get("FEEDBOT_REQUIRE_POSTGRES") == "1"
+# As bot/__init__.py opts in for the bot: RetryAfter's retry_after a timedelta, no warning per
+# 429, also in the tests that drive a plain telegram.Bot and never import the bot package.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 
 def _postgres_problem() -> str | None:
