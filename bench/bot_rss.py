@@ -19,8 +19,6 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import yaml
-
 from bench.fake_server import TOKEN, FakeServer
 from bench.procfs import status_mb
 from bench.scheduled_run import CHANNEL_ID, seed
@@ -33,24 +31,14 @@ def measure(articles: int, subscribers: int, seconds: float) -> dict[str, float]
     with tempfile.TemporaryDirectory(prefix="feedbot-bench-") as tmp:
         url = f"sqlite:///{Path(tmp) / 'bench.db'}"
         seed(url, articles, subscribers, datetime.now(UTC))
-        (Path(tmp) / "articles").mkdir()
         fake = FakeServer(global_rate=CAP)
         try:
             fake.add_chat(CHANNEL_ID, "channel", "my_ai_news")
-            config = Path(tmp) / "config.yaml"
-            config.write_text(
-                yaml.safe_dump(
-                    {
-                        "telegram": {"api_base_url": fake.base_url, "channel": "@my_ai_news"},
-                        "database": {"url": url},
-                        "sources": [{"path": "articles"}],
-                        "schedule": {"interval_seconds": 3600},
-                        "delivery": {"max_messages_per_second": CAP},
-                        "logging": {
-                            "level": "INFO" if os.environ.get("BENCH_VERBOSE") else "WARNING"
-                        },
-                    }
-                )
+            config = fake.write_config(
+                Path(tmp),
+                url,
+                delivery={"max_messages_per_second": CAP},
+                logging={"level": "INFO" if VERBOSE else "WARNING"},
             )
             bot = subprocess.Popen(
                 [sys.executable, "-m", "bot", "run", "--config", str(config)],

@@ -7,9 +7,13 @@ import json
 import subprocess
 import sys
 import urllib.request
+from pathlib import Path
 from typing import Any
 
+import yaml
+
 TOKEN = "123456:BENCH-TOKEN"
+CHANNEL = "@my_ai_news"
 
 
 class FakeServer:
@@ -34,6 +38,24 @@ class FakeServer:
         first = self.proc.stdout.readline().split()
         self.base_url = first[1]
         self.root = self.base_url.rsplit("/", 1)[0]
+
+    def write_config(self, folder: Path, database_url: str, **sections: Any) -> Path:
+        """folder/config.yaml for `feedbot run` against this fake: the channel, the database,
+        folder/articles (made here) and one scheduled run an hour; `sections` are added, a
+        mapping merged into the section of that name, anything else replacing it."""
+        config: dict[str, Any] = {
+            "telegram": {"api_base_url": self.base_url, "channel": CHANNEL},
+            "database": {"url": database_url},
+            "sources": [{"path": "articles"}],
+            "schedule": {"interval_seconds": 3600},
+        }
+        for name, value in sections.items():
+            merge = isinstance(value, dict) and isinstance(config.get(name), dict)
+            config[name] = {**config[name], **value} if merge else value
+        (folder / "articles").mkdir(exist_ok=True)
+        path = folder / "config.yaml"
+        path.write_text(yaml.safe_dump(config), encoding="utf-8")
+        return path
 
     def _call(self, path: str, body: dict[str, Any] | list[Any] | None = None) -> Any:
         data = None if body is None else json.dumps(body).encode()

@@ -25,8 +25,6 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import yaml
-
 from bench.fake_server import TOKEN, FakeServer
 from bench.scheduled_run import CHANNEL_ID, MIN_HEAT, seed
 from jobs.pacing import GROUP_INTERVAL
@@ -51,20 +49,13 @@ def _seed(url: str, articles: int) -> None:
 
 
 def _config(folder: Path, fake: FakeServer, url: str) -> Path:
-    config = folder / "config.yaml"
-    config.write_text(
-        yaml.safe_dump(
-            {
-                "telegram": {"api_base_url": fake.base_url, "channel": "@my_ai_news"},
-                "database": {"url": url},
-                "sources": [{"path": "articles", "watch": True}],
-                "schedule": {"interval_seconds": 3600},
-                "publish": {"min_heat": MIN_HEAT, "max_age_hours": 24, "max_per_run": 5},
-                "logging": {"level": "INFO" if VERBOSE else "WARNING"},
-            }
-        )
+    return fake.write_config(
+        folder,
+        url,
+        sources=[{"path": "articles", "watch": True}],
+        publish={"min_heat": MIN_HEAT, "max_age_hours": 24, "max_per_run": 5},
+        logging={"level": "INFO" if VERBOSE else "WARNING"},
     )
-    return config
 
 
 def _next_post(fake: FakeServer, seen: int, bot: subprocess.Popen[bytes], within: float) -> float:

@@ -56,6 +56,13 @@ def _not_bool(value: Any) -> Any:
     return value
 
 
+def _http_url(value: str, expected: str) -> str:
+    """`value`, if it is an http(s) URL; the error ends with what a good one looks like."""
+    if not value.startswith(("http://", "https://")):
+        raise ValueError(f"expected an http(s) URL {expected}")
+    return value
+
+
 Int = Annotated[int, BeforeValidator(_not_bool)]
 Float = Annotated[float, BeforeValidator(_not_bool)]
 Port = Annotated[Int, Field(ge=1, le=65535)]
@@ -141,11 +148,7 @@ class TelegramConfig(_Section):
     @field_validator("api_base_url")
     @classmethod
     def _base_url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError(
-                "expected an http(s) URL ending in /bot, e.g. https://api.telegram.org/bot"
-            )
-        return value
+        return _http_url(value, "ending in /bot, e.g. https://api.telegram.org/bot")
 
     @property
     def file_base_url(self) -> str:
@@ -194,12 +197,9 @@ class FeedSource(_Section):
     @field_validator("url")
     @classmethod
     def _url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError(
-                "expected an http(s) URL of a JSON feed page, e.g. "
-                "https://everyday-cc.github.io/ai/api/news/index.json"
-            )
-        return value
+        return _http_url(
+            value, "of a JSON feed page, e.g. https://everyday-cc.github.io/ai/api/news/index.json"
+        )
 
 
 def _source_kind(value: Any) -> str | None:

@@ -62,6 +62,8 @@ def articles(tmp_path: Path) -> Path:
 
 
 def write(tmp_path: Path, name: str, **fields: Any) -> None:
+    """An article file; "a.md" is at https://example.com/a unless `url` says otherwise."""
+    fields.setdefault("url", f"https://example.com/{name.removesuffix('.md')}")
     fields.setdefault("image", IMAGE)
     write_article(articles(tmp_path), name, **fields)
 

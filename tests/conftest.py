@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.database import create_engine, create_sessionmaker, upgrade_to_head
+from storage.records import Article
 from storage.unit_of_work import UnitOfWork, UowFactory
 from tests.fake_telegram.fixtures import fake_telegram  # noqa: F401 - a fixture for every test
 
@@ -22,6 +23,9 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "FEEDBOT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
 REQUIRE_POSTGRES = os.environ.get("FEEDBOT_REQUIRE_POSTGRES") == "1"
+# As bot/__init__.py opts in for the bot: RetryAfter's retry_after a timedelta, no warning per
+# 429, also in the tests that drive a plain telegram.Bot and never import the bot package.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 
 def _postgres_problem() -> str | None:
@@ -98,6 +102,13 @@ class Db:
     url: str
     engine: AsyncEngine
     uow: UowFactory
+
+    async def article(self, url: str) -> Article:
+        """The stored article at `url`; fails the test when there is none."""
+        async with self.uow() as tx:
+            stored = await tx.articles.article_by_url(url)
+        assert stored is not None, f"no article at {url}"
+        return stored
 
 
 @asynccontextmanager

@@ -1,6 +1,6 @@
 """A fan-out queued in the database and the real `feedbot run` process draining it against the
 fake Bot API: the rig of the tests about what a process does mid fan-out (killed, stopped, its
-token revoked)."""
+token revoked, its database cut)."""
 
 from __future__ import annotations
 

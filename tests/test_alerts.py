@@ -102,21 +102,28 @@ def test_a_high_delivery_failure_rate(sent: int, failed: int, high: bool) -> Non
     assert delivery_observation(sent, failed).failing is high
 
 
+# What Telegram said, by whose problem it is: the chat's, or this message's
+BAD_REQUESTS = {
+    "no rights": (
+        "Bad Request: need administrator rights in the channel chat",
+        "Need administrator rights in the channel chat",
+        "Bad Request: not enough rights to send photos to the chat",
+        "Bad Request: have no rights to send a message",
+        "Bad Request: CHAT_WRITE_FORBIDDEN",
+    ),
+    "gone": ("Bad Request: chat not found", "Forbidden: bot was kicked from the channel chat"),
+    "message": (
+        "Bad Request: wrong file identifier/HTTP URL specified",
+        "Bad Request: failed to get HTTP URL content",
+        "Bad Request: wrong type of the web page content",
+        "Bad Request: message caption is too long",
+    ),
+}
+
+
 @pytest.mark.parametrize(
     ("description", "kind"),
-    [
-        ("Bad Request: need administrator rights in the channel chat", "no rights"),
-        ("Need administrator rights in the channel chat", "no rights"),
-        ("Bad Request: not enough rights to send photos to the chat", "no rights"),
-        ("Bad Request: have no rights to send a message", "no rights"),
-        ("Bad Request: CHAT_WRITE_FORBIDDEN", "no rights"),
-        ("Bad Request: chat not found", "gone"),
-        ("Forbidden: bot was kicked from the channel chat", "gone"),
-        ("Bad Request: wrong file identifier/HTTP URL specified", "message"),
-        ("Bad Request: failed to get HTTP URL content", "message"),
-        ("Bad Request: wrong type of the web page content", "message"),
-        ("Bad Request: message caption is too long", "message"),
-    ],
+    [(text, kind) for kind, texts in BAD_REQUESTS.items() for text in texts],
 )
 def test_bad_requests_are_classified(description: str, kind: str) -> None:
     assert bad_request_kind(description) == kind

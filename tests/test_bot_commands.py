@@ -214,7 +214,7 @@ async def test_preview_goes_to_the_admin_only(bot: LiveBot, tmp_path: Path) -> N
 async def test_pause_holds_scheduled_runs_but_not_publish(bot: LiveBot, tmp_path: Path) -> None:
     assert "paused" in await bot.ask(ADMIN, ADMIN, "/pause")
     assert "already paused" in await bot.ask(ADMIN, ADMIN, "/pause")
-    write(tmp_path, "hot.md", url="https://example.com/hot", title="Hot", heat=150)
+    write(tmp_path, "hot.md", title="Hot", heat=150)
     write(tmp_path, "cold.md", url=URL, title="Cold", heat=50)
     await bot.run_publishing()
     assert await bot.deliveries(CHANNEL_ID) == []  # nothing selected while paused ...

@@ -16,14 +16,15 @@ from sqlalchemy.exc import OperationalError
 
 from bot.app import DATABASE_AWAY
 from storage import database
-from storage.database import create_engine, upgrade_to_head
+from storage.database import create_engine
 from storage.records import DeliveryStatus
 from tests.article_factory import write_article
-from tests.bot_process import CHANNEL, CHANNEL_ID, BotProcess, write_config
+from tests.bot_process import CHANNEL_ID
 from tests.fake_telegram import message_update
 from tests.fake_telegram.server import FakeTelegram
+from tests.fan_out_process import channel_fake, seed_queued_fan_out, start_run
 from tests.pg_proxy import PgProxy
-from tests.seeding import delivery_statuses, seed_fan_out_at
+from tests.seeding import delivery_statuses
 
 pytestmark = pytest.mark.postgres
 
@@ -44,11 +45,9 @@ RUN_DONE = r"run: \d+ new"
 
 @pytest.fixture
 def fake() -> Iterator[FakeTelegram]:
-    with FakeTelegram(global_rate=RATE, auto_create_chats=True) as fake:
-        fake.add_chat(CHANNEL_ID, "channel", title="AI news", username=CHANNEL[1:])
+    with channel_fake(RATE) as fake:
         fake.add_chat(ADMIN)
         yield fake
-    assert not fake.internal_errors
 
 
 @pytest.fixture
@@ -77,27 +76,12 @@ def _wait_for_apology(fake: FakeTelegram) -> None:
     fake.wait_for(lambda f: any(a == DATABASE_AWAY for a in _answers(f)), what="the outage apology")
 
 
-def _start(tmp_path: Path, fake: FakeTelegram, url: str, interval: float = 1) -> BotProcess:
-    config = write_config(
-        tmp_path,
-        fake,
-        database={"url": url},
-        delivery={"max_messages_per_second": RATE},
-        logging={"level": "INFO"},
-        schedule={"interval_seconds": interval},
-    )
-    return BotProcess("run", "--config", str(config), env={"TELEGRAM_BOT_TOKEN": fake.token})
-
-
 @pytest.mark.process
 def test_outage_mid_fan_out_and_mid_run_loses_nothing_and_sends_nothing_twice(
     fake: FakeTelegram, proxy: PgProxy, postgres_url: str, tmp_path: Path
 ) -> None:
-    upgrade_to_head(postgres_url)
-    asyncio.run(
-        seed_fan_out_at(postgres_url, SUBSCRIBERS, heat=50)
-    )  # below min_heat: not the channel's
-    bot = _start(tmp_path, fake, _through(proxy, postgres_url))
+    seed_queued_fan_out(postgres_url, SUBSCRIBERS)
+    bot = start_run(tmp_path, fake, _through(proxy, postgres_url), rate=RATE, interval=1)
     try:
         fake.wait_for(lambda f: len(_received(f)) >= CUT_AFTER, timeout=30, what="a first part")
         runs_failed = bot.count(RUN_FAILED)
@@ -145,7 +129,7 @@ def test_commands_through_a_quick_restart_and_during_an_outage(
     After a quick restart the pooled connections are all dead, and the next command must get a
     fresh one (pool_pre_ping) instead of an error. A command while the database is away fails
     with a log line; the bot stays up and answers the next one once it is back."""
-    bot = _start(tmp_path, fake, _through(proxy, postgres_url), interval=3600)
+    bot = start_run(tmp_path, fake, _through(proxy, postgres_url), rate=RATE, interval=3600)
 
     def ask_mytopics() -> None:
         answered = len(_answers(fake))

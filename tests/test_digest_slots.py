@@ -18,6 +18,10 @@ def utc(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
+KOLKATA_HOURLY = Schedule(HOURLY, 0, "Asia/Kolkata")  # a half-hour zone
+BERLIN_0800 = Schedule(DAILY, 8 * 60, "Europe/Berlin")
+BERLIN_0230 = Schedule(DAILY, 2 * 60 + 30, "Europe/Berlin")  # none in spring, twice in autumn
+
 # (schedule, since, now, the period due: (start, end) or None)
 DUE = [
     # UTC, hourly: the hour just ended, once
@@ -25,57 +29,22 @@ DUE = [
     (Schedule(HOURLY), "2026-12-01 09:00", "2026-12-01 09:59", None),
     (Schedule(HOURLY), "2026-12-01 08:30", "2026-12-01 08:59", None),
     # half-hour zone: local full hours are :30 UTC
-    (
-        Schedule(HOURLY, 0, "Asia/Kolkata"),
-        "2026-12-01 08:29",
-        "2026-12-01 08:31",
-        ("07:30", "08:30"),
-    ),
-    (Schedule(HOURLY, 0, "Asia/Kolkata"), "2026-12-01 08:31", "2026-12-01 09:29", None),
+    (KOLKATA_HOURLY, "2026-12-01 08:29", "2026-12-01 08:31", ("07:30", "08:30")),
+    (KOLKATA_HOURLY, "2026-12-01 08:31", "2026-12-01 09:29", None),
     # daily 08:00 in Berlin: 07:00 UTC in winter, 06:00 in summer
-    (
-        Schedule(DAILY, 480, "Europe/Berlin"),
-        "2026-12-01 06:59",
-        "2026-12-01 07:00",
-        ("2026-11-30 07:00", "2026-12-01 07:00"),
-    ),
-    (Schedule(DAILY, 480, "Europe/Berlin"), "2026-12-01 07:00", "2026-12-02 06:59", None),
-    (
-        Schedule(DAILY, 480, "Europe/Berlin"),
-        "2026-07-01 05:59",
-        "2026-07-01 06:01",
-        ("2026-06-30 06:00", "2026-07-01 06:00"),
-    ),
+    (BERLIN_0800, "2026-12-01 06:59", "2026-12-01 07:00", ("2026-11-30 07:00", "2026-12-01 07:00")),
+    (BERLIN_0800, "2026-12-01 07:00", "2026-12-02 06:59", None),
+    (BERLIN_0800, "2026-07-01 05:59", "2026-07-01 06:01", ("2026-06-30 06:00", "2026-07-01 06:00")),
     # the spring change (29 March 2026): the period is 23 hours
-    (
-        Schedule(DAILY, 480, "Europe/Berlin"),
-        "2026-03-29 05:59",
-        "2026-03-29 06:00",
-        ("2026-03-28 07:00", "2026-03-29 06:00"),
-    ),
+    (BERLIN_0800, "2026-03-29 05:59", "2026-03-29 06:00", ("2026-03-28 07:00", "2026-03-29 06:00")),
     # the autumn change (25 October 2026): 25 hours
-    (
-        Schedule(DAILY, 480, "Europe/Berlin"),
-        "2026-10-25 06:59",
-        "2026-10-25 07:00",
-        ("2026-10-24 06:00", "2026-10-25 07:00"),
-    ),
+    (BERLIN_0800, "2026-10-25 06:59", "2026-10-25 07:00", ("2026-10-24 06:00", "2026-10-25 07:00")),
     # 02:30 does not exist on 29 March in Berlin: it comes at 03:30 CEST (01:30 UTC), once
-    (
-        Schedule(DAILY, 150, "Europe/Berlin"),
-        "2026-03-29 01:29",
-        "2026-03-29 01:30",
-        ("2026-03-28 01:30", "2026-03-29 01:30"),
-    ),
-    (Schedule(DAILY, 150, "Europe/Berlin"), "2026-03-29 01:30", "2026-03-30 00:29", None),
+    (BERLIN_0230, "2026-03-29 01:29", "2026-03-29 01:30", ("2026-03-28 01:30", "2026-03-29 01:30")),
+    (BERLIN_0230, "2026-03-29 01:30", "2026-03-30 00:29", None),
     # 02:30 happens twice on 25 October: the first one (00:30 UTC), not again at 01:30
-    (
-        Schedule(DAILY, 150, "Europe/Berlin"),
-        "2026-10-25 00:29",
-        "2026-10-25 00:30",
-        ("2026-10-24 00:30", "2026-10-25 00:30"),
-    ),
-    (Schedule(DAILY, 150, "Europe/Berlin"), "2026-10-25 00:30", "2026-10-25 01:31", None),
+    (BERLIN_0230, "2026-10-25 00:29", "2026-10-25 00:30", ("2026-10-24 00:30", "2026-10-25 00:30")),
+    (BERLIN_0230, "2026-10-25 00:30", "2026-10-25 01:31", None),
     # hourly across the autumn change: every UTC hour is a local full hour, none skipped
     (
         Schedule(HOURLY, 0, "Europe/Berlin"),
@@ -120,7 +89,7 @@ def test_due_period(
 def test_each_slot_is_due_exactly_once_over_a_year_of_minute_ticks_in_berlin() -> None:
     """Ticking every 7 minutes through 2026 (both changes), each daily 02:30 slot (the one
     that is skipped and the one that repeats included) comes once, and periods tile."""
-    schedule = Schedule(DAILY, 150, "Europe/Berlin")
+    schedule = BERLIN_0230
     since = utc("2026-01-01 00:00")
     periods: list[Period] = []
     tick = since

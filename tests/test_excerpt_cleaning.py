@@ -1,16 +1,16 @@
-"""Excerpts as a reader of the channel sees them (issue 12, item 4): cuts are marked, fragment
-joins are one "…", the sources' boilerplate is gone, placeholders are no excerpt.
+"""Excerpts as a reader of the channel sees them: entities decoded once, markup and invisible
+characters gone, cuts marked (issue 12, item 4), fragment joins one "…", the sources' boilerplate
+gone, placeholders no excerpt.
 
-The fixtures are written for these tests, modelled on what the shared corpus shows (a market
-report cut after "It describes", a share widget's "Your email has been sent", a sponsor line
-before the lede, "English" as a whole excerpt); none is copied from it.
+The fixtures of the reader cases are written for these tests, modelled on what the shared corpus
+shows (a market report cut after "It describes", a share widget's "Your email has been sent", a
+sponsor line before the lede, "English" as a whole excerpt); none is copied from it.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import tomllib
-from datetime import UTC, datetime
 from fnmatch import fnmatch
 from pathlib import Path
 
@@ -18,10 +18,80 @@ import pytest
 
 from bot.formatting import clean_excerpt, render_post
 from bot.formatting.boilerplate import BOILERPLATE, parse_boilerplate, strip_boilerplate
-from tests.article_factory import stored_article
+from tests.rendered_posts import MEGABYTE, an_article
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# --- decoding, markup, whitespace, marks ---------------------------------------------------
+
+_SOURCE_CUT = "Researchers say the model " + "learns quickly from data " * 11 + "and infere"
+
+
+CLEAN_EXCERPT_CASES = [
+    pytest.param("Q&amp;A with the team.", "Q&A with the team.", id="amp-once"),
+    pytest.param("AT&amp;amp;T.", "AT&amp;T.", id="double-encoded-stays-visible"),
+    pytest.param("the model&#8217;s output.", "the model’s output.", id="numeric-entity"),
+    pytest.param("&#x201C;quoted&#x201D;", "“quoted”", id="hex-entity"),
+    pytest.param("&quot;fast&quot; &lt;b&gt;.", '"fast" <b>.', id="encoded-tag-is-text"),
+    pytest.param("latency&nbsp;drops.", "latency drops.", id="nbsp"),
+    pytest.param("latency\xa0\xa0drops.", "latency drops.", id="nbsp-character"),
+    pytest.param("R&D budgets &bogus; grow.", None, id="not-entities"),
+    pytest.param("R&para budgets.", "R&para budgets.", id="no-semicolon-no-entity"),
+    pytest.param("first line\\nsecond line.", "first line second line.", id="literal-newline"),
+    pytest.param("one\\r\\n\\r\\ntwo\\tthree.", "one two three.", id="literal-crlf-tab"),
+    pytest.param('he said \\"ship it\\"', 'he said "ship it"', id="escaped-quotes"),
+    pytest.param("it\\'s here.", "it's here.", id="escaped-apostrophe"),
+    pytest.param("  lots \t of\r\n\n white   space. ", "lots of white space.", id="whitespace"),
+    pytest.param("READ FULL ARTICLE Chips got faster.", "Chips got faster.", id="read-full"),
+    pytest.param("Read Full Article: Chips got faster!", "Chips got faster!", id="read-full-mixed"),
+    pytest.param("Chips got faster ...", "Chips got faster…", id="trailing-dots"),
+    pytest.param("Chips got faster&hellip;", "Chips got faster…", id="trailing-hellip"),
+    pytest.param("Chips got faster [&#8230;]", "Chips got faster…", id="bracketed-ellipsis"),
+    pytest.param("Chips [...] got faster.", "Chips… got faster.", id="elision-inside"),
+    pytest.param("Chips got faster. Continue reading →", "Chips got faster.", id="continue"),
+    pytest.param("Chips got faster. Read more", "Chips got faster.", id="read-more"),
+    pytest.param("Chips got faster. Read more…", "Chips got faster.", id="read-more-dots"),
+    pytest.param(
+        "Chips got faster. Continue reading “Why chips got faster” →",
+        "Chips got faster.",
+        id="continue-with-title",
+    ),
+    pytest.param(
+        "Chips got faster. \\nThe post Chips &amp; you appeared first on Some Blog.\\n",
+        "Chips got faster.",
+        id="wordpress-footer",
+    ),
+    pytest.param("Everything you need to read more.", None, id="sentence-kept"),
+    pytest.param("Read more about chips on Some Site.", None, id="leading-read-more-kept"),
+    pytest.param("<p>One.</p><p>Two.</p>", "One. Two.", id="block-tags"),
+    pytest.param("a <b>bold</b> <a href='x'>move</a>.", "a bold move.", id="inline-tags"),
+    pytest.param("std::vector<float> wins.", None, id="code-kept"),
+    pytest.param("zero\u200bwidth\ufeff.", "zerowidth.", id="invisible"),
+    pytest.param("bell\x07and\x00nul.", "bell and nul.", id="controls"),
+    pytest.param("lone\ud83dsurrogate.", "lonesurrogate.", id="lone-surrogate"),
+    pytest.param(
+        "Following â€˜Sensitive Dataâ€™ leak.",
+        "Following ‘Sensitive Data’ leak.",
+        id="mojibake",
+    ),
+    pytest.param("São Paulo château.", None, id="real-accents-kept"),
+    pytest.param("人工智能正在改变世界。", None, id="chinese"),
+    pytest.param("Nuevo modelo de visión 🚀", None, id="spanish-emoji"),
+    pytest.param("NA", "", id="placeholder-NA"),
+    pytest.param("na\\n", "", id="placeholder-na"),
+    pytest.param("", "", id="empty"),
+    pytest.param("   \\n  ", "", id="blank"),
+    pytest.param(_SOURCE_CUT, _SOURCE_CUT.rsplit(" ", 1)[0] + "…", id="cut-by-source"),
+    pytest.param(_SOURCE_CUT + "nce.", None, id="long-but-complete"),
+    pytest.param("Short, and cut after a clause,", "Short, and cut after a clause…", id="comma"),
+    pytest.param("Ends on a dash —", "Ends on a dash…", id="dash"),
+    pytest.param(
+        "A short headline-like excerpt", "A short headline-like excerpt…", id="short-unmarked"
+    ),
+]
+
+
+# --- as the reader sees it (issue 12, item 4) ------------------------------------------------
 
 READER_EXCERPT_CASES = [
     # --- cut without a mark -------------------------------------------------------------
@@ -123,28 +193,22 @@ READER_EXCERPT_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("raw", "expected"), READER_EXCERPT_CASES)
-def test_excerpt_as_the_reader_sees_it(raw: str, expected: str | None) -> None:
+@pytest.mark.parametrize(("raw", "expected"), CLEAN_EXCERPT_CASES + READER_EXCERPT_CASES)
+def test_clean_excerpt(raw: str, expected: str | None) -> None:
     assert clean_excerpt(raw) == (raw if expected is None else expected)
 
 
+def test_clean_excerpt_keeps_a_megabyte_of_chinese_whole() -> None:
+    raw = "人工智能" * (MEGABYTE // 4)
+    assert clean_excerpt(raw) == raw + "…"  # no closing mark: treated as cut by the source
+
+
 def test_a_junk_excerpt_leaves_the_post_without_one() -> None:
-    now = datetime(2024, 3, 1, tzinfo=UTC)
-    article = stored_article(
-        now,
-        url="https://apps.example/blog/portal-components",
-        link="https://apps.example/blog/portal-components",
-        title="Use code components on portal pages",
-        excerpt="English",
-        source_name="Apps Blog",
-        source_domain="apps.example",
-        heat=90,
-        topics=("Portals",),
-    )
+    article = an_article(excerpt="English")
     post = render_post(article)
     assert "English" not in post.html
     assert post.html.count("\n\n") == 1  # title, footer: no excerpt block
-    assert "portal pages</a></b>\n\nApps Blog" in post.html
+    assert "laundry</a></b>\n\nExample News" in post.html
     assert render_post(dataclasses.replace(article, excerpt="Real text.")).html.count("\n\n") == 2
 
 

@@ -18,10 +18,7 @@ def _bot(fake: FakeTelegram) -> telegram.Bot:
     return telegram.Bot(fake.token, base_url=fake.base_url)
 
 
-async def test_a_channel_edit_counts_as_a_message(
-    fake_telegram: FakeTelegram, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "1")
+async def test_a_channel_edit_counts_as_a_message(fake_telegram: FakeTelegram) -> None:
     fake_telegram.add_chat(CHANNEL, "channel")
     async with _bot(fake_telegram) as bot:
         first = await bot.send_message(CHANNEL, "post 0")

@@ -177,10 +177,7 @@ async def test_photo_urls_uploads_and_broken_urls(fake: FakeTelegram, bot: teleg
 # errors, the way PTB maps them
 
 
-async def test_injected_429_is_retry_after(
-    fake: FakeTelegram, bot: telegram.Bot, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "1")
+async def test_injected_429_is_retry_after(fake: FakeTelegram, bot: telegram.Bot) -> None:
     fake.rate_limit(USER, retry_after=7)
     with pytest.raises(telegram.error.RetryAfter) as limited:
         await bot.send_message(USER, "hi")

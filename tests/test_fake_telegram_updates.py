@@ -47,10 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # flood limits
 
 
-async def test_private_chat_burst_gets_429(
-    fake_telegram: FakeTelegram, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "1")
+async def test_private_chat_burst_gets_429(fake_telegram: FakeTelegram) -> None:
     fake_telegram.add_chat(USER)
     fake_telegram.add_chat(OTHER_USER)
     async with make_bot(fake_telegram) as bot:
@@ -65,10 +62,7 @@ async def test_private_chat_burst_gets_429(
     assert fake_telegram.count_429 == 1
 
 
-async def test_group_gets_20_messages_a_minute(
-    fake_telegram: FakeTelegram, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "1")
+async def test_group_gets_20_messages_a_minute(fake_telegram: FakeTelegram) -> None:
     fake_telegram.add_chat(GROUP, "group")
     async with make_bot(fake_telegram) as bot:
         for n in range(20):
@@ -80,8 +74,7 @@ async def test_group_gets_20_messages_a_minute(
     assert dtm.timedelta(seconds=55) <= wait <= dtm.timedelta(seconds=60)
 
 
-async def test_global_limit_and_paid_broadcast(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "1")
+async def test_global_limit_and_paid_broadcast() -> None:
     with FakeTelegram(global_rate=5) as fake:
         for user in range(1, 8):
             fake.add_chat(user)

@@ -1,4 +1,4 @@
-"""How a post looks: excerpt cleaning, hashtags, the layout and its escaping, photo or text, and
+"""How a post looks: hashtags, the layout and its escaping, photo or text, and
 no bidi control in a post. Checked by tests/rendered_posts.py; the limits:
 tests/test_post_limits.py.
 """
@@ -13,7 +13,6 @@ from bot.formatting import (
     CAPTION_LIMIT,
     TEXT_LIMIT,
     Post,
-    clean_excerpt,
     hashtag,
     render_post,
     render_text_post,
@@ -22,89 +21,9 @@ from bot.formatting import (
 from storage.records import Article
 from tests.rendered_posts import (
     BASE_ARTICLE,
-    MEGABYTE,
     an_article,
     checked_text,
 )
-
-# --- clean_excerpt -------------------------------------------------------------------------
-
-_SOURCE_CUT = "Researchers say the model " + "learns quickly from data " * 11 + "and infere"
-
-
-CLEAN_EXCERPT_CASES = [
-    pytest.param("Q&amp;A with the team.", "Q&A with the team.", id="amp-once"),
-    pytest.param("AT&amp;amp;T.", "AT&amp;T.", id="double-encoded-stays-visible"),
-    pytest.param("the model&#8217;s output.", "the model’s output.", id="numeric-entity"),
-    pytest.param("&#x201C;quoted&#x201D;", "“quoted”", id="hex-entity"),
-    pytest.param("&quot;fast&quot; &lt;b&gt;.", '"fast" <b>.', id="encoded-tag-is-text"),
-    pytest.param("latency&nbsp;drops.", "latency drops.", id="nbsp"),
-    pytest.param("latency\xa0\xa0drops.", "latency drops.", id="nbsp-character"),
-    pytest.param("R&D budgets &bogus; grow.", None, id="not-entities"),
-    pytest.param("R&para budgets.", "R&para budgets.", id="no-semicolon-no-entity"),
-    pytest.param("first line\\nsecond line.", "first line second line.", id="literal-newline"),
-    pytest.param("one\\r\\n\\r\\ntwo\\tthree.", "one two three.", id="literal-crlf-tab"),
-    pytest.param('he said \\"ship it\\"', 'he said "ship it"', id="escaped-quotes"),
-    pytest.param("it\\'s here.", "it's here.", id="escaped-apostrophe"),
-    pytest.param("  lots \t of\r\n\n white   space. ", "lots of white space.", id="whitespace"),
-    pytest.param("READ FULL ARTICLE Chips got faster.", "Chips got faster.", id="read-full"),
-    pytest.param("Read Full Article: Chips got faster!", "Chips got faster!", id="read-full-mixed"),
-    pytest.param("Chips got faster ...", "Chips got faster…", id="trailing-dots"),
-    pytest.param("Chips got faster&hellip;", "Chips got faster…", id="trailing-hellip"),
-    pytest.param("Chips got faster [&#8230;]", "Chips got faster…", id="bracketed-ellipsis"),
-    pytest.param("Chips [...] got faster.", "Chips… got faster.", id="elision-inside"),
-    pytest.param("Chips got faster. Continue reading →", "Chips got faster.", id="continue"),
-    pytest.param("Chips got faster. Read more", "Chips got faster.", id="read-more"),
-    pytest.param("Chips got faster. Read more…", "Chips got faster.", id="read-more-dots"),
-    pytest.param(
-        "Chips got faster. Continue reading “Why chips got faster” →",
-        "Chips got faster.",
-        id="continue-with-title",
-    ),
-    pytest.param(
-        "Chips got faster. \\nThe post Chips &amp; you appeared first on Some Blog.\\n",
-        "Chips got faster.",
-        id="wordpress-footer",
-    ),
-    pytest.param("Everything you need to read more.", None, id="sentence-kept"),
-    pytest.param("Read more about chips on Some Site.", None, id="leading-read-more-kept"),
-    pytest.param("<p>One.</p><p>Two.</p>", "One. Two.", id="block-tags"),
-    pytest.param("a <b>bold</b> <a href='x'>move</a>.", "a bold move.", id="inline-tags"),
-    pytest.param("std::vector<float> wins.", None, id="code-kept"),
-    pytest.param("zero\u200bwidth\ufeff.", "zerowidth.", id="invisible"),
-    pytest.param("bell\x07and\x00nul.", "bell and nul.", id="controls"),
-    pytest.param("lone\ud83dsurrogate.", "lonesurrogate.", id="lone-surrogate"),
-    pytest.param(
-        "Following â€˜Sensitive Dataâ€™ leak.",
-        "Following ‘Sensitive Data’ leak.",
-        id="mojibake",
-    ),
-    pytest.param("São Paulo château.", None, id="real-accents-kept"),
-    pytest.param("人工智能正在改变世界。", None, id="chinese"),
-    pytest.param("Nuevo modelo de visión 🚀", None, id="spanish-emoji"),
-    pytest.param("NA", "", id="placeholder-NA"),
-    pytest.param("na\\n", "", id="placeholder-na"),
-    pytest.param("", "", id="empty"),
-    pytest.param("   \\n  ", "", id="blank"),
-    pytest.param(_SOURCE_CUT, _SOURCE_CUT.rsplit(" ", 1)[0] + "…", id="cut-by-source"),
-    pytest.param(_SOURCE_CUT + "nce.", None, id="long-but-complete"),
-    pytest.param("Short, and cut after a clause,", "Short, and cut after a clause…", id="comma"),
-    pytest.param("Ends on a dash —", "Ends on a dash…", id="dash"),
-    pytest.param(
-        "A short headline-like excerpt", "A short headline-like excerpt…", id="short-unmarked"
-    ),
-]
-
-
-@pytest.mark.parametrize(("raw", "expected"), CLEAN_EXCERPT_CASES)
-def test_clean_excerpt(raw: str, expected: str | None) -> None:
-    assert clean_excerpt(raw) == (raw if expected is None else expected)
-
-
-def test_clean_excerpt_keeps_a_megabyte_of_chinese_whole() -> None:
-    raw = "人工智能" * (MEGABYTE // 4)
-    assert clean_excerpt(raw) == raw + "…"  # no closing mark: treated as cut by the source
-
 
 # --- hashtags ------------------------------------------------------------------------------
 

@@ -47,9 +47,8 @@ async def test_new_then_unchanged_then_updated(db: Db, tmp_path: Path) -> None:
     )
     third = await ingest_files(db.uow, [tmp_path])
     assert (third.new, third.updated, third.unchanged) == (0, 1, 1)
-    async with db.uow() as tx:
-        stored = await tx.articles.article_by_url("https://example.com/a")
-    assert stored is not None and stored.heat == 130
+    stored = await db.article("https://example.com/a")
+    assert stored.heat == 130
 
 
 async def test_same_url_in_two_files_is_one_article_and_the_newer_file_wins(
@@ -80,9 +79,8 @@ async def test_same_url_in_two_files_is_one_article_and_the_newer_file_wins(
         mtime_ns=base + 5 * 10**9,
     )
     await ingest_files(db.uow, [tmp_path])
-    async with db.uow() as tx:
-        stored = await tx.articles.article_by_url("https://example.com/x")
-    assert stored is not None and stored.title == "Old, edited"
+    stored = await db.article("https://example.com/x")
+    assert stored.title == "Old, edited"
 
 
 async def test_malformed_files_are_skipped_with_a_reason_and_good_ones_kept(

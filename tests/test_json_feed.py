@@ -78,14 +78,13 @@ async def test_first_pass_reads_every_page_and_keeps_odd_items(
         assert any(
             server.url(P1) in r.getMessage() and reason in r.getMessage() for r in caplog.records
         )
-    async with db.uow() as tx:
-        quiet = await tx.articles.article_by_url("https://example.org/quiet-model")
-        undated = await tx.articles.article_by_url("https://example.org/undated-chip")
-        hot = await tx.articles.article_by_url("https://example.org/hot-robot-hands")
-    assert quiet is not None and (quiet.heat, quiet.image_url) == (None, None)
-    assert hot is not None and hot.published_at == datetime(2026, 11, 26, 9, tzinfo=UTC)
+    quiet = await db.article("https://example.org/quiet-model")
+    assert (quiet.heat, quiet.image_url) == (None, None)
+    hot = await db.article("https://example.org/hot-robot-hands")
+    assert hot.published_at == datetime(2026, 11, 26, 9, tzinfo=UTC)
     # No publishedDateTime: dated when first seen, so the age window means "new to us".
-    assert undated is not None and undated.published_at == NOW
+    undated = await db.article("https://example.org/undated-chip")
+    assert undated.published_at == NOW
     health = await _health(db, server.url())
     assert (health.consecutive_failures, health.total_errors) == (0, 0)
     assert health.last_success_at == NOW and health.next_attempt_at is None
@@ -112,9 +111,8 @@ async def test_second_pass_sends_validators_and_a_304_parses_nothing(
     assert first.if_none_match is not None and first.if_none_match.startswith('"')
     assert first.if_modified_since is not None
     assert (report.new, report.updated, report.unchanged, report.skipped) == (0, 0, 0, [])
-    async with db.uow() as tx:
-        undated = await tx.articles.article_by_url("https://example.org/undated-chip")
-    assert undated is not None and undated.published_at == NOW  # not re-dated
+    undated = await db.article("https://example.org/undated-chip")
+    assert undated.published_at == NOW  # not re-dated
 
 
 async def test_pages_past_an_all_known_page_are_read_too(db: Db, server: FeedServer) -> None:
@@ -137,9 +135,8 @@ async def test_pages_past_an_all_known_page_are_read_too(db: Db, server: FeedSer
         (P4, 404),
     ]
     assert (report.new, report.updated) == (1, 3 + 3)
-    async with db.uow() as tx:
-        warmer = await tx.articles.article_by_url("https://example.org/older-vision")
-    assert warmer is not None and warmer.heat == 95
+    warmer = await db.article("https://example.org/older-vision")
+    assert warmer.heat == 95
 
 
 async def test_heat_rising_on_page_2_behind_an_unchanged_page_1_is_posted(
@@ -162,9 +159,8 @@ async def test_heat_rising_on_page_2_behind_an_unchanged_page_1_is_posted(
     run = await publish_run(db.uow, [], RULES, CHANNEL, clock=lambda: later, feeds=feeds)
     assert [(r.path, r.status) for r in server.requests][:2] == [(P1, 304), (P2, 200)]
     assert [a.url for a in run.selected] == ["https://example.org/older-vision"]
-    async with db.uow() as tx:
-        warmer = await tx.articles.article_by_url("https://example.org/older-vision")
-    assert warmer is not None and warmer.heat == 101
+    warmer = await db.article("https://example.org/older-vision")
+    assert warmer.heat == 101
 
 
 async def test_max_pages_is_honoured(db: Db, server: FeedServer) -> None:
@@ -295,9 +291,8 @@ async def test_items_with_nul_and_lone_surrogates_are_stored(db: Db, server: Fee
     server.set_page(P1, {"page": 1, "value": [odd], "nextPage": None})
     report = await _pass(db, [FeedSpec(server.url())])
     assert report.new == 1
-    async with db.uow() as tx:
-        stored = await tx.articles.article_by_url("https://example.org/odd")
-    assert stored is not None and (stored.title, stored.excerpt) == ("Nul title", "x \ufffd y")
+    stored = await db.article("https://example.org/odd")
+    assert (stored.title, stored.excerpt) == ("Nul title", "x \ufffd y")
 
 
 async def test_the_running_bot_posts_from_a_configured_feed(

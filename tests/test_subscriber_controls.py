@@ -42,6 +42,8 @@ async def bot(fake: FakeTelegram, tmp_path: Path, bot_database_url: str) -> Asyn
 
 
 def write(tmp_path: Path, name: str, **fields: Any) -> None:
+    """An article file; "a.md" is at https://example.com/a unless `url` says otherwise."""
+    fields.setdefault("url", f"https://example.com/{name.removesuffix('.md')}")
     fields.setdefault("heat", 150)
     write_article(tmp_path / "articles", name, **fields)
 
@@ -81,7 +83,7 @@ async def test_forum_threads_follow_their_own_topics_and_a_closed_thread_stops_a
     assert [m.thread_id for m in answers] == [THREAD, None]  # each answered where it was asked
     assert await bot.followed(FORUM) == {"Robotics"}
 
-    write(tmp_path, "ai.md", url="https://example.com/ai", title="AI news", topics=("AI",))
+    write(tmp_path, "ai.md", title="AI news", topics=("AI",))
     write(tmp_path, "robots.md", url="https://example.com/r", title="Robots", topics=("Robotics",))
     await bot.run_publishing()
     await fake.wait_for_async(lambda f: len(bot.posts(FORUM)) == 2, what="two forum posts")
@@ -90,15 +92,9 @@ async def test_forum_threads_follow_their_own_topics_and_a_closed_thread_stops_a
     assert "AI news" in (threads[THREAD] or "") and "Robots" in (threads[None] or "")
 
     fake.set_thread(FORUM, THREAD, "closed")
-    write(tmp_path, "ai2.md", url="https://example.com/ai2", title="More AI", topics=("AI",))
+    write(tmp_path, "ai2.md", title="More AI", topics=("AI",))
     # not "More robots": a same-outlet title under a prefix is the same story (jobs.stories)
-    write(
-        tmp_path,
-        "r2.md",
-        url="https://example.com/r2",
-        title="Arms ship",
-        topics=("Robotics",),
-    )
+    write(tmp_path, "r2.md", title="Arms ship", topics=("Robotics",))
     await bot.run_publishing()
     await fake.wait_for_async(lambda f: len(bot.posts(FORUM)) == 3, what="the General post")
     await bot.until(lambda: _thread_inactive(bot), "the closed thread's subscriptions deactivated")
@@ -117,7 +113,7 @@ async def test_a_deleted_thread_is_told_apart_from_the_group(bot: LiveBot, tmp_p
     in_forum(bot, "/topic ai", THREAD)
     await bot.settle()
     bot.fake.set_thread(FORUM, THREAD, "deleted")
-    write(tmp_path, "ai.md", url="https://example.com/ai", topics=("AI",))
+    write(tmp_path, "ai.md", topics=("AI",))
     await bot.run_publishing()
     await bot.until(lambda: _thread_inactive(bot), "the deleted thread deactivated")
     (delivery,) = [d for d in await bot.deliveries(FORUM)]
@@ -154,7 +150,6 @@ async def test_settings_silent_compact_and_no_preview_reach_the_post(
     write(
         tmp_path,
         "a.md",
-        url="https://example.com/a",
         title="Robots read",
         topics=("AI",),
         excerpt="A long excerpt that a compact post leaves out.",
@@ -177,7 +172,7 @@ async def test_unfollow_button_under_a_private_post_and_its_undo(
 ) -> None:
     fake = bot.fake
     await bot.ask(USER, USER, "/topic ai")
-    write(tmp_path, "a.md", url="https://example.com/a", topics=("AI", "Robotics"))
+    write(tmp_path, "a.md", topics=("AI", "Robotics"))
     await bot.run_publishing()
     await fake.wait_for_async(lambda f: len(bot.posts(USER)) == 1, what="the post")
     (post,) = [m for m in bot_messages(fake, USER) if m.kind == "photo"]
@@ -206,7 +201,7 @@ async def test_unfollow_button_under_a_private_post_and_its_undo(
 
 async def test_several_topics_offer_the_topic_list(bot: LiveBot, tmp_path: Path) -> None:
     await bot.ask(USER, USER, "/topic ai, robotics")
-    write(tmp_path, "a.md", url="https://example.com/a", topics=("AI", "Robotics"))
+    write(tmp_path, "a.md", topics=("AI", "Robotics"))
     await bot.run_publishing()
     await bot.fake.wait_for_async(lambda f: len(bot.posts(USER)) == 1, what="the post")
     (post,) = [m for m in bot_messages(bot.fake, USER) if m.kind == "photo"]
@@ -226,7 +221,7 @@ async def test_stop_asks_and_a_pause_holds_posts_back(bot: LiveBot, tmp_path: Pa
     await press(bot, USER, USER, question.message_id, "st:pause")
     assert "Paused until" in bot_messages(fake, USER)[-1].text
     assert await bot.followed(USER) == {"AI"}
-    write(tmp_path, "a.md", url="https://example.com/a", topics=("AI",))
+    write(tmp_path, "a.md", topics=("AI",))
     await bot.run_publishing()
     await fake.wait_for_async(lambda f: len(bot.posts(CHANNEL_ID)) == 1, what="the channel post")
     assert await bot.deliveries(USER) == []  # paused: nothing queued
@@ -243,7 +238,7 @@ async def test_a_channel_is_managed_from_a_private_chat_by_its_admin_only(
     assert "you are not one" in refused and "can't post" not in refused
     assert await bot.followed(MANAGED) == {"AI"}
 
-    write(tmp_path, "a.md", url="https://example.com/a", topics=("AI",))
+    write(tmp_path, "a.md", topics=("AI",))
     await bot.run_publishing()
     await fake.wait_for_async(lambda f: len(bot.posts(MANAGED)) == 1, what="the managed post")
 
@@ -262,15 +257,9 @@ async def test_filters_keep_and_drop_posts(bot: LiveBot, tmp_path: Path) -> None
     assert "Keeps only posts mentioning one of: robots" in listed
     assert "Drops posts mentioning any of: crypto coin" in listed
     assert "starts with + or -" in await bot.ask(USER, USER, "/filter robots")
-    write(tmp_path, "a.md", url="https://example.com/a", title="Robots learn", topics=("AI",))
-    write(
-        tmp_path,
-        "b.md",
-        url="https://example.com/b",
-        title="Robots buy a crypto coin",
-        topics=("AI",),
-    )
-    write(tmp_path, "c.md", url="https://example.com/c", title="Models grow", topics=("AI",))
+    write(tmp_path, "a.md", title="Robots learn", topics=("AI",))
+    write(tmp_path, "b.md", title="Robots buy a crypto coin", topics=("AI",))
+    write(tmp_path, "c.md", title="Models grow", topics=("AI",))
     await bot.run_publishing()
     await bot.fake.wait_for_async(lambda f: len(bot.posts(OTHER)) == 3, what="OTHER's posts")
     got = [d.article_id for d in await bot.deliveries(USER)]
@@ -295,7 +284,7 @@ async def test_settings_open_the_language_choice_and_buttons_follow_it(
     assert shown.text.startswith("This chat's language: English")
     await press(bot, USER, USER, menu.message_id, "lang:ru")
     assert "Настройки" in await bot.ask(USER, USER, "/settings")
-    write(tmp_path, "a.md", url="https://example.com/a", topics=("AI",))
+    write(tmp_path, "a.md", topics=("AI",))
     await bot.run_publishing()
     await fake.wait_for_async(lambda f: len(bot.posts(USER)) == 1, what="the post")
     (post,) = [m for m in bot_messages(fake, USER) if m.kind == "photo"]

@@ -167,12 +167,7 @@ async def test_fan_out_once_per_chat_stops_on_unsubscribe_and_never_replays(
     await bot.ask(USER, USER, "/topic ai, nlp")  # both topics of the first article
     await bot.ask(OTHER, OTHER, "/topic #AI")
     write(
-        tmp_path,
-        "first.md",
-        url="https://example.com/first",
-        title="First",
-        heat=150,
-        topics=("AI", "Natural Language Processing"),
+        tmp_path, "first.md", title="First", heat=150, topics=("AI", "Natural Language Processing")
     )
     await bot.run_publishing()
     await bot.fake.wait_for_async(
@@ -187,7 +182,6 @@ async def test_fan_out_once_per_chat_stops_on_unsubscribe_and_never_replays(
     write(
         tmp_path,
         "second.md",
-        url="https://example.com/second",
         title="Second",
         heat=140,
         topics=("Natural Language Processing", "AI"),

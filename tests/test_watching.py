@@ -97,9 +97,8 @@ async def test_ingest_paths_keeps_the_version_rules(db: Db, tmp_path: Path) -> N
     old = write_article(tmp_path, "old.md", url="https://example.com/x", heat=1, mtime_ns=base)
     report = await ingest_paths(db.uow, [str(old)])
     assert (report.new, report.updated, report.unchanged) == (0, 0, 1)
-    async with db.uow() as tx:
-        stored = await tx.articles.article_by_url("https://example.com/x")
-    assert stored is not None and stored.heat == 300
+    stored = await db.article("https://example.com/x")
+    assert stored.heat == 300
 
 
 async def test_a_half_written_file_is_neither_logged_nor_recorded(

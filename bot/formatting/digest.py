@@ -17,13 +17,11 @@ from dataclasses import dataclass
 from bot.formatting.cleaning import clean_text
 from bot.formatting.limits import TEXT_LIMIT, visible_length
 from bot.formatting.links import clean_link, link_host, source_label
-from bot.formatting.post import SOURCE_CAP
+from bot.formatting.post import META_SEPARATOR, SOURCE_CAP, heat_text
 from bot.formatting.shortening import shorten
 from storage.records import Article
 
 DIGEST_TITLE_CAP = 200
-_HEAT_MARK = "🔥"
-_SEPARATOR = " · "
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,9 +39,9 @@ def digest_line(article: Article, untitled: str = "Article") -> DigestLine:
     title = shorten(clean_text(article.title or "") or untitled, DIGEST_TITLE_CAP)
     label = source_label(article.source_name, article.source_domain, article.link)
     source = shorten(clean_text(label or link_host(link) or ""), SOURCE_CAP)
-    heat = f"{_HEAT_MARK} {article.heat}" if article.heat is not None and article.heat >= 0 else ""
+    heat = heat_text(article.heat)
     shown = f'<a href="{_attribute(link)}">{_escape(title)}</a>' if link else _escape(title)
-    meta = _SEPARATOR.join(part for part in (_escape(source), heat) if part)
+    meta = META_SEPARATOR.join(part for part in (_escape(source), heat) if part)
     text = shown + (f" — {meta}" if meta else "")
     return DigestLine(text, visible_length(text))
 

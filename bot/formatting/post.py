@@ -49,7 +49,7 @@ VIDEO_MARK = "▶️"
 READ_BUTTON = "Read"
 WATCH_BUTTON = f"{VIDEO_MARK} Watch"
 _RISING_MARK = "📈"  # selected as a rising story (jobs.selection)
-_META_SEPARATOR = " · "
+META_SEPARATOR = " · "  # between the source and the heat
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,14 +159,19 @@ def _host(url: str) -> str | None:
         return None
 
 
+def heat_text(heat: int | None) -> str:
+    """The heat as the footer shows it ("🔥 142"); nothing without one, nor for the -1 that
+    marks an unpublished item in the source: not a temperature worth showing."""
+    return f"{_HEAT_MARK} {heat}" if heat is not None and heat >= 0 else ""
+
+
 def _meta_line(article: Article) -> str:
     label = source_label(article.source_name, article.source_domain, article.link)
     source = shorten(clean_text(label), SOURCE_CAP)
-    # -1 marks an unpublished item in the source: not a temperature worth showing
-    heat = f"{_HEAT_MARK} {article.heat}" if article.heat is not None and article.heat >= 0 else ""
+    heat = heat_text(article.heat)
     if article.rising:
         heat = f"{heat} {_RISING_MARK}".strip()
-    return _META_SEPARATOR.join(part for part in (source, heat) if part)
+    return META_SEPARATOR.join(part for part in (source, heat) if part)
 
 
 def _tags_line(topics: tuple[str, ...]) -> str:

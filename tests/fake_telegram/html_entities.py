@@ -304,29 +304,29 @@ class _Parser:
             self.entities.append(
                 Entity("custom_emoji", offset, length, custom_emoji_id=tag.argument)
             )
+        elif tag.name in ("code", "pre"):
+            self.close_code_or_pre(tag, offset, length)
+
+    def close_code_or_pre(self, tag: _OpenTag, offset: int, length: int) -> None:
+        """A <pre> and a <code class="language-…"> around the same text, either one inside the
+        other, are one pre entity with the code's language."""
+        last = self.entities[-1] if self.entities else None
+        if tag.name == "code":
+            other, language = "pre", tag.argument
+        else:
+            other, language = "code", last.language if last is not None else None
+        if (
+            last is not None
+            and last.type == other
+            and (last.offset, last.length) == (offset, length)
+            and language
+        ):
+            self.entities[-1] = Entity("pre", offset, length, language=language)
         elif tag.name == "code":
-            last = self.entities[-1] if self.entities else None
-            if (
-                last is not None
-                and last.type == "pre"
-                and (last.offset, last.length) == (offset, length)
-                and tag.argument
-            ):
-                self.entities[-1] = Entity("pre", offset, length, language=tag.argument)
-            else:
-                # the language is only kept if an enclosing <pre> claims it (see pre below)
-                self.entities.append(Entity("code", offset, length, language=tag.argument or None))
-        elif tag.name == "pre":
-            last = self.entities[-1] if self.entities else None
-            if (
-                last is not None
-                and last.type == "code"
-                and (last.offset, last.length) == (offset, length)
-                and last.language
-            ):
-                self.entities[-1] = Entity("pre", offset, length, language=last.language)
-            else:
-                self.entities.append(Entity("pre", offset, length))
+            # the language is only kept if an enclosing <pre> claims it (the branch above)
+            self.entities.append(Entity("code", offset, length, language=tag.argument or None))
+        else:
+            self.entities.append(Entity("pre", offset, length))
 
 
 def parse_html(html: str) -> tuple[str, list[Entity]]:

@@ -202,12 +202,21 @@ def inline_keyboard(markup: Any) -> dict[str, Any]:
     return markup
 
 
-def reply_markup(params: Params) -> dict[str, Any] | None:
-    if "reply_markup" not in params:
+def _json_object(params: Params, name: str, what: str) -> dict[str, Any] | None:
+    """The parameter `name` if it is a JSON object, None if absent; Telegram's "can't parse"
+    error naming `what` if it is anything else."""
+    if name not in params:
         return None
-    markup = params.get("reply_markup")
-    if not isinstance(markup, dict):
-        raise bad_request("can't parse reply keyboard markup JSON object")
+    value = params.get(name)
+    if not isinstance(value, dict):
+        raise bad_request(f"can't parse {what} JSON object")
+    return value
+
+
+def reply_markup(params: Params) -> dict[str, Any] | None:
+    markup = _json_object(params, "reply_markup", "reply keyboard markup")
+    if markup is None:
+        return None
     if "inline_keyboard" in markup:
         return inline_keyboard(markup)
     if not any(key in markup for key in ("keyboard", "remove_keyboard", "force_reply")):
@@ -216,11 +225,9 @@ def reply_markup(params: Params) -> dict[str, Any] | None:
 
 
 def link_preview_options(params: Params) -> dict[str, Any] | None:
-    if "link_preview_options" not in params:
+    options = _json_object(params, "link_preview_options", "link preview options")
+    if options is None:
         return None
-    options = params.get("link_preview_options")
-    if not isinstance(options, dict):
-        raise bad_request("can't parse link preview options JSON object")
     for key in _LINK_PREVIEW_BOOLEANS:
         if key in options and not isinstance(options[key], bool):
             raise bad_request(f'Field "{key}" must be of type Boolean')
