@@ -265,6 +265,8 @@ class PublishConfig(_Section):
     # None: no age window (the bundled sample uses it so it posts something on any date).
     max_age_hours: Annotated[Float, Field(gt=0, le=TEN_YEARS_HOURS)] | None = 24
     max_per_run: Annotated[Int, Field(ge=1, le=1000)] = 5
+    # At most this many posts of one outlet per run (jobs.selection.source_key); absent: no cap.
+    max_per_source: Annotated[Int, Field(ge=1, le=1000)] | None = None
     # A story takes other outlets' versions and source edits for this long after its first post.
     story_window_hours: Annotated[Float, Field(gt=0, le=WEEK_SECONDS / 3600)] = 48
     # Plain phrases (not patterns) that mark an article as not news, added to the built-in

@@ -66,6 +66,7 @@ def publish_rules(config: Config) -> PublishRules:
         if rising is None
         else RisingRules(rising.min_heat, rising.gain, timedelta(hours=rising.within_hours)),
         exclude=NotNews.of(config.publish.exclude),
+        max_per_source=config.publish.max_per_source,
     )
 
 

@@ -7,13 +7,18 @@ is never loaded.
 Rising stories: with `rising` set, an article at or above `rising.min_heat` whose heat rose by at
 least `rising.gain` within the last `rising.within` (its heat history: a sample each time an
 ingest saw the heat change) is eligible even below `min_heat`, and its post carries 📈. Not
-news: an article carrying one of the `exclude` phrases (jobs.not_news) is never eligible."""
+news: an article carrying one of the `exclude` phrases (jobs.not_news) is never eligible.
+
+Per source: with `max_per_source` set, a run posts at most that many articles of one outlet
+(source_key); the rest wait for a later run, still eligible, so one prolific site (a blog and
+its video channel publishing a release wave at once) cannot fill the channel."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from jobs.not_news import NO_PHRASES, NotNews
 from storage.candidates import RisingRules as RisingPrefilter
@@ -48,6 +53,7 @@ class PublishRules:
     max_per_run: int
     rising: RisingRules | None = None  # None: rising stories off
     exclude: NotNews = NO_PHRASES
+    max_per_source: int | None = None  # None: no cap per outlet
 
     def prefilter(self, now: datetime) -> SelectionRules:
         """The same rules, in the shape the database query takes."""
@@ -114,15 +120,39 @@ def select_new(
     histories: Mapping[int, Sequence[HeatSample]] | None = None,
 ) -> list[Article]:
     """The articles to post this run: eligible, not posted yet, hottest first (newest first among
-    equals), at most `max_per_run`. With `histories` (article id -> heat samples, oldest first)
-    rising stories are eligible too, and come back marked `rising`."""
+    equals), at most `max_per_run`, and at most `max_per_source` of one outlet. With `histories`
+    (article id -> heat samples, oldest first) rising stories are eligible too, and come back
+    marked `rising`."""
     eligible = [
         article
         for article, reason in _judged(candidates, now, rules, histories or {})
         if reason is None and article.id not in already_posted
     ]
     eligible.sort(key=lambda a: (-(a.heat or 0), -_timestamp(a), a.id))
+    if rules.max_per_source is not None:
+        eligible = _capped_per_source(eligible, rules.max_per_source)
     return eligible[: rules.max_per_run]
+
+
+def source_key(article: Article) -> str:
+    """Which outlet an article counts for: the name it is published under (so a blog and its
+    video channel, both "Microsoft", are one), else its site, else its link's host."""
+    name = " ".join((article.source_name or "").split()).casefold()
+    if name:
+        return name
+    host = article.source_domain or urlsplit(article.link or article.url).hostname or ""
+    return host.casefold().removeprefix("www.")
+
+
+def _capped_per_source(ordered: list[Article], cap: int) -> list[Article]:
+    taken: dict[str, int] = {}
+    kept = []
+    for article in ordered:
+        key = source_key(article)
+        if taken.get(key, 0) < cap:
+            taken[key] = taken.get(key, 0) + 1
+            kept.append(article)
+    return kept
 
 
 def not_news(

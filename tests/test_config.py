@@ -38,6 +38,12 @@ def test_exclude_and_rising() -> None:
     assert parse_config(MINIMAL, env={}).publish.rising is None  # absent: off
 
 
+def test_max_per_source() -> None:
+    assert parse_config(MINIMAL, env={}).publish.max_per_source is None  # absent: no cap
+    config = parse_config(MINIMAL + "publish: {max_per_source: 3}", env={})
+    assert config.publish.max_per_source == 3
+
+
 def test_folders_and_feeds_are_told_apart(tmp_path: Path) -> None:
     text = MINIMAL + (
         "sources:\n"
@@ -116,6 +122,7 @@ MISTAKES = [
     ),
     (MINIMAL + "publish: {max_per_run: 100000000000000000000}", "publish.max_per_run: expec"),
     (MINIMAL + "publish: {story_window_hours: 0}", "publish.story_window_hours: expected"),
+    (MINIMAL + "publish: {max_per_source: 0}", "publish.max_per_source: expected a number of"),
     (MINIMAL + "sources: [{url: 'https://x/a.json', timeout_seconds: 1.0e+30}]", "timeout_s"),
     # a key given twice is named with both lines, wherever it is
     (
