@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -76,11 +76,15 @@ def choose_digests(
     channel_id: int,
     min_heat: float | None,
     memos: dict[int, FilterMemo] | None = None,
+    received: Collection[tuple[int, int, int]] = (),
 ) -> list[Digest]:
     """The digests due for this page of subscribers, in page order; those with nothing to list
     are left out. A story counts once, by its hottest article the subscriber would have been
-    sent. `memos` (article id -> filter verdicts) carries keyword matches across pages. Pure."""
+    sent, and not at all when the subscriber already has a post of it (`received`: (chat,
+    thread, article) triples; a chat that turned to digests mid-period got some as they came).
+    `memos` (article id -> filter verdicts) carries keyword matches across pages. Pure."""
     verdicts: dict[int, FilterMemo] = {} if memos is None else memos
+    had = _stories_had(received, stories)
     due: dict[Period, list[DigestSubscriber]] = defaultdict(list)
     schedules = {}
     for chat in page:
@@ -105,6 +109,8 @@ def choose_digests(
                     now=period.end,
                     memo=memo,
                 ):
+                    if (*pair, story_id) in had:
+                        continue
                     best = picked[pair].get(story_id)
                     if best is None or _hotness(article) > _hotness(best):
                         picked[pair][story_id] = article
@@ -150,8 +156,18 @@ async def queue_digests(
     while True:
         async with uow() as tx:
             page = await tx.digests.digest_page(after, page_size)
+            received = await tx.digests.posts_received(
+                [c.subscriber.chat_id for c in page], now - LOOKBACK
+            )
             digests = choose_digests(
-                page, stories, since, now, channel_id=channel_id, min_heat=min_heat, memos=memos
+                page,
+                stories,
+                since,
+                now,
+                channel_id=channel_id,
+                min_heat=min_heat,
+                memos=memos,
+                received=received,
             )
             await asyncio.sleep(0)  # choosing and wording a page: two turns, not one
             rows = [
@@ -179,6 +195,20 @@ async def _period_stories(
         opened = await tx.stories.open_stories(now - LOOKBACK)
         articles = await tx.articles.story_articles(s.id for s in opened)
     return PeriodStories(articles, {s.id: s.opened_at for s in opened})
+
+
+def _stories_had(
+    received: Collection[tuple[int, int, int]], stories: PeriodStories
+) -> set[tuple[int, int, int]]:
+    """(chat, thread, story) for each story of the period a subscriber has a post of."""
+    if not received:  # the usual page: digest chats get no posts as they come
+        return set()
+    story_of = {a.id: story_id for story_id, arts in stories.articles.items() for a in arts}
+    return {
+        (chat, thread, story_of[article])
+        for chat, thread, article in received
+        if article in story_of
+    }
 
 
 def _pair(chat: DigestSubscriber) -> tuple[int, int]:

@@ -6,13 +6,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select, true, tuple_
 
-from storage.records import DigestMode, Subscriber
+from storage.records import DeliveryKind, DeliveryStatus, DigestMode, Subscriber
 from storage.repository import SessionRepository, in_chunks
 from storage.subscriptions import subscriber_of
-from storage.tables import ChatRow, ChatSettingsRow, SubscriptionRow, TopicRow
+from storage.tables import ChatRow, ChatSettingsRow, DeliveryRow, SubscriptionRow, TopicRow
+
+# Rows that mean the chat has (or is about to have) the post; a cancelled or failed one never
+# reached it.
+_RECEIVED = (DeliveryStatus.PENDING, DeliveryStatus.SENDING, DeliveryStatus.SENT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +80,25 @@ class DigestRepository(SessionRepository):
                 )
             )
         return page
+
+    async def posts_received(
+        self, chat_ids: Sequence[int], since: datetime
+    ) -> set[tuple[int, int, int]]:
+        """(chat, thread, article) for each post queued to these chats since `since` and not
+        cancelled or failed: what a chat that just turned to digests already has. By chat (its
+        index) and time, so the cost follows the chats' own recent posts, not the period's."""
+        found: set[tuple[int, int, int]] = set()
+        for chunk in in_chunks(sorted(set(chat_ids))):
+            rows = await self.session.execute(
+                select(DeliveryRow.chat_id, DeliveryRow.thread_id, DeliveryRow.article_id).where(
+                    DeliveryRow.chat_id.in_(list(chunk)),
+                    DeliveryRow.kind == DeliveryKind.POST.value,
+                    DeliveryRow.status.in_([s.value for s in _RECEIVED]),
+                    DeliveryRow.created_at >= since,
+                )
+            )
+            found.update((c, t, a) for c, t, a in rows if a is not None)
+        return found
 
     async def _topic_keys(
         self, pairs: Sequence[tuple[int, int]]

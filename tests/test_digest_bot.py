@@ -183,3 +183,30 @@ async def test_settings_digest_row_steps_through_the_choices_and_timezone_refuse
         assert "don't understand" in await bot.ask(USER, USER, "/digest weekly")
         refusal = await bot.ask(FORUM, FILTERING, "/digest hourly", chat_type="supergroup")
         assert refusal == "Only this group's admins can change its settings."
+
+
+@on_both_databases
+async def test_a_chat_turning_to_digests_mid_period_gets_no_story_twice(
+    fake: FakeTelegram, tmp_path: Path, bot_database_url: str
+) -> None:
+    """A story the chat got as it came, before /digest hourly, is not listed again at the slot."""
+    slot = this_hour()
+    articles = tmp_path / "articles"
+    async with live_bot(fake, config(fake, tmp_path, bot_database_url)) as bot:
+        await choose(bot, USER, "/topic ai")
+        write_article(articles, "a.md", url="https://example.com/a", title=HEADLINES[0], heat=150)
+        await bot.run_publishing()
+        await fake.wait_for_async(
+            lambda f: any(HEADLINES[0] in (c.text or "") for c in f.sent(USER)),
+            what="the first story as it came",
+        )
+        await choose(bot, USER, "/digest hourly")
+        write_article(articles, "b.md", url="https://example.com/b", title=HEADLINES[1], heat=140)
+        await bot.run_publishing()
+        await backdate_stories(bot, slot - timedelta(minutes=30))
+        assert await slot_at(bot, slot) == 1
+        await fake.wait_for_async(lambda f: digests(f, USER), what="the digest")
+    (digest,) = digests(fake, USER)
+    lines = (digest.text or "").splitlines()
+    assert len(lines) == 2 and HEADLINES[1] in lines[1]  # the heading, then the one story
+    assert HEADLINES[0] not in (digest.text or "")

@@ -116,6 +116,21 @@ def test_past_ten_stories_the_rest_are_counted() -> None:
     assert digest.more == 3
 
 
+def test_a_story_the_subscriber_has_a_post_of_is_not_listed() -> None:
+    lead, later = article("lead", 150), article("another outlet's", 250)
+    story = stories((IN_PERIOD, [lead, later]), (IN_PERIOD, [article("new", 120)]))
+    got = choose_digests(
+        [subscriber(1), subscriber(2)],
+        story,
+        SLOT - HOUR / 2,
+        SLOT,
+        channel_id=CHANNEL,
+        min_heat=100,
+        received={(1, 0, lead.id), (2, 5, lead.id)},  # chat 2 got it in another thread only
+    )
+    assert titles(got) == {1: ["new"], 2: ["another outlet's", "new"]}
+
+
 def test_no_slot_since_the_last_time_no_digest() -> None:
     story = stories((IN_PERIOD, [article("hot", 300)]))
     assert (
