@@ -110,4 +110,33 @@ def test_evidence_counts_a_name_once_and_knows_where_it_stands() -> None:
     assert found.shared == ("quarkbase teams",)  # "quarkbase" is inside it
     assert found.in_a_title == ("quarkbase teams",)
     assert found.in_both_titles == ()
+    assert found.named_in_a_title == ("quarkbase teams",)
     assert not found.apart
+
+
+def test_a_figure_or_a_rare_word_in_a_title_is_no_name() -> None:
+    a = _anchors("Leak exposes 38 million Quarkbase records", "")
+    b = _anchors("Roundup", "The 38 million records of the Quarkbase leak are a lesson.")
+    found = story_evidence.evidence(
+        a,
+        _spell("Leak exposes 38 million Quarkbase records"),
+        _spell("Leak exposes 38 million Quarkbase records"),
+        b,
+        _spell("Roundup"),
+        _spell("Roundup The 38 million records of the Quarkbase leak are a lesson."),
+    )
+    assert found.in_a_title == ("38 million", "quarkbase")
+    assert found.named_in_a_title == ()
+
+
+def test_names_and_proper_words() -> None:
+    anchors = _anchors(
+        "Vendor’s new feature turns notes into apps",
+        "Showing its AI work, Vendor today announced Sketch Studio, which runs on Windows and "
+        "iOS. Both NASA and Vendor's rivals use it.",
+    )
+    assert "sketch studio" in anchors.names
+    # any capital but a sentence's first letter, however common the word; topic words aside
+    assert anchors.proper == {"vendor", "sketch", "studio", "windows", "ios", "nasa"}
+    # capitals say nothing in a Title Case headline
+    assert _anchors("Vendor Makes Big Changes To Windows Pricing").proper == frozenset()
