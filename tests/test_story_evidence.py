@@ -96,16 +96,22 @@ def test_anchors(title: str, excerpt: str, found: set[str], absent: set[str]) ->
     assert not absent & every
 
 
+def _evidence(a: tuple[str, str], b: tuple[str, str]) -> story_evidence.Evidence:
+    """What two articles, each (title, excerpt), share."""
+    return story_evidence.evidence(
+        _anchors(*a),
+        _spell(a[0]),
+        _spell(" ".join(a)),
+        _anchors(*b),
+        _spell(b[0]),
+        _spell(" ".join(b)),
+    )
+
+
 def test_evidence_counts_a_name_once_and_knows_where_it_stands() -> None:
-    a = _anchors("Acme announces Quarkbase for Teams", "")
-    b = _anchors("Reshape work", "Quarkbase for Teams is out, says Acme.")
-    found = story_evidence.evidence(
-        a,
-        _spell("Acme announces Quarkbase for Teams"),
-        _spell("Acme announces Quarkbase for Teams"),
-        b,
-        _spell("Reshape work"),
-        _spell("Reshape work Quarkbase for Teams is out, says Acme."),
+    found = _evidence(
+        ("Acme announces Quarkbase for Teams", ""),
+        ("Reshape work", "Quarkbase for Teams is out, says Acme."),
     )
     assert found.shared == ("quarkbase teams",)  # "quarkbase" is inside it
     assert found.in_a_title == ("quarkbase teams",)
@@ -115,15 +121,9 @@ def test_evidence_counts_a_name_once_and_knows_where_it_stands() -> None:
 
 
 def test_a_figure_or_a_rare_word_in_a_title_is_no_name() -> None:
-    a = _anchors("Leak exposes 38 million Quarkbase records", "")
-    b = _anchors("Roundup", "The 38 million records of the Quarkbase leak are a lesson.")
-    found = story_evidence.evidence(
-        a,
-        _spell("Leak exposes 38 million Quarkbase records"),
-        _spell("Leak exposes 38 million Quarkbase records"),
-        b,
-        _spell("Roundup"),
-        _spell("Roundup The 38 million records of the Quarkbase leak are a lesson."),
+    found = _evidence(
+        ("Leak exposes 38 million Quarkbase records", ""),
+        ("Roundup", "The 38 million records of the Quarkbase leak are a lesson."),
     )
     assert found.in_a_title == ("38 million", "quarkbase")
     assert found.named_in_a_title == ()
