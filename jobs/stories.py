@@ -23,8 +23,7 @@ Two articles are the same story when
     "express design" in the other's title) at >= 50 when the headlines also share a word
     ("turns", "turn"). Never when each headline names a subject of its own ("TetaVi raises $20
     million", "Parcel Perform raises $20 million"). Paraphrases share few words but keep the
-    names and figures of the news; house words ("now generally available") are no evidence;
-    or
+    names and figures of the news; house words ("now generally available") are no evidence; or
   - they were published within the hour (an embargo lifts for every outlet at once) and share
     two proper words, however common ("iOS", "Android" in both ledes);
 
@@ -83,7 +82,6 @@ ONE_EVIDENCE_TITLE_SET = 60.0
 SIMULTANEOUS = timedelta(hours=1)
 SIMULTANEOUS_PROPER_WORDS = 2
 EXCERPT_CHARS = 300
-SPELT_ALIKE = story_evidence.SPELT_OTHERWISE
 # Words too common to say anything about a story: dropped before the reordered comparison, so
 # "the", "of" and "new" do not make two headlines look alike.
 _SMALL_WORDS_TEXT = """a an the of to in on for and or with by from at as is are be its it this
@@ -273,7 +271,7 @@ def _alike_words(a: _Text, b: _Text, ignore: Collection[str]) -> int:
     return sum(
         1
         for x in words.difference(ignore)
-        if any(fuzz.ratio(x, y) >= SPELT_ALIKE for y in other.difference(ignore))
+        if any(fuzz.ratio(x, y) >= story_evidence.SPELT_OTHERWISE for y in other.difference(ignore))
     )
 
 
