@@ -16,6 +16,10 @@ punctuation and small words dropped, "38M" spelt "38 million"):
 - a quoted phrase ("'Power Pages'") and a compound of three or more hyphenated parts
   ("pay-as-you-go").
 
+Apart from the anchors, an article's proper words are the capitalised words (and "iOS") that are
+not at the start of a sentence, however common ("Android", "Teams"): weak evidence, which
+`jobs.stories` reads only for articles published within the same hour.
+
 Words of the article's own topics ("Power Apps", "AI") are never evidence on their own: every
 article of the topic has them. wordfreq's small English list is bundled with it (no download) and
 read once; its lookups are cached.
@@ -53,6 +57,8 @@ def topic_words(topics: Iterable[str]) -> frozenset[str]:
 class Anchors:
     headline: frozenset[str]  # found in the title
     lede: frozenset[str]  # found in the excerpt only
+    names: frozenset[str]  # those of either that are names of several words
+    proper: frozenset[str]  # proper words, single, of any frequency
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +66,9 @@ class Evidence:
     shared: tuple[str, ...]  # anchors of either article found in the other's text
     in_a_title: tuple[str, ...]  # those of them in either title
     in_both_titles: tuple[str, ...]  # those of them that both titles name
+    # those in a title that are a name of several words in either article ("Express Design"):
+    # what the news is about, where a figure or a rare word may be quoted by commentary
+    named_in_a_title: tuple[str, ...]
     # each headline names a subject of its own, absent from the other article ("TetaVi raises
     # $20 million" and "Parcel Perform raises $20 million"): a shared figure is a coincidence
     apart: bool
@@ -71,8 +80,9 @@ def anchors(
 ) -> Anchors:
     """The anchors of an article's title and excerpt (plain text, entities unescaped); `ignore`
     holds its topic words and small words, `spell` normalises a text as the caller compares it."""
-    headline = _anchors(title, not _title_case(title), ignore, spell)
-    return Anchors(headline, _anchors(excerpt, True, ignore, spell) - headline)
+    headline, title_names, title_proper = _anchors(title, not _title_case(title), ignore, spell)
+    lede, lede_names, lede_proper = _anchors(excerpt, True, ignore, spell)
+    return Anchors(headline, lede - headline, title_names | lede_names, title_proper | lede_proper)
 
 
 def evidence(
@@ -90,10 +100,13 @@ def evidence(
     words = {word for x in shared for word in x.split()}
     own_a = _own_subject(a.headline, padded_b, words)
     own_b = _own_subject(b.headline, padded_a, words)
+    in_a_title = tuple(x for x in shared if f" {x} " in titles)
+    names = a.names | b.names
     return Evidence(
         shared=shared,
-        in_a_title=tuple(x for x in shared if f" {x} " in titles),
+        in_a_title=in_a_title,
         in_both_titles=tuple(x for x in shared if x in a.headline and x in b.headline),
+        named_in_a_title=tuple(x for x in in_a_title if x in names and " " in x),
         apart=own_a and own_b,
         own_subject=own_a or own_b,
     )
@@ -112,7 +125,8 @@ def _own_subject(headline: frozenset[str], other_text: str, shared_words: set[st
 
 def _anchors(
     text: str, with_names: bool, ignore: frozenset[str], spell: Callable[[str], str]
-) -> frozenset[str]:
+) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """The anchors of one text, those of them that are names, and its proper words."""
     text = _POSSESSIVE.sub("", text)
     spelt = spell(text)
     found = {
@@ -124,13 +138,14 @@ def _anchors(
     found.update(model for m in _MODEL.finditer(text) if _rare(model := spell(m[0])))
     found.update(spell(m[1]) for m in _QUOTED.finditer(text))
     found.update(spell(m[0]) for m in _COMPOUND.finditer(text))
-    if with_names:
-        found.update(_names(text, ignore, spell))
-    return frozenset(
+    names, proper = _names(text, ignore, spell) if with_names else (set(), frozenset())
+    found.update(names)
+    kept = frozenset(
         anchor
         for anchor in found
         if not all(word in ignore or word.isdigit() or len(word) == 1 for word in anchor.split())
     )
+    return kept, kept.intersection(names), proper
 
 
 def _rare(word: str) -> bool:
@@ -145,18 +160,26 @@ def _title_case(title: str) -> bool:
     return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
 
 
-def _names(text: str, ignore: frozenset[str], spell: Callable[[str], str]) -> set[str]:
+def _names(
+    text: str, ignore: frozenset[str], spell: Callable[[str], str]
+) -> tuple[set[str], frozenset[str]]:
+    """The names of a text, and its proper words: any capital but a sentence's first letter
+    ("Android", "iOS", "NASA")."""
     names: set[str] = set()
+    proper: list[str] = []
     for sentence in _SENTENCE.split(text):
         run: list[str] = []
         for index, word in enumerate(_WORD.findall(sentence)):
+            if index > 0 and not word.islower():
+                proper.append(word)
             if (index > 0 and word[0].isupper()) or (run and word in _CONNECTORS):
                 run.append(word)
             else:
                 names.update(_name_pairs(run, ignore, spell))
                 run = []
         names.update(_name_pairs(run, ignore, spell))
-    return names
+    spelt = spell(" ".join(proper)).split()
+    return names, frozenset(x for x in spelt if x not in ignore and len(x) > 1 and not x.isdigit())
 
 
 def _name_pairs(run: list[str], ignore: frozenset[str], spell: Callable[[str], str]) -> set[str]:

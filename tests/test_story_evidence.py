@@ -96,18 +96,47 @@ def test_anchors(title: str, excerpt: str, found: set[str], absent: set[str]) ->
     assert not absent & every
 
 
+def _evidence(a: tuple[str, str], b: tuple[str, str]) -> story_evidence.Evidence:
+    """What two articles, each (title, excerpt), share."""
+    return story_evidence.evidence(
+        _anchors(*a),
+        _spell(a[0]),
+        _spell(" ".join(a)),
+        _anchors(*b),
+        _spell(b[0]),
+        _spell(" ".join(b)),
+    )
+
+
 def test_evidence_counts_a_name_once_and_knows_where_it_stands() -> None:
-    a = _anchors("Acme announces Quarkbase for Teams", "")
-    b = _anchors("Reshape work", "Quarkbase for Teams is out, says Acme.")
-    found = story_evidence.evidence(
-        a,
-        _spell("Acme announces Quarkbase for Teams"),
-        _spell("Acme announces Quarkbase for Teams"),
-        b,
-        _spell("Reshape work"),
-        _spell("Reshape work Quarkbase for Teams is out, says Acme."),
+    found = _evidence(
+        ("Acme announces Quarkbase for Teams", ""),
+        ("Reshape work", "Quarkbase for Teams is out, says Acme."),
     )
     assert found.shared == ("quarkbase teams",)  # "quarkbase" is inside it
     assert found.in_a_title == ("quarkbase teams",)
     assert found.in_both_titles == ()
+    assert found.named_in_a_title == ("quarkbase teams",)
     assert not found.apart
+
+
+def test_a_figure_or_a_rare_word_in_a_title_is_no_name() -> None:
+    found = _evidence(
+        ("Leak exposes 38 million Quarkbase records", ""),
+        ("Roundup", "The 38 million records of the Quarkbase leak are a lesson."),
+    )
+    assert found.in_a_title == ("38 million", "quarkbase")
+    assert found.named_in_a_title == ()
+
+
+def test_names_and_proper_words() -> None:
+    anchors = _anchors(
+        "Vendor’s new feature turns notes into apps",
+        "Showing its AI work, Vendor today announced Sketch Studio, which runs on Windows and "
+        "iOS. Both NASA and Vendor's rivals use it.",
+    )
+    assert "sketch studio" in anchors.names
+    # any capital but a sentence's first letter, however common the word; topic words aside
+    assert anchors.proper == {"vendor", "sketch", "studio", "windows", "ios", "nasa"}
+    # capitals say nothing in a Title Case headline
+    assert _anchors("Vendor Makes Big Changes To Windows Pricing").proper == frozenset()
