@@ -34,7 +34,8 @@ from storage.unit_of_work import UowFactory
 log = logging.getLogger(__name__)
 
 MAX_ENTRIES = 10
-PAGE_SIZE = 250  # digest chats per transaction (a few ms of the event loop at a time)
+PAGE_SIZE = 250  # digest chats per transaction
+SLICE = 50  # digest chats chosen and worded per turn of the event loop (a few ms)
 # How far back a due period can start: the latest daily slot is under 25 hours old and its
 # period at most 25 hours long.
 LOOKBACK = timedelta(hours=50)
@@ -159,23 +160,27 @@ async def queue_digests(
             received = await tx.digests.posts_received(
                 [c.subscriber.chat_id for c in page], now - LOOKBACK
             )
-            digests = choose_digests(
-                page,
-                stories,
-                since,
-                now,
-                channel_id=channel_id,
-                min_heat=min_heat,
-                memos=memos,
-                received=received,
-            )
-            await asyncio.sleep(0)  # choosing and wording a page: two turns, not one
-            rows = [
-                (d.chat_id, d.thread_id, digest_key(d.thread_id, d.period), render(d))
-                for d in digests
-            ]
-            await asyncio.sleep(0)
-            queued += await tx.outbox.enqueue_digests(rows, now)
+            for start in range(0, len(page), SLICE):
+                # choosing and wording a slice, then the loop's turn: a page's transaction is
+                # one, its work is many short turns (a page at once held the loop for 15-45 ms)
+                digests = choose_digests(
+                    page[start : start + SLICE],
+                    stories,
+                    since,
+                    now,
+                    channel_id=channel_id,
+                    min_heat=min_heat,
+                    memos=memos,
+                    received=received,
+                )
+                await asyncio.sleep(0)
+                rows = [
+                    (d.chat_id, d.thread_id, digest_key(d.thread_id, d.period), render(d))
+                    for d in digests
+                ]
+                await asyncio.sleep(0)
+                # binding a slice's rows is a turn of its own too (a page's were 15-20 ms)
+                queued += await tx.outbox.enqueue_digests(rows, now)
         chats += len(page)
         if len(page) < page_size:
             break
