@@ -6,10 +6,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from dataclasses import fields
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, String, bindparam, func, select, true, update
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    String,
+    bindparam,
+    func,
+    literal_column,
+    select,
+    true,
+    update,
+)
 from sqlalchemy import literal as sqlalchemy_literal
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql.elements import ColumnElement
@@ -39,12 +50,68 @@ _CLAIM_DUE = (
         _DELIVERIES.c.status == DeliveryStatus.PENDING.value,
     )
     .values(status=DeliveryStatus.SENDING.value, attempts=_DELIVERIES.c.attempts + 1)
-    .returning(*_DELIVERIES.c)
+    .returning(*(_DELIVERIES.c[f.name] for f in fields(Delivery)))
+)
+_STATUSES = {status.value: status for status in DeliveryStatus}
+_KINDS = {kind.value: kind for kind in DeliveryKind}
+_STATUS_AT, _KIND_AT = (
+    [f.name for f in fields(Delivery)].index(name) for name in ("status", "kind")
 )
 
 
-def _claim_order(row: Any) -> tuple[datetime, int]:
-    return (row.next_attempt_at, row.id)
+def _mark_sent_from(id_: Any, message_id: Any, sent_at: Any, status: Any) -> Any:
+    """UPDATE … FROM the rows `id_` and the others come from: each of those ids still
+    `sending` becomes sent, with its message id and time."""
+    return (
+        update(_DELIVERIES)
+        .where(_DELIVERIES.c.id == id_, status == DeliveryStatus.SENDING.value)
+        .values(
+            status=DeliveryStatus.SENT.value,
+            message_id=message_id,
+            sent_at=sent_at,
+            last_error=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+_SENT_ROWS_PG = (
+    func.unnest(
+        bindparam("ids", type_=postgresql.ARRAY(BigInteger)),
+        bindparam("message_ids", type_=postgresql.ARRAY(BigInteger)),
+        bindparam("sent_ats", type_=postgresql.ARRAY(UtcDateTime())),
+    )
+    .table_valued("id", "message_id", "sent_at")
+    .render_derived()
+)
+_MARK_SENT_PG = _mark_sent_from(
+    _SENT_ROWS_PG.c.id, _SENT_ROWS_PG.c.message_id, _SENT_ROWS_PG.c.sent_at, _DELIVERIES.c.status
+)
+_SENT_ROWS_SQLITE = func.json_each(bindparam("rows", type_=String)).table_valued("value")
+_MARK_SENT_SQLITE = _mark_sent_from(
+    func.json_extract(_SENT_ROWS_SQLITE.c.value, "$[0]"),
+    func.json_extract(_SENT_ROWS_SQLITE.c.value, "$[1]"),
+    func.json_extract(_SENT_ROWS_SQLITE.c.value, "$[2]"),
+    # "+status": SQLite's way of saying "not by this column's index". With the index on
+    # status, its planner scanned every sending row once per row of the list (3 s for 100
+    # rows among 50k); without, it looks each id up by its primary key.
+    literal_column(f"+{_DELIVERIES.name}.status"),
+)
+_SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"
+
+
+def _claimed(row: Any) -> Delivery:
+    """A claimed row, its columns in Delivery's field order (_CLAIM_DUE), built positionally:
+    by name, as storage.mapping.delivery_record does, it cost half of a claim's CPU (15 µs a
+    row, 500 rows a claim)."""
+    values = list(row)
+    values[_STATUS_AT] = _STATUSES[values[_STATUS_AT]]
+    values[_KIND_AT] = _KINDS[values[_KIND_AT]]
+    return Delivery(*values)
+
+
+def _claim_order(delivery: Delivery) -> tuple[datetime, int]:
+    return (delivery.next_attempt_at, delivery.id)
 
 
 Target = int | tuple[int, int]  # a chat id (its thread 0), or (chat id, forum thread id)
@@ -216,7 +283,7 @@ class OutboxRepository(OutboxCancellations):
         claimed = await self.session.execute(
             _CLAIM_DUE, {"now": now, "limit": limit, "skip": list(skip_chats)}
         )
-        return [delivery_record(r) for r in sorted(claimed, key=_claim_order)]
+        return sorted(map(_claimed, claimed), key=_claim_order)
 
     async def next_due_at(self, skip_chats: Iterable[int] = ()) -> datetime | None:
         stmt = select(func.min(DeliveryRow.next_attempt_at)).where(
@@ -245,24 +312,24 @@ class OutboxRepository(OutboxCancellations):
         )
 
     async def mark_sent_many(self, sent: Sequence[tuple[int, int | None, datetime]]) -> None:
-        """Record many successful sends (delivery id, message id, when) in one statement."""
-        stmt = (
-            update(_DELIVERIES)
-            .where(
-                _DELIVERIES.c.id == bindparam("b_id"),
-                _DELIVERIES.c.status == DeliveryStatus.SENDING.value,
-            )
-            .values(
-                status=DeliveryStatus.SENT.value,
-                message_id=bindparam("b_message_id"),
-                sent_at=bindparam("b_sent_at"),
-                last_error=None,
-            )
-        )
-        await self.session.execute(
-            stmt,
-            [{"b_id": i, "b_message_id": m, "b_sent_at": at} for i, m, at in sent],
-        )
+        """Record many successful sends (delivery id, message id, when) in one statement of
+        one parameter set (an UPDATE … FROM the rows as arrays on PostgreSQL, as a JSON list
+        on SQLite), built once: an executemany of one row per send cost more CPU per message
+        than the claim (SQLAlchemy's per-row parameter processing, about 35 µs a row)."""
+        if not sent:
+            return
+        if self._postgres:
+            params: dict[str, Any] = {
+                "ids": [i for i, _, _ in sent],
+                "message_ids": [m for _, m, _ in sent],
+                "sent_ats": [at for _, _, at in sent],
+            }
+            await self.session.execute(_MARK_SENT_PG, params)
+            return
+        # Naive UTC in SQLAlchemy's SQLite format (storage.tables.UtcDateTime), which the
+        # column's string order and its reading back rely on.
+        rows = [(i, m, at.astimezone(UTC).strftime(_SQLITE_TIME)) for i, m, at in sent]
+        await self.session.execute(_MARK_SENT_SQLITE, {"rows": json.dumps(rows)})
 
     async def mark_retry(self, delivery_id: int, at: datetime, error: str) -> None:
         await self.session.execute(
