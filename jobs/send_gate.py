@@ -25,6 +25,7 @@ class SendGate:
         # Broadcast sends take turns, in order: one waits at the window, the rest queue behind
         # it, so an answer or an expiring send wakes one task, not thousands.
         self._turn = asyncio.Lock()
+        self._queued = 0  # broadcasts at the window or queued behind it
 
     async def wait_for_room(
         self,
@@ -36,8 +37,16 @@ class SendGate:
         """Wait until the message may leave; False when `cancel` was set first. Call
         `sending` right after (no await in between): the room found is taken then."""
         if not priority:
-            async with self._turn:
-                return await self._wait(free, priority, cancel)
+            # The common case of a fan-out, without a lock: nobody ahead, and room now.
+            idle = not self._queued and (cancel is None or not cancel.is_set())
+            if idle and self.pacer.window_wait(self._monotonic(), free=free) == 0:
+                return True
+            self._queued += 1
+            try:
+                async with self._turn:
+                    return await self._wait(free, priority, cancel)
+            finally:
+                self._queued -= 1
         self.pacer.priority_waiting += 1
         try:
             return await self._wait(free, priority, cancel)
