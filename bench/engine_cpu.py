@@ -85,16 +85,20 @@ async def run(deliveries: int, cap: float) -> dict[str, float]:
 
 
 def main() -> None:
+    args = _arguments()
+    result = asyncio.run(run(args.deliveries, args.cap))
+    print(f"engine without HTTP: {args.deliveries} deliveries at cap {args.cap:g}/s")
+    for key, value in result.items():
+        print(f"  {key}: {value:.3f}")
+
+
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--deliveries", type=int, default=10_000)
     parser.add_argument("--cap", type=float, default=1000.0)
-    args = parser.parse_args()
-    result = asyncio.run(run(args.deliveries, args.cap))
-    print(f"engine without HTTP: {args.deliveries} deliveries at cap {args.cap:g}/s")
-    for key, value in result.items():
-        print(f"  {key}: {value:.3f}")
+    return parser.parse_args()
 
 
 if __name__ == "__main__":
