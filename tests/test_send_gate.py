@@ -66,3 +66,30 @@ def test_a_429_holds_the_chat_and_a_shorter_one_does_not_shorten_the_hold() -> N
     # ... but the earlier, longer hold still stands
     assert gate.pacer.blocked_chats(clock.now) == [7]
     assert gate.pacer.chat_ready_at(7) == 105.0
+
+
+async def test_a_broadcast_does_not_pass_one_already_waiting_at_the_window() -> None:
+    # The lock-free way through (nobody waiting, room now) must not let a newcomer take the
+    # room that an earlier waiter, still napping, is about to find.
+    clock = Clock()
+    gate = SendGate(Pacer(cap=1), monotonic=clock)
+    order: list[int] = []
+
+    async def broadcast(chat: int) -> None:
+        assert await gate.wait_for_room()
+        gate.sending(chat)  # right after, as the worker does
+        order.append(chat)
+
+    gate.answered(gate.sending(1))  # the window is full until a second after this answer
+    first = asyncio.create_task(broadcast(2))
+    await asyncio.sleep(0)
+    clock.now += 1.0  # room for one again, while the first one naps
+    second = asyncio.create_task(broadcast(3))
+    await asyncio.sleep(0)
+    assert order == []  # the newcomer waits its turn
+    gate.wake_all()
+    await asyncio.wait_for(first, 1)
+    await asyncio.sleep(0)
+    assert order == [2]
+    assert not second.done()  # no room until a window after the first one's send
+    second.cancel()

@@ -23,6 +23,7 @@ class ClaimedPosts:
         # story id -> its articles, and what they were read at (ArticleRepository.story_stamps)
         self._stories: dict[int, tuple[Article, ...]] = {}
         self._stamps: dict[int, tuple[int, int, datetime]] = {}
+        self._also: dict[int, tuple[Article, ...]] = {}  # article id -> also(article), as last read
         # delivery id -> how it goes (the subscriber's settings when it was claimed)
         self._options: dict[int, SendOptions] = {}
 
@@ -31,6 +32,7 @@ class ClaimedPosts:
             self._articles.clear()
             self._stories.clear()
             self._stamps.clear()
+            self._also.clear()
         posts = {d.article_id or 0 for d in batch if d.kind is DeliveryKind.POST}
         posts.discard(0)  # a post always has its article; ids start at 1
         if not posts:
@@ -52,13 +54,19 @@ class ClaimedPosts:
             found = await tx.articles.story_articles(changed)
             self._stories.update({s: tuple(found.get(s, ())) for s in changed})
             self._stamps.update({s: stamps[s] for s in changed})
+            self._also.clear()
 
     def article(self, article_id: int) -> Article | None:
         return self._articles.get(article_id)
 
-    def also(self, article: Article) -> list[Article]:
-        """The other articles of the article's story."""
-        return [a for a in self._stories.get(article.story_id or 0, ()) if a.id != article.id]
+    def also(self, article: Article) -> tuple[Article, ...]:
+        """The other articles of the article's story (the same list for every send of it until
+        the story changes: a fan-out asks once per chat)."""
+        also = self._also.get(article.id)
+        if also is None:
+            story = self._stories.get(article.story_id or 0, ())
+            also = self._also[article.id] = tuple(a for a in story if a.id != article.id)
+        return also
 
     def options(self, delivery: Delivery) -> SendOptions:
         """The delivery's SendOptions, forgotten once asked for (each is sent once)."""

@@ -36,7 +36,7 @@ from jobs.delivery.transitions import (
     transition,
 )
 from jobs.delivery.writes import DB_BACKOFF, OutcomeWriter, deferral
-from jobs.send_gate import SendGate
+from jobs.send_gate import Naps, SendGate
 from storage.errors import DB_UNAVAILABLE
 from storage.records import Article, Delivery, DeliveryKind
 from storage.unit_of_work import Transaction, UowFactory
@@ -85,6 +85,7 @@ class DeliveryWorker:
         self._jitter = jitter
         self._idle_poll = idle_poll
         self._stopping = asyncio.Event()
+        self._naps = Naps()  # the hand-out's waits for slots, ended by a stop
         self._wakeup = asyncio.Event()
         self._task_done = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()  # sends in flight, one per chat at most
@@ -156,6 +157,7 @@ class DeliveryWorker:
         self._wakeup.set()
         self._task_done.set()
         self._turn_ready.set()
+        self._naps.wake_all()
         self._gate.wake_all()
 
     async def _wait(self, event: asyncio.Event, limit: float | None) -> None:
@@ -229,11 +231,8 @@ class DeliveryWorker:
     async def _sleep_until(self, at: float) -> bool:
         """False when a stop came first."""
         delay = at - self._monotonic()
-        if delay > 0:
-            # asyncio.timeout, not wait_for: no task per wait, and there are two per message.
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(delay):
-                    await self._stopping.wait()
+        if delay > 0 and not self._stopping.is_set():
+            await self._naps.nap(delay)  # ended early by a stop; no task, no cancellation
         return not self._stopping.is_set()
 
     async def _send(self, delivery: Delivery) -> None:

@@ -1,0 +1,48 @@
+"""The outbox's writes of the delivery engine's outcomes, on both databases."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+from storage.records import DeliveryStatus
+from tests.conftest import Db
+from tests.seeding import seed_fan_out
+
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+CHATS = list(range(100, 106))
+
+
+async def test_sent_in_one_batch_each_row_gets_its_message_id_and_time(db: Db) -> None:
+    await seed_fan_out(db.uow, CHATS)
+    async with db.uow() as tx:
+        claimed = await tx.outbox.claim_due(datetime.now(UTC), 4)
+    east = timezone(timedelta(hours=2))  # any aware time is stored as UTC
+    sent = [
+        (claimed[0].id, 501, NOW.astimezone(east)),
+        (claimed[1].id, None, NOW + timedelta(microseconds=7)),
+        (claimed[2].id, 503, NOW + timedelta(seconds=1)),
+    ]
+    async with db.uow() as tx:
+        await tx.outbox.mark_sent_many(sent)
+        await tx.outbox.mark_sent_many([])
+    async with db.uow() as tx:
+        rows = {d.id: d for chat in CHATS for d in await tx.outbox.deliveries_for(chat)}
+    for delivery_id, message_id, at in sent:
+        row = rows[delivery_id]
+        assert (row.status, row.message_id, row.sent_at) == (DeliveryStatus.SENT, message_id, at)
+        assert row.sent_at is not None and row.sent_at.tzinfo == UTC
+    assert rows[claimed[3].id].status is DeliveryStatus.SENDING  # claimed, not in the batch
+    others = [d for d in rows.values() if d.id not in {c.id for c in claimed}]
+    assert {d.status for d in others} == {DeliveryStatus.PENDING}
+
+
+async def test_a_batch_leaves_rows_that_are_no_longer_sending_alone(db: Db) -> None:
+    await seed_fan_out(db.uow, CHATS[:2])
+    async with db.uow() as tx:
+        first, second = await tx.outbox.claim_due(datetime.now(UTC), 2)
+    async with db.uow() as tx:
+        await tx.outbox.mark_failed(first.id, "gone")
+        await tx.outbox.mark_sent_many([(first.id, 1, NOW), (second.id, 2, NOW)])
+    async with db.uow() as tx:
+        statuses = {d.id: d.status for c in CHATS[:2] for d in await tx.outbox.deliveries_for(c)}
+    assert statuses == {first.id: DeliveryStatus.FAILED, second.id: DeliveryStatus.SENT}
