@@ -21,7 +21,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from jobs.digest_slots import Period, Schedule, due_period
@@ -29,7 +29,7 @@ from jobs.fanout import FilterMemo, recipients
 from storage.digests import DigestSubscriber
 from storage.records import Article
 from storage.state_keys import DIGEST_SLOTS_KEY
-from storage.unit_of_work import UowFactory
+from storage.unit_of_work import Transaction, UowFactory
 
 log = logging.getLogger(__name__)
 
@@ -151,36 +151,13 @@ async def queue_digests(
             return 0
     since = datetime.fromisoformat(stored)
     stories = await _period_stories(uow, now, lock)
+    job = _SlotJob(render, stories, since, now, channel_id, min_heat)
     queued = chats = 0
-    memos: dict[int, FilterMemo] = {}
     after: tuple[int, int] | None = None
     while True:
         async with uow() as tx:
             page = await tx.digests.digest_page(after, page_size)
-            received = await tx.digests.posts_received(
-                [c.subscriber.chat_id for c in page], now - LOOKBACK
-            )
-            for start in range(0, len(page), SLICE):
-                # choosing and wording a slice, then the loop's turn: a page's transaction is
-                # one, its work is many short turns (a page at once held the loop for 15-45 ms)
-                digests = choose_digests(
-                    page[start : start + SLICE],
-                    stories,
-                    since,
-                    now,
-                    channel_id=channel_id,
-                    min_heat=min_heat,
-                    memos=memos,
-                    received=received,
-                )
-                await asyncio.sleep(0)
-                rows = [
-                    (d.chat_id, d.thread_id, digest_key(d.thread_id, d.period), render(d))
-                    for d in digests
-                ]
-                await asyncio.sleep(0)
-                # binding a slice's rows is a turn of its own too (a page's were 15-20 ms)
-                queued += await tx.outbox.enqueue_digests(rows, now)
+            queued += await _queue_page(tx, page, job)
         chats += len(page)
         if len(page) < page_size:
             break
@@ -190,6 +167,45 @@ async def queue_digests(
         await tx.state.set(DIGEST_SLOTS_KEY, now.isoformat())
     if queued or chats:
         log.info("digests: %d queued (%d digest chats looked at)", queued, chats)
+    return queued
+
+
+@dataclass(frozen=True, slots=True)
+class _SlotJob:
+    render: Render
+    stories: PeriodStories
+    since: datetime
+    now: datetime
+    channel_id: int
+    min_heat: float | None
+    memos: dict[int, FilterMemo] = field(default_factory=dict)  # across pages
+
+
+async def _queue_page(tx: Transaction, page: Sequence[DigestSubscriber], job: _SlotJob) -> int:
+    """One transaction a page, but a turn of the loop for each slice chosen, worded and bound:
+    a page at once held the loop for 15-45 ms."""
+    received = await tx.digests.posts_received(
+        [c.subscriber.chat_id for c in page], job.now - LOOKBACK
+    )
+    queued = 0
+    for start in range(0, len(page), SLICE):
+        digests = choose_digests(
+            page[start : start + SLICE],
+            job.stories,
+            job.since,
+            job.now,
+            channel_id=job.channel_id,
+            min_heat=job.min_heat,
+            memos=job.memos,
+            received=received,
+        )
+        await asyncio.sleep(0)
+        rows = [
+            (d.chat_id, d.thread_id, digest_key(d.thread_id, d.period), job.render(d))
+            for d in digests
+        ]
+        await asyncio.sleep(0)
+        queued += await tx.outbox.enqueue_digests(rows, job.now)
     return queued
 
 
