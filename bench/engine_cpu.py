@@ -49,7 +49,9 @@ class AnsweringSender:
             self.done.set()
         return Sent(self.sent)
 
-    async def send_text(self, chat_id: int, html: str, thread_id: int = 0) -> Sent:
+    async def send_text(
+        self, chat_id: int, html: str, thread_id: int = 0, silent: bool = False
+    ) -> Sent:
         return Sent(0)
 
     async def edit(

@@ -172,15 +172,19 @@ class TelegramSender:
         with broadcast_send():
             return await self._send(chat_id, article, also, options)
 
-    async def send_text(self, chat_id: int, html: str, thread_id: int = 0) -> delivery.SendOutcome:
+    async def send_text(
+        self, chat_id: int, html: str, thread_id: int = 0, silent: bool = False
+    ) -> delivery.SendOutcome:
         """A message of the bot's own (an operator alert, a digest), through the lean path like
-        a post: Telegram HTML, no link preview; to the forum thread `thread_id` (0: the chat)."""
+        a post: Telegram HTML, no link preview; to the forum thread `thread_id` (0: the chat);
+        `silent`: with disable_notification (a digest to a chat whose Silent is on)."""
         call = prepare_call(
             "sendMessage",
             {
                 "text": html,
                 "parse_mode": ParseMode.HTML,
                 "link_preview_options": LinkPreviewOptions(is_disabled=True),
+                "disable_notification": True if silent else None,
             },
         )
         with broadcast_send():

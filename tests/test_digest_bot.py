@@ -210,3 +210,25 @@ async def test_a_chat_turning_to_digests_mid_period_gets_no_story_twice(
     lines = (digest.text or "").splitlines()
     assert len(lines) == 2 and HEADLINES[1] in lines[1]  # the heading, then the one story
     assert HEADLINES[0] not in (digest.text or "")
+
+
+async def test_a_digest_keeps_the_chats_silent_choice(fake: FakeTelegram, tmp_path: Path) -> None:
+    """Silent in /settings: the digest comes with disable_notification, as a post would; a chat
+    that did not choose it gets a digest that notifies."""
+    slot = this_hour()
+    async with live_bot(fake, config(fake, tmp_path, "sqlite:///feedbot.db")) as bot:
+        for chat_id in (USER, ROBOTS):
+            await choose(bot, chat_id, "/topic ai", "/digest hourly")
+        await bot.ask(USER, USER, "/settings")
+        (menu,) = [m for m in bot_messages(fake, USER) if m.reply_markup][-1:]
+        await press(bot, USER, USER, menu.message_id, "cfg:sil")
+        write_article(tmp_path / "articles", "a.md", url="https://example.com/a", heat=150)
+        await bot.run_publishing()
+        await backdate_stories(bot, slot - timedelta(minutes=30))
+        assert await slot_at(bot, slot) == 2
+        await fake.wait_for_async(
+            lambda f: digests(f, USER) and digests(f, ROBOTS), what="two digests"
+        )
+    (quiet,), (loud,) = digests(fake, USER), digests(fake, ROBOTS)
+    assert quiet.params.get("disable_notification") is True
+    assert "disable_notification" not in loud.params

@@ -35,13 +35,12 @@ class ClaimedPosts:
             self._also.clear()
         posts = {d.article_id or 0 for d in batch if d.kind is DeliveryKind.POST}
         posts.discard(0)  # a post always has its article; ids start at 1
-        if not posts:
-            return
         missing = posts - self._articles.keys()
         if missing:
             self._articles.update(await tx.articles.articles(missing))
         found = (self._articles.get(post) for post in posts)
         await self._read_stories(tx, {a.story_id for a in found if a and a.story_id is not None})
+        # posts and digests (a digest keeps the subscriber's Silent choice)
         self._options.update(await claimed_options(tx, batch, self._articles))
 
     async def _read_stories(self, tx: Transaction, story_ids: set[int]) -> None:

@@ -6,7 +6,8 @@ Rule: the forum thread, the silent flag, the compact form and the link preview a
 subscriber's (chat, thread) settings as they are when the post is sent, so a change in /settings
 applies to what is still queued. A post in a private chat names the followed topics it came
 for (its "🔕 Unfollow" button), in the article's own order; other chats get no such button
-(anyone could press it there)."""
+(anyone could press it there). A digest (an alert-kind row keyed "digest:…") is the
+subscriber's message too: it keeps the Silent choice; an operator alert always notifies."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from jobs.delivery.outcomes import SendOptions
+from jobs.digests import KEY_PREFIX as DIGEST_KEY_PREFIX
 from storage.records import Article, Delivery, DeliveryKind, SubscriberSettings, topic_key
 from storage.unit_of_work import Transaction
 
@@ -26,9 +28,10 @@ async def claimed_options(
     unfollow button's words), per claim. Edits have none:
         they go to the channel post as it was sent."""
     posts = [d for d in batch if d.kind is DeliveryKind.POST and d.article_id in articles]
-    if not posts:
+    digests = [d for d in batch if _is_digest(d)]
+    if not posts and not digests:
         return {}
-    settings = await tx.settings.many((d.chat_id, d.thread_id) for d in posts)
+    settings = await tx.settings.many((d.chat_id, d.thread_id) for d in posts + digests)
     private = {d.chat_id for d in posts if d.chat_id > 0}
     followed = await tx.subscriptions.followed_by_chats(private) if private else {}
     languages = await tx.chats.languages(chat for chat, _ in followed)
@@ -39,7 +42,15 @@ async def claimed_options(
         options[d.id] = send_options(d, article, settings.get(pair), followed.get(pair))
         if d.chat_id in languages and options[d.id].unfollow:
             options[d.id] = replace(options[d.id], language=languages[d.chat_id])
+    for d in digests:
+        chosen = settings.get((d.chat_id, d.thread_id))
+        options[d.id] = SendOptions(d.thread_id, silent=chosen is not None and chosen.silent)
     return options
+
+
+def _is_digest(delivery: Delivery) -> bool:
+    key = delivery.alert_key or ""
+    return delivery.kind is DeliveryKind.ALERT and key.startswith(DIGEST_KEY_PREFIX)
 
 
 def send_options(

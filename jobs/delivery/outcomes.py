@@ -125,7 +125,9 @@ class Sender(Protocol):
         options: SendOptions = DEFAULT_OPTIONS,
     ) -> SendOutcome: ...
 
-    async def send_text(self, chat_id: int, html: str, thread_id: int = 0) -> SendOutcome:
+    async def send_text(
+        self, chat_id: int, html: str, thread_id: int = 0, silent: bool = False
+    ) -> SendOutcome:
         """A message of the bot's own (an alert, a digest): Telegram HTML, as it is."""
         ...
 

@@ -259,9 +259,10 @@ class DeliveryWorker:
     async def _send_alert(self, delivery: Delivery) -> None:
         """An operator alert: its text was written when it was decided, so a restart sends the
         same words; through the same gate and turn as a post."""
-        body = delivery.body or ""
+        body, silent = delivery.body or "", self._posts.options(delivery).silent
         outcome = await self._gated(
-            delivery, lambda: self._sender.send_text(delivery.chat_id, body, delivery.thread_id)
+            delivery,
+            lambda: self._sender.send_text(delivery.chat_id, body, delivery.thread_id, silent),
         )
         if outcome is None:
             return
