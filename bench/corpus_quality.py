@@ -62,6 +62,8 @@ FEEDS = ("api/news/index.json", "api/news/computer-vision/index.json")
 # An image address this many distinct stored articles share is the site's default social
 # image, not the article's (issue 12, item 1).
 GENERIC_IMAGE_SHARE = 3
+# What a reader sees as a site's logo or stand-in however few articles carry it, by its file name.
+_LOGO_NAME = re.compile(r"(?i)(?<![a-z])(logos?|default|placeholder)(?![a-z])")
 _SENTENCE_END = (".", "!", "?", "…", '"', "”", "’", "'", ")", "]", "»", "。", "！", "？")
 # "..." or " ... " anywhere but at the very end (a final one is the source's own cut mark).
 _FRAGMENT_JOIN = re.compile(r"\.\.\.(?=\s*\S)")
@@ -254,9 +256,10 @@ def _on_video_host(url: str) -> bool:
 
 
 def _generic_image(reading: Reading, image_share: Counter[str]) -> bool:
-    return bool(reading.photo_url) and image_share[_image_key(reading.photo_url)] >= (
-        GENERIC_IMAGE_SHARE
-    )
+    if not reading.photo_url:
+        return False
+    shared = image_share[_image_key(reading.photo_url)] >= GENERIC_IMAGE_SHARE
+    return shared or _LOGO_NAME.search(reading.photo_url.rsplit("/", 1)[-1]) is not None
 
 
 def _image_key(url: str | None) -> str:

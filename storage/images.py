@@ -6,6 +6,11 @@ address that GENERIC_SHARES or more distinct stored articles share is not an art
 `article_image` (pure) picks the article's first image that fewer articles share, or none (the
 post then goes out as text with the page's own large link preview).
 
+An image whose file name says it is a site's stand-in (`logo`, `default`, `placeholder`,
+`fallback` as a word of the name: "mw_logo_social.png", "social-default-image.png") is not an
+article image either, however few articles carry it yet: a new outlet's logo is generic from its
+first article, before three share it.
+
 Decided from stored data: every preview image of every article is a row of `article_images`
 with its normalised address (`image_key`), indexed, and `ImageRepository.share_counts` asks
 the index for at most GENERIC_SHARES rows per address, so the question costs the same at a
@@ -14,6 +19,7 @@ thousand articles as at a million, however many share the image.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 
 from sqlalchemy import delete, func, insert, literal, select, union_all
@@ -27,6 +33,11 @@ _DEFAULT_PORTS = {"http": ":80", "https": ":443"}
 _KEYS_PER_QUERY = 100  # one capped subquery per address, UNION ALL'd
 
 _IMAGES = table_of(ArticleImageRow)
+
+# Words of an image's file name that mark a site's stand-in image; a word is a run of letters, so
+# "logo" in "mw_logo_social.png" or "ibm-logo.jpg" counts and "logoff" or "prologue" does not.
+STAND_IN_WORDS = frozenset({"logo", "logos", "default", "placeholder", "fallback"})
+_WORDS = re.compile(r"[a-z]+")
 
 
 def image_key(url: str) -> str | None:
@@ -51,11 +62,19 @@ def image_key(url: str) -> str | None:
 
 def article_image(images: Sequence[tuple[str, int]]) -> str | None:
     """The image to post: the first of the article's (url, articles sharing it) that fewer than
-    GENERIC_SHARES articles share; None when every one is generic (or there is none)."""
+    GENERIC_SHARES articles share and whose file name is no stand-in's; None when every one is
+    generic (or there is none)."""
     for url, shares in images:
-        if shares < GENERIC_SHARES:
+        if shares < GENERIC_SHARES and not is_stand_in(url):
             return url
     return None
+
+
+def is_stand_in(url: str) -> bool:
+    """Whether the image's file name (the last path segment, before any query) names a logo or
+    a default image."""
+    name = url.partition("?")[0].partition("#")[0].rstrip("/").rsplit("/", 1)[-1]
+    return not STAND_IN_WORDS.isdisjoint(_WORDS.findall(name.lower()))
 
 
 def image_rows(article_id: int, urls: Iterable[str]) -> list[dict[str, object]]:

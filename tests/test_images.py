@@ -15,7 +15,7 @@ from storage.records import ArticleData, SourcedArticle
 from tests.conftest import Db
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
-DEFAULT = "https://blog.example.com/images/shared/social/social-default-image.png"
+DEFAULT = "https://blog.example.com/images/shared/social/social-share-banner.png"  # by count
 
 
 @pytest.mark.parametrize(
@@ -33,6 +33,17 @@ DEFAULT = "https://blog.example.com/images/shared/social/social-default-image.pn
             [("https://a.example/1.jpg", 2), ("https://a.example/2.jpg", 1)],
             "https://a.example/1.jpg",
         ),
+        # a stand-in by its name, before three articles share it
+        ([("https://news.example/content/logos/nw_logo_social.png", 1)], None),
+        (
+            [("https://a.example/ibm-logo.jpg?w=1200", 1), ("https://a.example/own.jpg", 1)],
+            "https://a.example/own.jpg",
+        ),
+        ([("https://a.example/og-Default-Image.PNG", 1)], None),
+        ([("https://a.example/placeholder.jpg", 1)], None),
+        ([("https://a.example/logoff-screen.jpg", 1)], "https://a.example/logoff-screen.jpg"),
+        ([("https://a.example/prologue.jpg", 1)], "https://a.example/prologue.jpg"),
+        ([("https://a.example/logo/own-photo.jpg", 1)], "https://a.example/logo/own-photo.jpg"),
     ],
 )
 def test_which_image_a_post_gets(images: list[tuple[str, int]], chosen: str | None) -> None:
@@ -90,8 +101,8 @@ async def test_an_image_three_articles_share_is_not_posted(db: Db) -> None:
         _data(1, DEFAULT),
         _data(
             2,
-            DEFAULT.upper().replace("/IMAGES/SHARED/SOCIAL/SOCIAL-DEFAULT-IMAGE.PNG", "")
-            + "/images/shared/social/social-default-image.png#x",
+            DEFAULT.upper().replace("/IMAGES/SHARED/SOCIAL/SOCIAL-SHARE-BANNER.PNG", "")
+            + "/images/shared/social/social-share-banner.png#x",
         ),  # the same, spelt otherwise
         _data(3, "https://news.example.com/own-3.jpg"),
     )
