@@ -12,6 +12,7 @@ import sys
 
 BENCHMARKS = (
     "fanout",
+    "engine_cpu",
     "transport",
     "ingest",
     "scheduled_run",
