@@ -37,14 +37,10 @@ class HandOut:
         monotonic: Callable[[], float],
         start: Callable[[Delivery, Admitted | None], None],
     ) -> None:
+        self._gate, self._pacer, self._posts = gate, gate.pacer, posts
         self.turns = ChatTurns()
+        self._stopping, self._monotonic, self._start = stopping, monotonic, start
         self.ready = asyncio.Event()  # set when a chat was queued or its turn ended
-        self._gate = gate
-        self._pacer = gate.pacer
-        self._posts = posts
-        self._stopping = stopping
-        self._monotonic = monotonic
-        self._start = start
         self._naps = Naps()  # the waits for slots, ended by a stop
 
     def stop(self) -> None:
