@@ -287,7 +287,9 @@ class DeliveryWorker:
         when a stop came first (the row is given back). The gate checks the in-flight limit and
         the rolling window at the moment of sending, so that sends queued behind a slow server
         do not leave in one bunch."""
-        if ticket is None:
+        if ticket is None or self._stopping.is_set():
+            if ticket is not None:  # a stop since the hand-out: given back, as at the gate
+                self._gate.answered(ticket)
             if not await self._gate.wait_for_room(cancel=self._stopping):
                 await self._release(delivery)
                 return None
