@@ -13,10 +13,10 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar, assert_never
 
-from jobs.delivery.chat_turns import ChatTurns
 from jobs.delivery.claimed import ClaimedPosts
 from jobs.delivery.claims import Claims, SoleClaims
 from jobs.delivery.edits import edit_target
+from jobs.delivery.hand_out import Admitted, HandOut
 from jobs.delivery.outcomes import Sender, Transient
 from jobs.delivery.sent_batch import SentBatch
 from jobs.delivery.transitions import (
@@ -36,6 +36,7 @@ from jobs.delivery.transitions import (
     transition,
 )
 from jobs.delivery.writes import DB_BACKOFF, OutcomeWriter, deferral
+from jobs.pacing import SendTicket
 from jobs.send_gate import Naps, SendGate
 from storage.errors import DB_UNAVAILABLE
 from storage.records import Article, Delivery, DeliveryKind
@@ -47,12 +48,6 @@ R = TypeVar("R")
 # Claimed deliveries waiting for their turn, at most, claimed in halves: a claim costs about as
 # much for 250 rows as for 100. 1000 sent no faster (bench.bot_rss at 1000/s) and held 1 MB more.
 MAX_CLAIMED = 500
-# A send less than this ahead of its overall slot leaves at once: the loop's timers are about a
-# millisecond coarse, and a wait per message at the paid rate would lose pace and CPU.
-EARLY = 0.005
-# Slots missed while the loop was busy elsewhere are taken up to this late, at once; Telegram's
-# rolling second is kept by jobs.send_gate all the same.
-CATCH_UP = 0.05
 
 
 class DeliveryWorker:
@@ -85,14 +80,13 @@ class DeliveryWorker:
         self._jitter = jitter
         self._idle_poll = idle_poll
         self._stopping = asyncio.Event()
-        self._naps = Naps()  # the hand-out's waits for slots, ended by a stop
+        self._naps = Naps()  # waits in run(), ended by a stop
         self._wakeup = asyncio.Event()
         self._task_done = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()  # sends in flight, one per chat at most
-        self._turns = ChatTurns()
-        self._turn_ready = asyncio.Event()  # a chat was queued or its turn ended
-        self._pump: asyncio.Task[None] | None = None
         self._posts = ClaimedPosts()
+        self._hand = HandOut(gate, self._posts, self._stopping, monotonic, self._start)
+        self._pump: asyncio.Task[None] | None = None
         self._write = OutcomeWriter(uow, self._stopping)
         self._sent_batch = SentBatch(self._write, flush_every)
         self._flusher: asyncio.Task[None] | None = None
@@ -115,7 +109,7 @@ class DeliveryWorker:
     async def run(self) -> None:
         log.info("delivery worker started (cap %g messages/s)", self._pacer.cap)
         self._flusher = asyncio.create_task(self._sent_batch.run(self._stopping))
-        self._pump = asyncio.create_task(self._hand_out())
+        self._pump = asyncio.create_task(self._hand.run())
         self._pump.add_done_callback(self._forget_task)  # logged if a bug ends it
         outage = 0
         try:
@@ -141,7 +135,7 @@ class DeliveryWorker:
     @property
     def _owed(self) -> int:
         """Claimed deliveries not yet done: queued for their chat's turn, or sending."""
-        return len(self._turns) + len(self._tasks)
+        return len(self._hand.turns) + len(self._tasks)
 
     async def _step(self) -> None:
         room = self._horizon - self._owed
@@ -156,7 +150,7 @@ class DeliveryWorker:
         self._stopping.set()
         self._wakeup.set()
         self._task_done.set()
-        self._turn_ready.set()
+        self._hand.stop()
         self._naps.wake_all()
         self._gate.wake_all()
 
@@ -184,8 +178,8 @@ class DeliveryWorker:
             batch = await self._claimer.claim(tx, self._wall(), room, blocked)
             await self._posts.read(tx, batch)
         for delivery in batch:
-            if self._turns.add(delivery, self._pacer.chat_ready_at(delivery.chat_id)):
-                self._turn_ready.set()
+            if self._hand.turns.add(delivery, self._pacer.chat_ready_at(delivery.chat_id)):
+                self._hand.ready.set()
         return len(batch)
 
     def _forget_task(self, task: asyncio.Task[None]) -> None:
@@ -194,37 +188,22 @@ class DeliveryWorker:
         if not task.cancelled() and task.exception() is not None:
             log.error("delivery task failed", exc_info=task.exception())
 
-    async def _hand_out(self) -> None:
-        """Start each chat's next send when its turn comes: the chat's interval passed and its
-        previous send came back, and then the next overall slot (jobs.pacing). The slot is
-        taken only then, so a waiting chat holds no one else back."""
-        turns = self._turns
-        while not self._stopping.is_set():
-            now = self._monotonic()
-            at = turns.next_at()
-            if at is None or at > now:
-                await self._wait(self._turn_ready, None if at is None else at - now)
-                continue
-            chat = turns.start_turn()
-            ready = self._pacer.chat_ready_at(chat)  # a 429 may have come since it was queued
-            if ready > now:
-                turns.wait(chat, ready)
-                continue
-            slot = self._pacer.take_slot(now, catch_up=CATCH_UP)
-            if slot - now > EARLY and not await self._sleep_until(slot):
-                return
-            task = asyncio.create_task(self._turn(turns.take(chat)))
-            self._tasks.add(task)
-            task.add_done_callback(self._forget_task)
+    def _start(self, delivery: Delivery, admitted: Admitted | None) -> None:
+        task = asyncio.create_task(self._turn(delivery, admitted))
+        self._tasks.add(task)
+        task.add_done_callback(self._forget_task)
 
-    async def _turn(self, delivery: Delivery) -> None:
+    async def _turn(self, delivery: Delivery, admitted: Admitted | None) -> None:
         chat = delivery.chat_id
         try:
-            await self._send(delivery)
+            if admitted is None:
+                await self._send(delivery)
+            else:
+                await self._post(delivery, *admitted)
         finally:
             free_at = self._pacer.chat_ready_at(chat)
-            if self._turns.end_turn(chat, free_at):
-                self._turn_ready.set()
+            if self._hand.turns.end_turn(chat, free_at):
+                self._hand.ready.set()
             else:
                 self._claimer.chat_idle(chat, free_at)
 
@@ -242,14 +221,17 @@ class DeliveryWorker:
         if delivery.kind is DeliveryKind.ALERT:
             await self._send_alert(delivery)
             return
-        options = self._posts.options(delivery)
         article = await self._article(delivery)
         if article is None:
+            self._posts.forget([delivery])
             await self._write(lambda tx: tx.outbox.mark_failed(delivery.id, "article deleted"))
             return
-        also = self._posts.also(article)
+        await self._post(delivery, article, None)
+
+    async def _post(self, delivery: Delivery, article: Article, ticket: SendTicket | None) -> None:
+        options, also = self._posts.options(delivery), self._posts.also(article)
         outcome = await self._gated(
-            delivery, lambda: self._sender.send(delivery.chat_id, article, also, options)
+            delivery, lambda: self._sender.send(delivery.chat_id, article, also, options), ticket
         )
         if outcome is None:
             return
@@ -299,15 +281,19 @@ class DeliveryWorker:
         await self._apply(delivery, where, step)
 
     async def _gated(
-        self, delivery: Delivery, call: Callable[[], Awaitable[R]]
+        self, delivery: Delivery, call: Callable[[], Awaitable[R]], ticket: SendTicket | None = None
     ) -> R | Transient | None:
-        """Make the request through the gate; None when a stop came first (the row is given
-        back). The gate checks the in-flight limit and the rolling window at the moment of
-        sending, so that sends queued behind a slow server do not leave in one bunch."""
-        if not await self._gate.wait_for_room(cancel=self._stopping):
-            await self._release(delivery)
-            return None
-        ticket = self._gate.sending(delivery.chat_id)
+        """Make the request through the gate (unless `ticket`: the hand-out passed it); None
+        when a stop came first (the row is given back). The gate checks the in-flight limit and
+        the rolling window at the moment of sending, so that sends queued behind a slow server
+        do not leave in one bunch."""
+        if ticket is None or self._stopping.is_set():
+            if ticket is not None:  # a stop since the hand-out: given back, as at the gate
+                self._gate.answered(ticket)
+            if not await self._gate.wait_for_room(cancel=self._stopping):
+                await self._release(delivery)
+                return None
+            ticket = self._gate.sending(delivery.chat_id)
         try:
             return await call()
         except Exception as exc:  # a bug in the sender must not kill the worker
@@ -383,13 +369,13 @@ class DeliveryWorker:
         chat once it is written (claimed before it, or while it ran) was cancelled or moved by
         it, and must not be sent."""
         await self._write(change)
-        self._posts.forget(self._turns.drop(chat))
+        self._posts.forget(self._hand.turns.drop(chat))
 
     async def _drain(self) -> None:
         await self.stop()  # run() may have ended on an error: the hand-out loop ends too
         if self._pump is not None:
             await asyncio.gather(self._pump, return_exceptions=True)
-        left = self._turns.drain()
+        left = self._hand.turns.drain()
         if left:
             self._posts.forget(left)
             await self._write(lambda tx: tx.outbox.mark_released([d.id for d in left]))
