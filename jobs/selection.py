@@ -18,9 +18,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 from jobs.not_news import NO_PHRASES, NotNews
+from jobs.stories import outlet
 from storage.candidates import RisingRules as RisingPrefilter
 from storage.candidates import SelectionRules
 from storage.records import Article, HeatSample
@@ -136,12 +136,8 @@ def select_new(
 
 def source_key(article: Article) -> str:
     """Which outlet an article counts for: the name it is published under (so a blog and its
-    video channel, both "Microsoft", are one), else its site, else its link's host."""
-    name = " ".join((article.source_name or "").split()).casefold()
-    if name:
-        return name
-    host = article.source_domain or urlsplit(article.link or article.url).hostname or ""
-    return host.casefold().removeprefix("www.")
+    video channel, both "Microsoft", are one), else its site as stories tell outlets apart."""
+    return " ".join((article.source_name or "").split()).casefold() or outlet(article)
 
 
 def _capped_per_source(ordered: list[Article], cap: int) -> list[Article]:

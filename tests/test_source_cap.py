@@ -32,6 +32,7 @@ def article(id_: int, heat: int, source: str | None, link: str = "") -> Article:
         ({"source_name": "  The   Verge "}, "the verge"),  # spacing and case do not split one
         ({"source_name": "", "source_domain": "venturebeat.com"}, "venturebeat.com"),
         ({"source_name": None, "link": "https://www.youtube.com/watch?v=x"}, "youtube.com"),
+        ({"source_name": None, "link": "https://[broken/x"}, ""),  # no host, no crash
     ],
 )
 def test_an_article_counts_for_its_named_outlet(changes: dict[str, object], key: str) -> None:
