@@ -62,6 +62,12 @@ class PeriodStories:
 
     articles: Mapping[int, Sequence[Article]]  # story id -> its articles
     opened_at: Mapping[int, datetime]
+    # article id -> its story: made once per slot job, not once per page or slice
+    story_of: Mapping[int, int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        story_of = {a.id: story for story, arts in self.articles.items() for a in arts}
+        object.__setattr__(self, "story_of", story_of)
 
 
 def digest_key(thread_id: int, period: Period) -> str:
@@ -222,9 +228,7 @@ def _stories_had(
     received: Collection[tuple[int, int, int]], stories: PeriodStories
 ) -> set[tuple[int, int, int]]:
     """(chat, thread, story) for each story of the period a subscriber has a post of."""
-    if not received:  # the usual page: digest chats get no posts as they come
-        return set()
-    story_of = {a.id: story_id for story_id, arts in stories.articles.items() for a in arts}
+    story_of = stories.story_of
     return {
         (chat, thread, story_of[article])
         for chat, thread, article in received
