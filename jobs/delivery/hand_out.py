@@ -26,6 +26,14 @@ CATCH_UP = 0.05
 Admitted = tuple[Article, SendTicket]
 
 
+async def wait_and_clear(event: asyncio.Event, limit: float | None) -> None:
+    """Wait for the event, at most `limit` seconds (None: no limit), then clear it."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(limit):
+            await event.wait()
+    event.clear()
+
+
 class HandOut:
     """`run()` until `stop()`; `start` is called with each delivery whose send may begin."""
 
@@ -53,10 +61,7 @@ class HandOut:
             now = self._monotonic()
             at = turns.next_at()
             if at is None or at > now:
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(None if at is None else at - now):
-                        await self.ready.wait()
-                self.ready.clear()
+                await wait_and_clear(self.ready, None if at is None else at - now)
                 continue
             chat = turns.start_turn()
             ready = pacer.chat_ready_at(chat)  # a 429 may have come since it was queued

@@ -5,7 +5,6 @@ lines each in one place here; decisions none)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import time
@@ -16,7 +15,7 @@ from typing import TypeVar, assert_never
 from jobs.delivery.claimed import ClaimedPosts
 from jobs.delivery.claims import Claims, SoleClaims
 from jobs.delivery.edits import edit_target
-from jobs.delivery.hand_out import Admitted, HandOut
+from jobs.delivery.hand_out import Admitted, HandOut, wait_and_clear
 from jobs.delivery.outcomes import Sender, Transient
 from jobs.delivery.sent_batch import SentBatch
 from jobs.delivery.transitions import (
@@ -141,9 +140,9 @@ class DeliveryWorker:
         room = self._horizon - self._owed
         # Claim in chunks, not one row per finished send: each claim is a round trip.
         if self._owed and room < max(10, self._horizon // 2):
-            await self._wait(self._task_done, None)
+            await wait_and_clear(self._task_done, None)
         elif await self._claim(room) < room:
-            await self._wait(self._wakeup, await self._until_next_due())
+            await wait_and_clear(self._wakeup, await self._until_next_due())
 
     async def stop(self) -> None:
         """Stop claiming, hand back what has not been sent, let what is sending finish."""
@@ -153,12 +152,6 @@ class DeliveryWorker:
         self._hand.stop()
         self._naps.wake_all()
         self._gate.wake_all()
-
-    async def _wait(self, event: asyncio.Event, limit: float | None) -> None:
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(limit):
-                await event.wait()
-        event.clear()
 
     async def _until_next_due(self) -> float:
         """How long the worker may sleep when the outbox has nothing due."""
@@ -287,9 +280,10 @@ class DeliveryWorker:
         when a stop came first (the row is given back). The gate checks the in-flight limit and
         the rolling window at the moment of sending, so that sends queued behind a slow server
         do not leave in one bunch."""
-        if ticket is None or self._stopping.is_set():
-            if ticket is not None:  # a stop since the hand-out: given back, as at the gate
-                self._gate.answered(ticket)
+        if ticket is not None and self._stopping.is_set():
+            self._gate.answered(ticket)  # a stop since the hand-out: given back, as at the gate
+            ticket = None
+        if ticket is None:
             if not await self._gate.wait_for_room(cancel=self._stopping):
                 await self._release(delivery)
                 return None
