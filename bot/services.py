@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from cachetools import TTLCache
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import Application
 
@@ -22,6 +23,9 @@ from jobs.selection import PublishRules, RisingRules
 from storage.unit_of_work import UowFactory
 
 SERVICES = "feedbot"
+# Plain text in a private chat is answered with where to start once in this many seconds: a
+# user pasting ten messages wants one pointer, not ten.
+NUDGE_QUIET = 60.0
 
 
 @dataclass
@@ -39,6 +43,8 @@ class Services:
     # Scheduled runs and manual /publish take turns: both select and enqueue.
     run_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     member_status: MemberStatusCache = field(default_factory=MemberStatusCache)
+    # private chats told lately that the bot answers commands (bot.handlers.unknown)
+    nudged: TTLCache[int, bool] = field(default_factory=lambda: TTLCache(10_000, NUDGE_QUIET))
     # the worker's (sent, failed) counters at the last health check (bot.alerts)
     alerted_counts: tuple[int, int] = (0, 0)
 

@@ -18,10 +18,19 @@ from telegram.ext import (
     ChatMemberHandler,
     CommandHandler,
     ContextTypes,
+    MessageHandler,
     filters,
 )
 
-from bot.handlers import language, post_buttons, settings_menu, stop, topic_menu, welcome
+from bot.handlers import (
+    language,
+    post_buttons,
+    settings_menu,
+    stop,
+    topic_menu,
+    unknown,
+    welcome,
+)
 from bot.handlers.access import Handler, translator_for
 from bot.handlers.commands import COMMANDS, on_language_button
 from bot.handlers.membership import on_my_chat_member
@@ -51,6 +60,16 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
         application.add_handler(
             CommandHandler(command.name, command.handler, filters=NEW_MESSAGES_ONLY)
         )
+    # In the commands' group and after them: only what none of them took reaches these.
+    application.add_handler(
+        MessageHandler(filters.COMMAND & NEW_MESSAGES_ONLY, unknown.on_unknown_command)
+    )
+    application.add_handler(
+        MessageHandler(
+            filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND & NEW_MESSAGES_ONLY,
+            unknown.on_private_text,
+        )
+    )
     application.add_handler(
         CallbackQueryHandler(topic_menu.on_topic_button, pattern=topic_menu.BUTTON_PATTERN)
     )
