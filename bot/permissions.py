@@ -12,6 +12,8 @@ import enum
 import time
 from collections.abc import Awaitable, Callable, Collection
 
+from cachetools import TTLCache
+
 ADMIN_STATUSES = frozenset({"administrator", "creator"})
 GROUP_KINDS = frozenset({"group", "supergroup"})
 MEMBER_STATUS_TTL = 60.0  # seconds: a demoted admin loses the right within a minute
@@ -54,20 +56,11 @@ class MemberStatusCache:
         clock: Callable[[], float] = time.monotonic,
         max_entries: int = 10_000,
     ) -> None:
-        self._ttl = ttl
-        self._clock = clock
-        self._max_entries = max_entries
-        self._seen: dict[tuple[int, int], tuple[float, str]] = {}
+        self._seen: TTLCache[tuple[int, int], str] = TTLCache(max_entries, ttl, timer=clock)
 
     async def status(self, chat_id: int, user_id: int, fetch: Callable[[], Awaitable[str]]) -> str:
-        now = self._clock()
         cached = self._seen.get((chat_id, user_id))
-        if cached is not None and now - cached[0] < self._ttl:
-            return cached[1]
-        value = await fetch()
-        if len(self._seen) >= self._max_entries:
-            self._seen = {k: v for k, v in self._seen.items() if now - v[0] < self._ttl}
-            if len(self._seen) >= self._max_entries:
-                self._seen.clear()
-        self._seen[(chat_id, user_id)] = (now, value)
+        if cached is not None:
+            return cached
+        value = self._seen[(chat_id, user_id)] = await fetch()
         return value
