@@ -38,7 +38,6 @@ from jobs.stories import (
     Joins,
     JoinsNew,
     Starts,
-    StoryMember,
     assign_stories,
     content_version,
 )
@@ -164,9 +163,8 @@ async def _assigned(
     since `since` and the ones earlier articles of the selection start."""
     stories = await tx.stories.open_stories(since)
     by_story = await tx.articles.story_articles(s.id for s in stories)
-    members = [StoryMember(sid, a) for sid, articles in by_story.items() for a in articles]
-    # rapidfuzz over every selected article and open story member: off the event loop
-    assignments = await asyncio.to_thread(assign_stories, selected, members)
+    # rapidfuzz over every selected article and open story's article: off the event loop
+    assignments = await asyncio.to_thread(assign_stories, selected, by_story)
     return list(zip(selected, assignments, strict=True))
 
 
