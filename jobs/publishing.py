@@ -20,7 +20,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeAlias
@@ -121,7 +121,7 @@ async def publish_run(
             edits = await _queue_edits(tx, channel_id, now, story_window)
         if changed is None:  # what /stats shows: the last scheduled run and its whole ingest
             await tx.state.set(LAST_RUN_KEY, now.isoformat())
-            await tx.state.set(LAST_INGEST_KEY, json.dumps(_ingest_counts(report)))
+            await tx.state.set(LAST_INGEST_KEY, json.dumps(asdict(report.counts())))
     _log_run(report, changed, len(selected), merged, fanned_out, edits)
     return RunReport(report, selected, enqueued, fanned_out, paused, merged, edits)
 
@@ -249,15 +249,6 @@ async def _fan_out(
         )
         added += await tx.outbox.enqueue(article.id, chats, now)
     return added
-
-
-def _ingest_counts(report: IngestReport) -> dict[str, int]:
-    return {
-        "new": report.new,
-        "updated": report.updated,
-        "unchanged": report.unchanged,
-        "skipped": len(report.skipped),
-    }
 
 
 # -- pausing ----------------------------------------------------------------------------------
