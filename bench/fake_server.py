@@ -39,6 +39,12 @@ class FakeServer:
         self.base_url = first[1]
         self.root = self.base_url.rsplit("/", 1)[0]
 
+    def __enter__(self) -> FakeServer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
     def write_config(self, folder: Path, database_url: str, **sections: Any) -> Path:
         """folder/config.yaml for `feedbot run` against this fake: the channel, the database,
         folder/articles (made here) and one scheduled run an hour; `sections` are added, a

@@ -25,8 +25,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bench.fake_server import TOKEN, FakeServer
 from bench.procfs import status_mb
 from storage.database import upgrade_to_head
@@ -59,17 +57,12 @@ def _percentile(values: list[float], share: float) -> float:
 
 
 def _start_bot(tmp: Path, fake: FakeServer, url: str) -> subprocess.Popen[bytes]:
-    (tmp / "articles").mkdir()
-    config = tmp / "config.yaml"
-    settings = {
-        "telegram": {"api_base_url": fake.base_url, "channel": "@my_ai_news"},
-        "database": {"url": url},
-        "sources": [{"path": "articles"}],
-        "schedule": {"interval_seconds": 3600},
-        "delivery": {"max_messages_per_second": 30},
-        "logging": {"level": "INFO" if VERBOSE else "WARNING"},
-    }
-    config.write_text(yaml.safe_dump(settings))
+    config = fake.write_config(
+        tmp,
+        url,
+        delivery={"max_messages_per_second": 30},
+        logging={"level": "INFO" if VERBOSE else "WARNING"},
+    )
     return subprocess.Popen(
         [sys.executable, "-m", "bot", "run", "--config", str(config)],
         env={**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN},
@@ -133,8 +126,7 @@ def measure(users: int, commands: int, subscribers: int, limit: float) -> dict[s
         # Heat below min_heat: the bot's own runs never select it; the outbox holds the fan-out.
         chats = range(FIRST_SUBSCRIBER, FIRST_SUBSCRIBER + subscribers)
         asyncio.run(seed_fan_out_at(url, chats, heat=50))
-        fake = FakeServer(global_rate=30)
-        try:
+        with FakeServer(global_rate=30) as fake:
             fake.add_chat(CHANNEL_ID, "channel", "my_ai_news")
             bot = _start_bot(tmp, fake, url)
             try:
@@ -147,8 +139,6 @@ def measure(users: int, commands: int, subscribers: int, limit: float) -> dict[s
             finally:
                 bot.send_signal(signal.SIGTERM)
                 bot.wait(60)
-        finally:
-            fake.stop()
 
 
 def main() -> None:

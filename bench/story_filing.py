@@ -29,7 +29,7 @@ import yaml
 
 from jobs.ingest.files import read_article_file
 from jobs.ingest.urls import normalise_url
-from jobs.stories import DEFAULT_WINDOW, Joins, StoryMember, assign_stories, same_story
+from jobs.stories import DEFAULT_WINDOW, Joins, assign_stories, same_story
 from storage.records import Article
 
 LABELS = Path(__file__).resolve().parent / "story_labels.yaml"
@@ -105,12 +105,8 @@ def file_stories(articles: Sequence[Article], window: timedelta = DEFAULT_WINDOW
         at = _when(article)
         while first_open < len(stories) and at - stories[first_open].opened_at > window:
             first_open += 1
-        members = [
-            StoryMember(index, member)
-            for index in range(first_open, len(stories))
-            for member in stories[index].articles
-        ]
-        (how,) = assign_stories([article], members)
+        open_stories = {index: stories[index].articles for index in range(first_open, len(stories))}
+        (how,) = assign_stories([article], open_stories)
         if isinstance(how, Joins):
             stories[how.story_id].articles.append(article)
         else:

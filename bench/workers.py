@@ -21,7 +21,6 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import yaml
 from sqlalchemy import text
 
 from bench.fake_server import TOKEN, FakeServer
@@ -29,9 +28,9 @@ from bench.ingest import _drop_postgres_db, _postgres_db
 from bench.procfs import cpu_seconds
 from jobs.pacing import FREE_CAP
 from storage.database import create_engine, create_sessionmaker, upgrade_to_head
-from storage.records import ArticleData
 from storage.unit_of_work import UnitOfWork
 from tests.bot_process import BotProcess
+from tests.seeding import queue_news
 
 CHANNEL_ID = -1001234567890
 FIRST_CHAT = 1_000_000
@@ -53,37 +52,20 @@ async def _seed(url: str, chats: range, articles: int) -> None:
                 ),
                 {"a": chats.start, "b": chats.stop - 1},
             )
-            for n in range(articles):
-                link = f"https://example.com/bench-{n}"
-                article = await tx.articles.add_article(
-                    ArticleData(url=link, link=link, title=f"Bench {n}", heat=50, published_at=now),
-                    source_path=f"/bench-{n}.md",
-                    source_mtime_ns=1,
-                    now=now,
-                )
-                await tx.outbox.enqueue(article, chats, now)
+            await queue_news(tx, chats, articles, now, heat=50)
     finally:
         await engine.dispose()
 
 
 def _config(folder: Path, fake: FakeServer, url: str, cap: float, paid: bool) -> Path:
-    config = folder / "config.yaml"
-    (folder / "articles").mkdir()
-    config.write_text(
-        yaml.safe_dump(
-            {
-                "telegram": {"api_base_url": fake.base_url, "channel": "@my_ai_news"},
-                "database": {"url": url},
-                "sources": [{"path": "articles"}],
-                "schedule": {"interval_seconds": 3600},
-                "publish": {"min_heat": 100},
-                "delivery": {"max_messages_per_second": cap, "paid_broadcast": paid},
-                "logging": {"level": "INFO"},
-            }
-        ),
-        encoding="utf-8",
+    # min_heat above the seeded articles' heat: the bot's own runs add nothing to the outbox.
+    return fake.write_config(
+        folder,
+        url,
+        publish={"min_heat": 100},
+        delivery={"max_messages_per_second": cap, "paid_broadcast": paid},
+        logging={"level": "INFO"},
     )
-    return config
 
 
 def measure(

@@ -20,7 +20,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeAlias
@@ -38,7 +38,6 @@ from jobs.stories import (
     Joins,
     JoinsNew,
     Starts,
-    StoryMember,
     assign_stories,
     content_version,
 )
@@ -122,7 +121,7 @@ async def publish_run(
             edits = await _queue_edits(tx, channel_id, now, story_window)
         if changed is None:  # what /stats shows: the last scheduled run and its whole ingest
             await tx.state.set(LAST_RUN_KEY, now.isoformat())
-            await tx.state.set(LAST_INGEST_KEY, json.dumps(_ingest_counts(report)))
+            await tx.state.set(LAST_INGEST_KEY, json.dumps(asdict(report.counts())))
     _log_run(report, changed, len(selected), merged, fanned_out, edits)
     return RunReport(report, selected, enqueued, fanned_out, paused, merged, edits)
 
@@ -164,9 +163,8 @@ async def _assigned(
     since `since` and the ones earlier articles of the selection start."""
     stories = await tx.stories.open_stories(since)
     by_story = await tx.articles.story_articles(s.id for s in stories)
-    members = [StoryMember(sid, a) for sid, articles in by_story.items() for a in articles]
-    # rapidfuzz over every selected article and open story member: off the event loop
-    assignments = await asyncio.to_thread(assign_stories, selected, members)
+    # rapidfuzz over every selected article and open story's article: off the event loop
+    assignments = await asyncio.to_thread(assign_stories, selected, by_story)
     return list(zip(selected, assignments, strict=True))
 
 
@@ -251,15 +249,6 @@ async def _fan_out(
         )
         added += await tx.outbox.enqueue(article.id, chats, now)
     return added
-
-
-def _ingest_counts(report: IngestReport) -> dict[str, int]:
-    return {
-        "new": report.new,
-        "updated": report.updated,
-        "unchanged": report.unchanged,
-        "skipped": len(report.skipped),
-    }
 
 
 # -- pausing ----------------------------------------------------------------------------------

@@ -9,19 +9,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from jobs.selection import PublishRules, heat_gain, is_rising
-from storage.records import Article, DeliveryStatus, FeedHealth
+from storage.records import Article, DeliveryStatus, FeedHealth, IngestCounts
 from storage.state_keys import LAST_INGEST_KEY, LAST_RUN_KEY, NOT_NEWS_KEY, PAUSED_KEY
 from storage.unit_of_work import Transaction, UowFactory
 
 CHART_DAYS = 14
-
-
-@dataclass(frozen=True, slots=True)
-class IngestCounts:
-    new: int
-    updated: int
-    unchanged: int
-    skipped: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,7 +56,7 @@ import functools
 import hashlib
 import html
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -95,14 +95,6 @@ _REPORTING_VERBS = frozenset(
 # token filter, as rapidfuzz's processor knows no units.
 _UNIT_WORDS = {"m": "million", "mn": "million", "mln": "million", "bn": "billion", "b": "billion"}
 _UNITS = re.compile(r"\b(\d+)\s?(mn|mln|bn|m|b)\b")
-
-
-@dataclass(frozen=True, slots=True)
-class StoryMember:
-    """An article already in an open story."""
-
-    story_id: int
-    article: Article
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,10 +280,17 @@ def same_story(a: Article, b: Article) -> bool:
     return _score(_text(a), _text(b)) is not None
 
 
-def assign_stories(new: Sequence[Article], members: Sequence[StoryMember]) -> list[Assignment]:
-    """For each new article, in order, the story it belongs to: an open story (`members` are
-    their articles), or one started by an earlier new article of the same run, or its own."""
-    known = [(("old", m.story_id), _text(m.article)) for m in members]
+def assign_stories(
+    new: Sequence[Article], open_stories: Mapping[int, Sequence[Article]]
+) -> list[Assignment]:
+    """For each new article, in order, the story it belongs to: an open story (`open_stories`:
+    each one's articles by its id), or one started by an earlier new article of the same run, or
+    its own."""
+    known = [
+        (("old", story_id), _text(article))
+        for story_id, articles in open_stories.items()
+        for article in articles
+    ]
     assignments: list[Assignment] = []
     for index, article in enumerate(new):
         text = _text(article)

@@ -210,6 +210,20 @@ class IngestReport:
     def parsed(self) -> int:
         return self.new + self.updated
 
+    def counts(self) -> IngestCounts:
+        return IngestCounts(self.new, self.updated, self.unchanged, len(self.skipped))
+
+
+@dataclass(frozen=True, slots=True)
+class IngestCounts:
+    """An ingest pass in figures: what the last scheduled run keeps of its ingest for /stats
+    (as JSON, under storage.state_keys.LAST_INGEST_KEY)."""
+
+    new: int
+    updated: int
+    unchanged: int
+    skipped: int
+
 
 @dataclass(frozen=True, slots=True)
 class FeedHealth:

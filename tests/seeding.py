@@ -1,16 +1,16 @@
-"""A fan-out ready to drain, written straight into the database: one article queued for many
-private chats. Shared by the crash, outage and priority tests and by bench/fanout.py."""
+"""A fan-out ready to drain, written straight into the database: articles queued for many
+private chats. Shared by the crash, outage, priority and worker tests and by the benchmarks."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 
 from storage.database import create_engine, create_sessionmaker
 from storage.records import ArticleData, ChatKind, DeliveryStatus
-from storage.unit_of_work import UnitOfWork, UowFactory
+from storage.unit_of_work import Transaction, UnitOfWork, UowFactory
 
 BIG_NEWS = ArticleData(
     url="https://example.com/big",
@@ -32,8 +32,7 @@ async def seed_fan_out(uow: UowFactory, chats: Sequence[int], *, heat: int = 200
             source_mtime_ns=1,
             now=now,
         )
-        for chat in chats:
-            await tx.chats.ensure_chat(chat, ChatKind.PRIVATE, None, now)
+        await add_private_chats(tx, chats, now)
         await tx.outbox.enqueue(article_id, chats, now)
     return article_id
 
@@ -46,6 +45,27 @@ async def seed_fan_out_at(url: str, chats: Sequence[int], *, heat: int = 200) ->
         return await seed_fan_out(lambda: UnitOfWork(sessions), chats, heat=heat)
     finally:
         await engine.dispose()
+
+
+async def add_private_chats(tx: Transaction, chats: Iterable[int], now: datetime) -> None:
+    for chat in chats:
+        await tx.chats.ensure_chat(chat, ChatKind.PRIVATE, None, now)
+
+
+async def queue_news(
+    tx: Transaction, chats: Sequence[int], articles: int, now: datetime, *, heat: int
+) -> None:
+    """`articles` articles ("News 0" at https://example.com/news-0, and on), published `now`
+    with this heat, each queued for every one of `chats` (which must exist)."""
+    for n in range(articles):
+        link = f"https://example.com/news-{n}"
+        article_id = await tx.articles.add_article(
+            ArticleData(url=link, link=link, title=f"News {n}", heat=heat, published_at=now),
+            source_path=f"/news-{n}.md",
+            source_mtime_ns=1,
+            now=now,
+        )
+        await tx.outbox.enqueue(article_id, chats, now)
 
 
 async def delivery_statuses(url: str) -> Counter[DeliveryStatus]:

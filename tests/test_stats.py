@@ -10,8 +10,8 @@ import pytest
 from bot.charts import posts_per_day_png
 from bot.formatting import visible_length
 from bot.handlers.stats import stats_text
-from jobs.stats import IngestCounts, Stats, daily_counts
-from storage.records import DeliveryStatus, FeedHealth
+from jobs.stats import Stats, daily_counts
+from storage.records import DeliveryStatus, FeedHealth, IngestCounts
 
 TODAY = date(2026, 11, 26)
 NOON = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)

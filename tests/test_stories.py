@@ -12,7 +12,6 @@ from jobs.stories import (
     Joins,
     JoinsNew,
     Starts,
-    StoryMember,
     assign_stories,
     content_version,
     same_story,
@@ -483,11 +482,11 @@ def test_entities_and_case_do_not_matter() -> None:
 def test_an_article_joins_the_open_story_it_matches_best() -> None:
     leak = _article(LEAK, domain="securitydaily.example", id_=1)
     other = _article("Chipmaker opens new research lab in Haifa", domain="b.example", id_=2)
-    members = [StoryMember(10, other), StoryMember(20, leak)]
+    open_stories = {10: [other], 20: [leak]}
     new = _article(
         "Low-code portal misconfiguration exposes 41 million records", domain="c.example", id_=3
     )
-    assert assign_stories([new], members) == [Joins(20)]
+    assert assign_stories([new], open_stories) == [Joins(20)]
 
 
 def test_articles_of_one_run_form_stories_among_themselves() -> None:
@@ -500,7 +499,7 @@ def test_articles_of_one_run_form_stories_among_themselves() -> None:
     third = _article(
         "Low-code portal misconfigurations expose 41M records", domain="d.example", id_=4
     )
-    assert assign_stories([first, unrelated, second, third], []) == [
+    assert assign_stories([first, unrelated, second, third], {}) == [
         Starts(),
         Starts(),
         JoinsNew(0),

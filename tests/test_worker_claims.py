@@ -10,8 +10,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
-from storage.records import ArticleData, ChatKind, DeliveryStatus
+from storage.records import DeliveryStatus
 from tests.conftest import Db, open_db
+from tests.seeding import add_private_chats, queue_news
 
 pytestmark = pytest.mark.postgres
 
@@ -29,17 +30,8 @@ async def pg(postgres_url: str) -> AsyncIterator[Db]:
 async def _seed(db: Db, articles: int = 2) -> None:
     """`articles` articles queued for every chat in CHATS, due now."""
     async with db.uow() as tx:
-        for chat in CHATS:
-            await tx.chats.ensure_chat(chat, ChatKind.PRIVATE, None, NOW)
-        for n in range(articles):
-            url = f"https://example.com/{n}"
-            article = await tx.articles.add_article(
-                ArticleData(url=url, link=url, title=f"T{n}", heat=150, published_at=NOW),
-                source_path=f"/{n}.md",
-                source_mtime_ns=1,
-                now=NOW,
-            )
-            await tx.outbox.enqueue(article, CHATS, NOW)
+        await add_private_chats(tx, CHATS, NOW)
+        await queue_news(tx, CHATS, articles, NOW, heat=150)
 
 
 async def _register(db: Db, *workers: str) -> None:

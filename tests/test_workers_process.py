@@ -14,14 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from storage.database import create_engine, create_sessionmaker, upgrade_to_head
-from storage.records import ArticleData, ChatKind, DeliveryStatus
-from storage.unit_of_work import UnitOfWork
+from storage.records import DeliveryStatus
 from tests.bot_process import BotProcess, run_cli, write_config
+from tests.conftest import open_db
 from tests.fake_telegram.report import fan_out_report
 from tests.fake_telegram.server import FakeTelegram
 from tests.fan_out_process import channel_fake
-from tests.seeding import delivery_statuses
+from tests.seeding import add_private_chats, delivery_statuses, queue_news
 
 pytestmark = [pytest.mark.process, pytest.mark.postgres]
 
@@ -42,22 +41,9 @@ async def _seed(url: str, chats: Sequence[int]) -> None:
     """ARTICLES articles queued for every chat, with heat below min_heat so that the bot's own
     runs never post them to the channel."""
     now = datetime.now(UTC)
-    engine = create_engine(url)
-    try:
-        async with UnitOfWork(create_sessionmaker(engine)) as tx:
-            for chat in chats:
-                await tx.chats.ensure_chat(chat, ChatKind.PRIVATE, None, now)
-            for n in range(ARTICLES):
-                link = f"https://example.com/news-{n}"
-                article = await tx.articles.add_article(
-                    ArticleData(url=link, link=link, title=f"News {n}", heat=50, published_at=now),
-                    source_path=f"/seed-{n}.md",
-                    source_mtime_ns=1,
-                    now=now,
-                )
-                await tx.outbox.enqueue(article, chats, now)
-    finally:
-        await engine.dispose()
+    async with open_db(url) as db, db.uow() as tx:
+        await add_private_chats(tx, chats, now)
+        await queue_news(tx, chats, ARTICLES, now, heat=50)
 
 
 def _config(tmp_path: Path, fake: FakeTelegram, url: str) -> str:
@@ -93,7 +79,6 @@ def _sent_by(processes: Sequence[BotProcess], total: int) -> list[int]:
 
 @pytest.fixture
 def seeded(postgres_url: str) -> str:
-    upgrade_to_head(postgres_url)
     asyncio.run(_seed(postgres_url, CHATS))
     return postgres_url
 

@@ -32,7 +32,14 @@ from jobs.ingest.feed_pages import (
     parse_page,
 )
 from jobs.ingest.versions import feed_item_replaces_stored, fetch_version_ns
-from storage.records import ArticleData, FeedHealth, IngestReport, PageValidators, SourcedArticle
+from storage.records import (
+    ArticleData,
+    FeedHealth,
+    IngestReport,
+    KnownPage,
+    PageValidators,
+    SourcedArticle,
+)
 from storage.unit_of_work import UowFactory
 
 log = logging.getLogger(__name__)
@@ -60,11 +67,6 @@ class FeedFetchError(Exception):
 class _Fetched:
     body: bytes
     validators: PageValidators
-
-
-@dataclass(frozen=True, slots=True)
-class _NotModified:
-    next_url: str | None  # where the page pointed when it was last read
 
 
 async def ingest_feeds(
@@ -129,7 +131,7 @@ async def _ingest_feed(
         pages += 1
         try:
             fetched = await _fetch(uow, http, feed, url, conditional=not thorough)
-            if isinstance(fetched, _NotModified):  # as last time, and last time's items are stored
+            if isinstance(fetched, KnownPage):  # as last time, and last time's items are stored
                 log.debug("feed %s: %s not modified", feed.url, url)
                 url = fetched.next_url
                 continue
@@ -153,8 +155,8 @@ async def _ingest_feed(
 
 async def _fetch(
     uow: UowFactory, http: httpx.AsyncClient, feed: FeedSpec, url: str, *, conditional: bool
-) -> _Fetched | _NotModified:
-    """The page's body and validators, or where it pointed last time when it answers 304."""
+) -> _Fetched | KnownPage:
+    """The page's body and validators, or the page as last read when it answers 304."""
     headers: dict[str, str] = {}
     known = None
     if conditional:
@@ -172,7 +174,7 @@ async def _fetch(
                 "GET", url, headers=headers, timeout=feed.timeout_seconds
             ) as response:
                 if response.status_code == 304 and known is not None and headers:
-                    return _NotModified(known.next_url)
+                    return known
                 if response.status_code != 200:
                     raise FeedFetchError(
                         f"HTTP {response.status_code} {response.reason_phrase}".strip(),
