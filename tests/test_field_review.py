@@ -5,14 +5,17 @@ fix removes the mark."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
+from tests.bot_process import CHANNEL_ID
 from tests.command_rig import (
     GROUP,
     USER,
     bot_fixture,  # noqa: F401 - the fixture `bot`
     fake_fixture,  # noqa: F401 - the fixture `fake`
+    write,
 )
 from tests.fake_telegram import callback_query_update
 from tests.fake_telegram.objects import Message
@@ -90,3 +93,24 @@ async def test_a_group_that_became_a_supergroup_keeps_its_topics_at_once(bot: Li
     await bot.settle()
     answer = await bot.ask(SUPERGROUP, USER, "/mytopics", chat_type="supergroup")
     assert "follows 1 topic" in answer, answer
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="/stop's pause has no way back: /start, /topic and /settings neither end it nor "
+    "show it, so posts stay away for the whole week",
+)
+async def test_start_after_a_pause_brings_the_posts_back(bot: LiveBot, tmp_path: Path) -> None:
+    """A user taps "Pause for a week", changes their mind and sends /start (which the README
+    says brings a chat back after a /stop) and /topic: both answer as if all were well, yet
+    nothing is sent to them for seven days, and /settings does not say why."""
+    await bot.ask(USER, USER, "/topic ai")
+    await bot.ask(USER, USER, "/stop")
+    question = bot_messages(bot, USER)[-1]
+    await press(bot, USER, question.message_id, "st:pause")
+    await bot.ask(USER, USER, "/start")
+    assert "Now following Robotics" in await bot.ask(USER, USER, "/topic robotics")
+    write(tmp_path, "a.md", topics=("AI",), heat=150)
+    await bot.run_publishing()
+    await bot.fake.wait_for_async(lambda f: len(bot.posts(CHANNEL_ID)) == 1, what="the post")
+    assert len(await bot.deliveries(USER)) == 1  # /start ended the pause: the post is queued
