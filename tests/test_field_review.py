@@ -136,3 +136,27 @@ async def test_a_filter_mistake_is_explained_in_the_users_language(
     answer = await bot.ask(USER, USER, typed, language_code=language_code)
     assert answer.startswith(("Ничего не изменилось", "未做更改"))  # the message is translated
     assert english not in answer, answer
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bot.handlers.post_buttons words the swapped button in the presser's app language; "
+    "the row was sent in the chat's /language choice, else telegram.language (README)",
+)
+async def test_the_undo_button_is_in_the_language_of_the_row_it_joins(
+    bot: LiveBot, tmp_path: Path
+) -> None:
+    """A user whose app is in Russian and who chose no /language gets posts with "Read" and
+    "🔕 Unfollow AI" (telegram.language, as the README says); one tap makes the row
+    "Read | ↩️ Снова следить: AI": two languages side by side under one post."""
+    await bot.ask(USER, USER, "/topic ai", language_code="ru")
+    write(tmp_path, "a.md", topics=("AI",), heat=150)
+    await bot.run_publishing()
+    await bot.fake.wait_for_async(lambda f: len(bot.posts(USER)) == 1, what="the post")
+    (post,) = [m for m in bot_messages(bot, USER) if m.kind == "photo"]
+    row = post.reply_markup["inline_keyboard"][0]  # type: ignore[index]
+    assert [b["text"] for b in row] == ["Read", "🔕 Unfollow AI"]
+    await press(bot, USER, post.message_id, row[1]["callback_data"], language_code="ru")
+    (shown,) = [m for m in bot_messages(bot, USER) if m.message_id == post.message_id]
+    swapped = shown.reply_markup["inline_keyboard"][0]  # type: ignore[index]
+    assert [b["text"] for b in swapped] == ["Read", "↩️ Follow AI again"]
