@@ -66,14 +66,19 @@ class Transaction:
         return await self.outbox.cancel_for_thread(chat_id, thread_id, reason)
 
     async def migrate_chat(self, old_id: int, new_id: int, now: datetime) -> None:
-        """A group became a supergroup: its subscriptions and unsent deliveries follow it."""
+        """A group became a supergroup: its subscriptions, settings, language and unsent
+        deliveries follow it."""
         old = await self.chats.chat(old_id)
+        new = await self.chats.chat(new_id)
         await self.chats.ensure_chat(
             new_id,
             ChatKind.SUPERGROUP,
             old.title if old else None,
             now,
         )
+        # its /language choice too, unless the supergroup already made one of its own
+        if old is not None and old.language and (new is None or new.language is None):
+            await self.chats.set_language(new_id, old.language, now)
         await self.subscriptions.move_to_chat(old_id, new_id)
         await self.settings.move_to_chat(old_id, new_id)
         await self.outbox.move_to_chat(old_id, new_id, now)

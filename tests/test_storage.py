@@ -248,6 +248,25 @@ async def test_migrated_group_keeps_its_deliveries(db: Db) -> None:
     assert [(d.id, d.status) for d in moved] == [(delivery.id, DeliveryStatus.PENDING)]
 
 
+async def test_migrated_group_keeps_its_language(db: Db) -> None:
+    """A group that chose /language keeps the choice in its supergroup; one the supergroup
+    made itself (after the move, before a send found it) stays."""
+    async with db.uow() as tx:
+        await tx.chats.ensure_chat(-7, ChatKind.GROUP, "g", NOW)
+        await tx.chats.set_language(-7, "ru", NOW)
+        await tx.chats.ensure_chat(-8, ChatKind.GROUP, "h", NOW)
+        await tx.chats.set_language(-8, "ru", NOW)
+        await tx.chats.ensure_chat(-1008, ChatKind.SUPERGROUP, "h", NOW)
+        await tx.chats.set_language(-1008, "zh_Hans", NOW)
+    async with db.uow() as tx:
+        await tx.migrate_chat(-7, -1007, NOW)
+        await tx.migrate_chat(-8, -1008, NOW)
+    async with db.uow() as tx:
+        moved, chosen = await tx.chats.chat(-1007), await tx.chats.chat(-1008)
+    assert moved is not None and moved.language == "ru"
+    assert chosen is not None and chosen.language == "zh_Hans"
+
+
 async def test_alert_rows_live_beside_posts_and_edits(db: Db) -> None:
     """An alert is a row of kind 'alert' without an article, once per (chat, key); posts (one
     per article and chat, revision 0) and edits keep their own key; post-only queries pass
