@@ -138,11 +138,6 @@ async def test_a_filter_mistake_is_explained_in_the_users_language(
     assert english not in answer, answer
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot.handlers.post_buttons words the swapped button in the presser's app language; "
-    "the row was sent in the chat's /language choice, else telegram.language (README)",
-)
 async def test_the_undo_button_is_in_the_language_of_the_row_it_joins(
     bot: LiveBot, tmp_path: Path
 ) -> None:

@@ -10,6 +10,7 @@ from telegram.ext import ContextTypes
 from bot.handlers import topic_menu
 from bot.handlers.access import now, remember, translator_for
 from bot.handlers.replies import ANSWER_LIMIT, fit
+from bot.i18n import Translator, translator
 from bot.sender import markup
 from bot.services import services
 from bot.unfollow_buttons import Button, parse, toggled
@@ -64,8 +65,21 @@ async def on_post_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         else t.gettext("Following {topic} again.", topic=name)
     )
     await query.answer(fit(answer, ANSWER_LIMIT, parse_html=False))
+    words = await _post_words(context, message.chat.id)
     try:
-        await message.edit_reply_markup(markup(toggled(_row(message), action, topic_id, name, t)))
+        await message.edit_reply_markup(
+            markup(toggled(_row(message), action, topic_id, name, words))
+        )
     except BadRequest as exc:
         if "not modified" not in exc.message.casefold():
             raise
+
+
+async def _post_words(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> Translator:
+    """The language of the row the button sits in, as bot.sender worded it: the chat's
+    /language choice, else telegram.language. Not the presser's app language (the answer's),
+    or one tap would leave two languages side by side under the post."""
+    svc = services(context.application)
+    async with svc.uow() as tx:
+        chat = await tx.chats.chat(chat_id)
+    return translator(chat.language if chat and chat.language else svc.config.telegram.language)
