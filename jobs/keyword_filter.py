@@ -16,6 +16,7 @@ nothing to backtrack on (no ReDoS).
 
 from __future__ import annotations
 
+import enum
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -88,8 +89,21 @@ def _contains(words: tuple[str, ...], term: tuple[str, ...]) -> bool:
     return False
 
 
+class FilterMistake(enum.Enum):
+    """What was wrong with the terms: the handler says it in the chat's language."""
+
+    NO_SIGN = "each term starts with + or -"
+    OPEN_QUOTE = "a quoted phrase needs its closing quote"
+    NO_LETTER = "a term needs at least one letter or digit"
+    TOO_LONG = f"a term has at most {MAX_TERM_CHARS} characters"
+
+
 class FilterSyntaxError(ValueError):
-    """What /filter could not read, said in words a user can act on."""
+    """What /filter could not read: `mistake` says which rule the terms broke."""
+
+    def __init__(self, mistake: FilterMistake) -> None:
+        super().__init__(mistake.value)
+        self.mistake = mistake
 
 
 def parse_terms(text: str) -> list[str]:
@@ -101,11 +115,11 @@ def parse_terms(text: str) -> list[str]:
     while rest:
         sign, rest = rest[0], rest[1:]
         if sign not in "+-":
-            raise FilterSyntaxError("each term starts with + or -")
+            raise FilterSyntaxError(FilterMistake.NO_SIGN)
         if rest.startswith('"'):
             end = rest.find('"', 1)
             if end < 0:
-                raise FilterSyntaxError("a quoted phrase needs its closing quote")
+                raise FilterSyntaxError(FilterMistake.OPEN_QUOTE)
             term, rest = rest[1:end], rest[end + 1 :]
         else:
             parts = rest.split(maxsplit=1)
@@ -113,9 +127,9 @@ def parse_terms(text: str) -> list[str]:
             rest = parts[1] if len(parts) > 1 else ""
         term = " ".join(term.split())
         if not tokens(term):
-            raise FilterSyntaxError("a term needs at least one letter or digit")
+            raise FilterSyntaxError(FilterMistake.NO_LETTER)
         if len(term) > MAX_TERM_CHARS:
-            raise FilterSyntaxError(f"a term has at most {MAX_TERM_CHARS} characters")
+            raise FilterSyntaxError(FilterMistake.TOO_LONG)
         found.append(sign + term.casefold())
         rest = rest.strip()
     return found

@@ -116,11 +116,6 @@ async def test_start_after_a_pause_brings_the_posts_back(bot: LiveBot, tmp_path:
     assert len(await bot.deliveries(USER)) == 1  # /start ended the pause: the post is queued
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FilterSyntaxError's reasons are English text from jobs.keyword_filter, quoted "
-    "into the translated reply",
-)
 @pytest.mark.parametrize(
     ("typed", "language_code", "english"),
     [

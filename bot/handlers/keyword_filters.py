@@ -15,7 +15,7 @@ from bot.handlers.targets import command_target
 from bot.i18n import N_, Translator
 from bot.services import services
 from jobs import filters
-from jobs.keyword_filter import MAX_TERMS
+from jobs.keyword_filter import MAX_TERM_CHARS, MAX_TERMS, FilterMistake
 
 TEXTS = {
     "none": N_(
@@ -30,6 +30,12 @@ TEXTS = {
     "too_many": N_(
         "Nothing changed: a filter holds at most {limit} terms. /filter clear to start over."
     ),
+}
+MISTAKES = {
+    FilterMistake.NO_SIGN: N_("each term starts with + or -"),
+    FilterMistake.OPEN_QUOTE: N_("a quoted phrase needs its closing quote"),
+    FilterMistake.NO_LETTER: N_("a term needs at least one letter or digit"),
+    FilterMistake.TOO_LONG: N_("a term has at most {limit} characters"),
 }
 
 
@@ -72,7 +78,8 @@ async def filter_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     try:
         stored = await filters.add_terms(uow, target.chat_id, text, now(), target.thread_id)
     except filters.FilterSyntaxError as exc:
-        await reply(message, t.gettext(TEXTS["bad"], reason=quote(str(exc))))
+        reason = t.gettext(MISTAKES[exc.mistake], limit=MAX_TERM_CHARS)
+        await reply(message, t.gettext(TEXTS["bad"], reason=reason))
         return
     except filters.TooManyTermsError:
         await reply(message, t.gettext(TEXTS["too_many"], limit=MAX_TERMS))
