@@ -13,7 +13,7 @@ from datetime import datetime
 
 from jobs.topic_matching import Ambiguous, Match, NoMatch, resolve_topics, topic_from_slug
 from storage.records import ChatKind, TopicSummary
-from storage.unit_of_work import UowFactory
+from storage.unit_of_work import Transaction, UowFactory
 
 UNFOLLOWED = "unsubscribed"
 STOPPED = "stopped with /stop"
@@ -24,6 +24,7 @@ class TopicChanges:
     changed: tuple[str, ...] = ()  # followed (or unfollowed) just now
     unchanged: tuple[str, ...] = ()  # already followed (or not followed)
     unresolved: tuple[Ambiguous | NoMatch, ...] = ()
+    resumed: bool = False  # a /stop pause was ended by following
 
 
 async def remember_chat(
@@ -77,7 +78,8 @@ async def follow(
         topics = await tx.topics.topic_summaries()
         matched, unresolved = _resolve(text, topics)
         added = await tx.subscriptions.subscribe(chat_id, matched.values(), now, thread_id)
-    return _changes(matched, added, unresolved)
+        resumed = bool(matched) and await _end_pause(tx, chat_id, thread_id, now)
+    return _changes(matched, added, unresolved, resumed=resumed)
 
 
 async def follow_slug(
@@ -91,7 +93,8 @@ async def follow_slug(
             return None
         matched = {name: next(t.id for t in topics if t.name == name)}
         added = await tx.subscriptions.subscribe(chat_id, matched.values(), now)
-    return _changes(matched, added, [])
+        resumed = await _end_pause(tx, chat_id, 0, now)
+    return _changes(matched, added, [], resumed=resumed)
 
 
 async def unfollow(
@@ -131,6 +134,7 @@ async def toggle(
         if follow is False:
             return name, False
         await tx.subscriptions.subscribe(chat_id, [topic_id], now, thread_id)
+        await _end_pause(tx, chat_id, thread_id, now)
         return name, True
 
 
@@ -154,6 +158,22 @@ async def pause(
     already queued still goes."""
     async with uow() as tx:
         await tx.settings.change(chat_id, thread_id, now, paused_until=until)
+
+
+async def resume(uow: UowFactory, chat_id: int, now: datetime, thread_id: int = 0) -> bool:
+    """End a /stop pause early (/start); False when there was none running."""
+    async with uow() as tx:
+        return await _end_pause(tx, chat_id, thread_id, now)
+
+
+async def _end_pause(tx: Transaction, chat_id: int, thread_id: int, now: datetime) -> bool:
+    """Rule: asking for posts (following a topic, /start) ends a pause still running: a user
+    who changed their mind must not wait out the week in silence."""
+    until = (await tx.settings.settings(chat_id, thread_id)).paused_until
+    if until is None or until <= now:
+        return False
+    await tx.settings.change(chat_id, thread_id, now, paused_until=None)
+    return True
 
 
 async def chat_min_heat(uow: UowFactory, chat_id: int, thread_id: int = 0) -> int | None:
@@ -191,11 +211,16 @@ def _resolve(
 
 
 def _changes(
-    matched: dict[str, int], changed_ids: Iterable[int], unresolved: Sequence[Ambiguous | NoMatch]
+    matched: dict[str, int],
+    changed_ids: Iterable[int],
+    unresolved: Sequence[Ambiguous | NoMatch],
+    *,
+    resumed: bool = False,
 ) -> TopicChanges:
     changed = set(changed_ids)
     return TopicChanges(
         changed=tuple(name for name, id_ in matched.items() if id_ in changed),
         unchanged=tuple(name for name, id_ in matched.items() if id_ not in changed),
         unresolved=tuple(unresolved),
+        resumed=resumed,
     )

@@ -95,11 +95,6 @@ async def test_a_group_that_became_a_supergroup_keeps_its_topics_at_once(bot: Li
     assert "follows 1 topic" in answer, answer
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="/stop's pause has no way back: /start, /topic and /settings neither end it nor "
-    "show it, so posts stay away for the whole week",
-)
 async def test_start_after_a_pause_brings_the_posts_back(bot: LiveBot, tmp_path: Path) -> None:
     """A user taps "Pause for a week", changes their mind and sends /start (which the README
     says brings a chat back after a /stop) and /topic: both answer as if all were well, yet

@@ -227,6 +227,29 @@ async def test_stop_asks_and_a_pause_holds_posts_back(bot: LiveBot, tmp_path: Pa
     assert await bot.deliveries(USER) == []  # paused: nothing queued
 
 
+async def pause(bot: LiveBot, chat_id: int, **thread: Any) -> None:
+    await bot.ask(chat_id, USER, "/stop", **thread)
+    question = bot_messages(bot.fake, chat_id)[-1]
+    await press(bot, chat_id, USER, question.message_id, "st:pause")
+    assert "Paused until" in bot_messages(bot.fake, chat_id)[-1].text
+
+
+async def test_following_a_topic_or_start_ends_a_pause(bot: LiveBot) -> None:
+    await bot.ask(USER, USER, "/topic ai")
+    await pause(bot, USER)
+    answer = await bot.ask(USER, USER, "/topic robotics")
+    assert answer.endswith("The pause is over: posts come again.")
+    await pause(bot, USER)
+    assert "Posts are paused until" in await bot.ask(USER, USER, "/settings")
+    assert (await bot.ask(USER, USER, "/start")).startswith("▶️ The pause is over")
+    assert "paused" not in await bot.ask(USER, USER, "/settings")
+    assert "pause" not in await bot.ask(USER, USER, "/start")  # said once: nothing to end now
+    assert "pause" not in await bot.ask(USER, USER, "/topic ai")  # already followed, not paused
+    await pause(bot, FORUM, thread_id=THREAD)
+    assert "pause" not in await bot.ask(FORUM, USER, "/start", thread_id=THREAD)  # anyone's
+    assert "pause is over" in await bot.ask(FORUM, USER, "/topic ai", thread_id=THREAD)
+
+
 async def test_a_channel_is_managed_from_a_private_chat_by_its_admin_only(
     bot: LiveBot, tmp_path: Path
 ) -> None:

@@ -122,10 +122,16 @@ async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     async with svc.uow() as tx:
         current = await tx.settings.settings(target.chat_id, target.thread_id)
     managed = target.chat_id if target.name else None
+    title = _title(t, target)
+    if current.paused_until is not None and current.paused_until > now():
+        paused = t.gettext(
+            "⏸ Posts are paused until {until} UTC (/stop). Following a topic with /topic ends "
+            "the pause now.",
+            until=current.paused_until.strftime("%Y-%m-%d %H:%M"),
+        )
+        title = f"{title}\n{paused}"
     await reply(
-        message,
-        _title(t, target),
-        markup=settings_markup(t, current, svc.config.publish.min_heat, managed),
+        message, title, markup=settings_markup(t, current, svc.config.publish.min_heat, managed)
     )
 
 

@@ -21,7 +21,7 @@ from bot.handlers.access import (
 )
 from bot.handlers.replies import escape, quote, reply
 from bot.handlers.targets import split_target, target_for, thread_of
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 from bot.services import services
 from jobs import subscriptions
 from jobs.subscriptions import TopicChanges
@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 MAX_NAMES = 30  # per list in an answer: a message has 4096 characters
 MAX_UNRESOLVED = 10
+RESUMED = N_("▶️ The pause is over: posts come again.")
 MAX_HEAT = 100_000  # far above any article (the corpus tops out near 300)
 
 
@@ -234,6 +235,8 @@ def followed_text(t: Translator, changes: TopicChanges) -> str:
             t.gettext("Already following {names}.", names=names_text(t, changes.unchanged))
         )
     lines += _unresolved_lines(t, changes, followed_only=False)
+    if changes.resumed:
+        lines.append(t.gettext(RESUMED))
     return "\n".join(lines) or t.gettext("Nothing changed.")
 
 

@@ -19,7 +19,7 @@ from bot.handlers.access import (
     translator_for,
 )
 from bot.handlers.replies import NO_PREVIEW, escape, fit, quote, reply
-from bot.handlers.subscriptions import followed_text, refused
+from bot.handlers.subscriptions import RESUMED, followed_text, refused
 from bot.i18n import Translator
 from bot.services import Services, services
 from jobs import subscriptions
@@ -76,7 +76,10 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         unknown = t.gettext("The link names a topic I don't know ({topic}).", topic=quote(slug[0]))
         await _welcome(message, svc, t, context.bot.username, unknown)
         return
-    await _welcome(message, svc, t, context.bot.username)
+    # In a group anyone may send /start; only its admins may end its pause (with /topic).
+    private = message.chat.type == "private"
+    resumed = private and await subscriptions.resume(svc.uow, message.chat_id, now())
+    await _welcome(message, svc, t, context.bot.username, t.gettext(RESUMED) if resumed else None)
 
 
 async def _welcome(
