@@ -49,6 +49,14 @@ async def forget_chat(uow: UowFactory, chat_id: int, reason: str, now: datetime)
         await tx.deactivate_chat(chat_id, reason, now)
 
 
+async def migrate_chat(uow: UowFactory, old_id: int, new_id: int, now: datetime) -> None:
+    """A group became a supergroup (Telegram's service message says so): what it follows, its
+    settings and its queued posts move to the new id at once, not at the next send that fails.
+    Done again (the old and the new chat each get the message), it finds nothing left to move."""
+    async with uow() as tx:
+        await tx.migrate_chat(old_id, new_id, now)
+
+
 async def add_topics(uow: UowFactory, names: Sequence[str]) -> None:
     """Topics offered before any article carries them (the config's `topics:`)."""
     if names:

@@ -77,11 +77,6 @@ def migration_messages(old_id: int, new_id: int) -> list[dict[str, object]]:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="no handler for migrate_to/from_chat_id: a group's topics and settings move to the "
-    "supergroup only when a later send to the old id fails with ChatMigrated",
-)
 async def test_a_group_that_became_a_supergroup_keeps_its_topics_at_once(bot: LiveBot) -> None:
     """An admin makes the group public, or turns on topics: Telegram moves it to a new
     supergroup id and says so in both chats. The next /mytopics there must not say it follows

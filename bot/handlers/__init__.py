@@ -33,7 +33,7 @@ from bot.handlers import (
 )
 from bot.handlers.access import Handler, translator_for
 from bot.handlers.commands import COMMANDS, on_language_button
-from bot.handlers.membership import on_my_chat_member
+from bot.handlers.membership import on_migration, on_my_chat_member
 
 CALLBACKS: dict[str, Handler] = {c.name: c.handler for c in COMMANDS}
 
@@ -88,3 +88,4 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
     )
     application.add_handler(CallbackQueryHandler(on_stale_button))  # after every other one
     application.add_handler(ChatMemberHandler(on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
+    application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, on_migration))

@@ -1,4 +1,5 @@
-"""my_chat_member: Telegram tells the bot when it is blocked, removed, or added somewhere.
+"""my_chat_member: Telegram tells the bot when it is blocked, removed, or added somewhere; and
+the service messages of a group that became a supergroup.
 Blocked or removed: the chat turns inactive and its queued posts are cancelled; added (or
 unblocked): the chat is known and active again, and a group just joined is greeted once (the
 move from absent to present: a promotion to admin is no second hello)."""
@@ -15,7 +16,7 @@ from bot.alerts import check_health
 from bot.handlers.access import now, translator_for
 from bot.handlers.welcome import greet_group
 from bot.services import services
-from jobs.subscriptions import forget_chat, remember_chat
+from jobs.subscriptions import forget_chat, migrate_chat, remember_chat
 from storage.records import ChatKind
 
 log = logging.getLogger(__name__)
@@ -58,3 +59,19 @@ def _may_post(member: ChatMember) -> bool:
     if member.status == ChatMemberStatus.OWNER:
         return True
     return isinstance(member, ChatMemberAdministrator) and bool(member.can_post_messages)
+
+
+async def on_migration(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A group became a supergroup: Telegram says so in both, migrate_to_chat_id in the old
+    group and migrate_from_chat_id in the new supergroup."""
+    message = update.effective_message
+    if message is None:
+        return
+    if message.migrate_to_chat_id:
+        old, new = message.chat.id, message.migrate_to_chat_id
+    elif message.migrate_from_chat_id:
+        old, new = message.migrate_from_chat_id, message.chat.id
+    else:
+        return
+    log.info("chat %d became supergroup %d: its topics, settings and queued posts move", old, new)
+    await migrate_chat(services(context.application).uow, old, new, now())
