@@ -160,3 +160,21 @@ async def test_the_undo_button_is_in_the_language_of_the_row_it_joins(
     (shown,) = [m for m in bot_messages(bot, USER) if m.message_id == post.message_id]
     swapped = shown.reply_markup["inline_keyboard"][0]  # type: ignore[index]
     assert [b["text"] for b in swapped] == ["Read", "↩️ Follow AI again"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bot.handlers.welcome.start follows the deep link's topic for the chat, never for "
+    "the forum thread the /start was sent in",
+)
+async def test_start_with_a_topic_in_a_forum_thread_follows_it_there(bot: LiveBot) -> None:
+    """Every other way to follow a topic acts on the thread it is sent in (README, Forum
+    threads); "/start ai" there answers "✅ Now following AI." and makes the whole group (its
+    General thread) follow it instead, while the thread follows nothing."""
+    forum, thread = -1_000_000_002_002, 7
+    bot.fake.add_chat(forum, "supergroup", title="Forum", admins=(USER,), is_forum=True)
+    bot.fake.set_thread(forum, thread)
+    in_thread = {"chat_type": "supergroup", "thread_id": thread}
+    assert "Now following AI" in await bot.ask(forum, USER, "/start ai", **in_thread)
+    answer = await bot.ask(forum, USER, "/mytopics", **in_thread)
+    assert "follows 1 topic" in answer, answer
