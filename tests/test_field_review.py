@@ -178,3 +178,31 @@ async def test_start_with_a_topic_in_a_forum_thread_follows_it_there(bot: LiveBo
     assert "Now following AI" in await bot.ask(forum, USER, "/start ai", **in_thread)
     answer = await bot.ask(forum, USER, "/mytopics", **in_thread)
     assert "follows 1 topic" in answer, answer
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the @channel commands answer as if about the chat they were sent in: no usage for "
+    '/topic @channel alone, and /digest, /filter, /timezone say "This chat"',
+)
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("/topic @mychannel", "Which topic?"),  # answered "Nothing changed."
+        ("/untopic @mychannel", "Which topic?"),
+        ("/digest @mychannel", "@mychannel"),  # "This chat gets each post as it comes."
+        ("/filter @mychannel", "@mychannel"),  # "No keyword filter: every post …"
+        ("/timezone @mychannel", "@mychannel"),  # "This chat's time zone is UTC; …"
+    ],
+)
+async def test_answers_about_a_managed_channel_name_it(
+    bot: LiveBot, typed: str, expected: str
+) -> None:
+    """An admin managing their channel from the private chat reads "This chat …" about the
+    private chat they typed in (/mytopics and /settings name the channel), and /topic with the
+    channel but no topic gets "Nothing changed." instead of how to write it."""
+    bot.fake.add_chat(
+        -1_000_000_002_777, "channel", title="Mine", username="mychannel", admins=(USER,)
+    )
+    answer = await bot.ask(USER, USER, typed)
+    assert expected in answer, answer
