@@ -228,3 +228,36 @@ async def test_a_group_added_with_the_add_to_a_group_link_is_greeted_once(bot: L
     bot.say(group, USER, f"/start@{BOT_USERNAME} start", chat_type="group")
     await bot.settle()
     assert len(bot_messages(bot, group)) == 1, [m.text[:40] for m in bot_messages(bot, group)]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="jobs.subscriptions.stop deactivates the whole chat for thread 0, and a forum's "
+    "General thread is thread 0: every other thread's posts stop and its queue is cancelled",
+)
+async def test_unfollowing_everything_in_a_forums_general_thread_leaves_other_threads(
+    bot: LiveBot, tmp_path: Path
+) -> None:
+    """An admin sends /stop in the General thread and taps "Unfollow everything" (asked: "Stop
+    following every topic here?"); the thread next door, which follows Robotics, gets no
+    Robotics post afterwards, though nobody stopped it."""
+    forum, thread = -1_000_000_002_003, 7
+    bot.fake.add_chat(forum, "supergroup", title="Forum", admins=(USER,), is_forum=True)
+    bot.fake.set_thread(forum, thread)
+    in_forum = {"chat_type": "supergroup"}
+    await bot.ask(forum, USER, "/topic robotics", thread_id=thread, **in_forum)
+    await bot.ask(forum, USER, "/topic ai", **in_forum)
+    await bot.ask(forum, USER, "/stop", **in_forum)
+    question = bot_messages(bot, forum)[-1]
+    query_id = "stop-in-general"
+    bot.fake.push_update(
+        callback_query_update(
+            forum, USER, question.message_id, "st:all", chat_type="supergroup", query_id=query_id
+        )
+    )
+    await bot.fake.wait_for_async(lambda f: query_id in f.answered_callback_queries, what="stop")
+    await bot.settle()
+    write(tmp_path, "a.md", topics=("Robotics",), heat=150)
+    await bot.run_publishing()  # queues what the run selected
+    queued = [d.thread_id for d in await bot.deliveries(forum)]
+    assert queued == [thread]  # the thread that still follows Robotics gets the post
