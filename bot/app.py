@@ -272,9 +272,13 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.warning(
             "database unavailable while handling %s (%s)", where, type(context.error).__name__
         )
-        if isinstance(update, Update) and update.effective_message is not None:
+        if isinstance(update, Update):
             t = fallback_translator(update, context)
             with contextlib.suppress(TelegramError):
-                await update.effective_message.reply_text(t.gettext(DATABASE_AWAY))
+                if update.callback_query is not None:
+                    # answered, or the button spins until Telegram gives up
+                    await update.callback_query.answer(t.gettext(DATABASE_AWAY), show_alert=True)
+                elif update.effective_message is not None:
+                    await update.effective_message.reply_text(t.gettext(DATABASE_AWAY))
         return
     log.error("error while handling %s", where, exc_info=context.error)

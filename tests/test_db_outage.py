@@ -17,12 +17,14 @@ from sqlalchemy.exc import OperationalError
 from bot.app import DATABASE_AWAY
 from storage import database
 from storage.database import create_engine
+from storage.errors import is_database_unavailable
 from storage.records import DeliveryStatus
 from tests.article_factory import write_article
 from tests.bot_process import CHANNEL_ID
-from tests.fake_telegram import message_update
+from tests.fake_telegram import callback_query_update, message_update
 from tests.fake_telegram.server import FakeTelegram
 from tests.fan_out_process import channel_fake, seed_queued_fan_out, start_run
+from tests.live_bot import bot_config, fake_with, live_bot
 from tests.pg_proxy import PgProxy
 from tests.seeding import delivery_statuses
 
@@ -174,3 +176,27 @@ async def test_a_server_that_stops_answering_fails_a_new_connection_in_bounded_t
     finally:
         proxy.cut()
         await engine.dispose()
+
+
+async def test_a_button_pressed_during_an_outage_is_answered(
+    proxy: PgProxy, postgres_url: str, tmp_path: Path
+) -> None:
+    """A press is answered (its button would spin until Telegram gives up) with the apology,
+    as an alert over the list the user tapped, not as a new message under it."""
+    with fake_with(ADMIN) as fake:
+        config = bot_config(tmp_path, fake, database={"url": _through(proxy, postgres_url)})
+        async with live_bot(fake, config) as bot:
+            await bot.ask(ADMIN, ADMIN, "/topics")
+            (listing,) = [m for m in fake.messages(ADMIN) if m.from_bot]
+            proxy.cut()
+            fake.push_update(callback_query_update(ADMIN, ADMIN, listing.message_id, "p:0"))
+            await fake.wait_for_async(
+                lambda f: len(f.answered_callback_queries) == 1, what="an answer to the press"
+            )
+            proxy.restore()
+            await bot.settle()
+            (answer,) = fake.answered_callback_queries.values()
+            assert answer["text"] == DATABASE_AWAY and answer["show_alert"] is True
+            assert [m for m in fake.messages(ADMIN) if m.from_bot] == [listing]
+            assert all(is_database_unavailable(e) for e in bot.errors)
+            bot.errors.clear()  # the outage's, seen by the handler; live_bot expects none

@@ -5,25 +5,30 @@ fix removes the mark."""
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from storage.records import ChatKind, DeliveryStatus
 from tests.bot_process import CHANNEL_ID
 from tests.command_rig import (
     GROUP,
     USER,
     bot_fixture,  # noqa: F401 - the fixture `bot`
     fake_fixture,  # noqa: F401 - the fixture `fake`
+    my_chat_member,
     write,
 )
-from tests.fake_telegram import callback_query_update
+from tests.conftest import Db
+from tests.fake_telegram import BOT_USERNAME, callback_query_update
 from tests.fake_telegram.objects import Message
 from tests.fake_telegram.updates import chat as chat_dict
 from tests.fake_telegram.updates import user as user_dict
 from tests.live_bot import LiveBot
 
 SUPERGROUP = -1_000_000_002_001  # what GROUP becomes
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 
 def bot_messages(bot: LiveBot, chat_id: int) -> list[Message]:
@@ -140,3 +145,125 @@ async def test_the_undo_button_is_in_the_language_of_the_row_it_joins(
     (shown,) = [m for m in bot_messages(bot, USER) if m.message_id == post.message_id]
     swapped = shown.reply_markup["inline_keyboard"][0]  # type: ignore[index]
     assert [b["text"] for b in swapped] == ["Read", "↩️ Follow AI again"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bot.handlers.welcome.start follows the deep link's topic for the chat, never for "
+    "the forum thread the /start was sent in",
+)
+async def test_start_with_a_topic_in_a_forum_thread_follows_it_there(bot: LiveBot) -> None:
+    """Every other way to follow a topic acts on the thread it is sent in (README, Forum
+    threads); "/start ai" there answers "✅ Now following AI." and makes the whole group (its
+    General thread) follow it instead, while the thread follows nothing."""
+    forum, thread = -1_000_000_002_002, 7
+    bot.fake.add_chat(forum, "supergroup", title="Forum", admins=(USER,), is_forum=True)
+    bot.fake.set_thread(forum, thread)
+    in_thread = {"chat_type": "supergroup", "thread_id": thread}
+    assert "Now following AI" in await bot.ask(forum, USER, "/start ai", **in_thread)
+    answer = await bot.ask(forum, USER, "/mytopics", **in_thread)
+    assert "follows 1 topic" in answer, answer
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the @channel commands answer as if about the chat they were sent in: no usage for "
+    '/topic @channel alone, and /digest, /filter, /timezone say "This chat"',
+)
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("/topic @mychannel", "Which topic?"),  # answered "Nothing changed."
+        ("/untopic @mychannel", "Which topic?"),
+        ("/digest @mychannel", "@mychannel"),  # "This chat gets each post as it comes."
+        ("/filter @mychannel", "@mychannel"),  # "No keyword filter: every post …"
+        ("/timezone @mychannel", "@mychannel"),  # "This chat's time zone is UTC; …"
+    ],
+)
+async def test_answers_about_a_managed_channel_name_it(
+    bot: LiveBot, typed: str, expected: str
+) -> None:
+    """An admin managing their channel from the private chat reads "This chat …" about the
+    private chat they typed in (/mytopics and /settings name the channel), and /topic with the
+    channel but no topic gets "Nothing changed." instead of how to write it."""
+    bot.fake.add_chat(
+        -1_000_000_002_777, "channel", title="Mine", username="mychannel", admins=(USER,)
+    )
+    answer = await bot.ask(USER, USER, typed)
+    assert expected in answer, answer
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="membership greets the group on joining, and welcome.start answers the link's own "
+    '"/start start" with the welcome as well',
+)
+async def test_a_group_added_with_the_add_to_a_group_link_is_greeted_once(bot: LiveBot) -> None:
+    """The "Add to a group" button is t.me/<bot>?startgroup=start: Telegram's apps add the bot
+    (my_chat_member) and then send "/start@<bot> start" in the group (TDLib's
+    sendBotStartMessage). The group gets two hellos with the same buttons, one after the
+    other; the README promises one."""
+    group = -2_002
+    bot.fake.add_chat(group, "group", title="New", admins=(USER,))
+    joined = my_chat_member(group, "member", "group")
+    joined["my_chat_member"]["old_chat_member"]["status"] = "left"
+    bot.fake.push_update(joined)
+    await bot.fake.wait_for_async(lambda f: bot_messages(bot, group), what="the greeting")
+    bot.say(group, USER, f"/start@{BOT_USERNAME} start", chat_type="group")
+    await bot.settle()
+    assert len(bot_messages(bot, group)) == 1, [m.text[:40] for m in bot_messages(bot, group)]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="jobs.subscriptions.stop deactivates the whole chat for thread 0, and a forum's "
+    "General thread is thread 0: every other thread's posts stop and its queue is cancelled",
+)
+async def test_unfollowing_everything_in_a_forums_general_thread_leaves_other_threads(
+    bot: LiveBot, tmp_path: Path
+) -> None:
+    """An admin sends /stop in the General thread and taps "Unfollow everything" (asked: "Stop
+    following every topic here?"); the thread next door, which follows Robotics, gets no
+    Robotics post afterwards, though nobody stopped it."""
+    forum, thread = -1_000_000_002_003, 7
+    bot.fake.add_chat(forum, "supergroup", title="Forum", admins=(USER,), is_forum=True)
+    bot.fake.set_thread(forum, thread)
+    in_forum = {"chat_type": "supergroup"}
+    await bot.ask(forum, USER, "/topic robotics", thread_id=thread, **in_forum)
+    await bot.ask(forum, USER, "/topic ai", **in_forum)
+    await bot.ask(forum, USER, "/stop", **in_forum)
+    question = bot_messages(bot, forum)[-1]
+    query_id = "stop-in-general"
+    bot.fake.push_update(
+        callback_query_update(
+            forum, USER, question.message_id, "st:all", chat_type="supergroup", query_id=query_id
+        )
+    )
+    await bot.fake.wait_for_async(lambda f: query_id in f.answered_callback_queries, what="stop")
+    await bot.settle()
+    write(tmp_path, "a.md", topics=("Robotics",), heat=150)
+    await bot.run_publishing()  # queues what the run selected
+    queued = [d.thread_id for d in await bot.deliveries(forum)]
+    assert queued == [thread]  # the thread that still follows Robotics gets the post
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="storage.outbox_cancellations.move_to_chat moves posts only; migrate_chat's "
+    "deactivate_chat then cancels the digest that found the move",
+)
+async def test_a_digest_that_finds_its_group_moved_goes_to_the_supergroup(db: Db) -> None:
+    """A digest group becomes a supergroup; its next digest gets ChatMigrated and the worker
+    migrates the chat (Transaction.migrate_chat), but the digest itself (an alert-kind row) is
+    left on the old id and cancelled with it: that slot's digest is never sent."""
+    key = "digest:0:2026-11-26T12:00Z"
+    async with db.uow() as tx:
+        await tx.chats.ensure_chat(-9, ChatKind.GROUP, "g", NOW)
+        await tx.outbox.enqueue_digests([(-9, 0, key, "🗞 <b>Hourly digest</b>")], NOW)
+        (claimed,) = await tx.outbox.claim_due(NOW, 1)
+        await tx.migrate_chat(-9, -1009, NOW)
+    async with db.uow() as tx:
+        moved = await tx.outbox.deliveries_for(-1009)
+    assert [(d.id, d.alert_key, d.status) for d in moved] == [
+        (claimed.id, key, DeliveryStatus.PENDING)
+    ]
