@@ -91,7 +91,7 @@ async def follow(
 
 
 async def follow_slug(
-    uow: UowFactory, chat_id: int, slug: str, now: datetime
+    uow: UowFactory, chat_id: int, slug: str, now: datetime, thread_id: int = 0
 ) -> TopicChanges | None:
     """Follow the topic a deep link names; None when no topic has that slug."""
     async with uow() as tx:
@@ -100,8 +100,8 @@ async def follow_slug(
         if name is None:
             return None
         matched = {name: next(t.id for t in topics if t.name == name)}
-        added = await tx.subscriptions.subscribe(chat_id, matched.values(), now)
-        resumed = await _end_pause(tx, chat_id, 0, now)
+        added = await tx.subscriptions.subscribe(chat_id, matched.values(), now, thread_id)
+        resumed = await _end_pause(tx, chat_id, thread_id, now)
     return _changes(matched, added, [], resumed=resumed)
 
 
@@ -146,13 +146,16 @@ async def toggle(
         return name, True
 
 
-async def stop(uow: UowFactory, chat_id: int, now: datetime, thread_id: int = 0) -> int:
+async def stop(
+    uow: UowFactory, chat_id: int, now: datetime, thread_id: int = 0, *, forum: bool = False
+) -> int:
     """Unfollow everything and cancel what was queued. For a chat, it stays known (inactive)
-    and any later command brings it back; for a forum thread, the chat's other threads go on.
-    Returns how many topics it followed."""
+    and any later command brings it back; for a forum thread, the chat's other threads go on,
+    and so they do for a forum's General thread (`forum`: thread 0 is then one thread of
+    several, not the whole chat). Returns how many topics it followed."""
     async with uow() as tx:
         dropped = await tx.subscriptions.unsubscribe(chat_id, None, thread_id)
-        if thread_id:
+        if thread_id or forum:
             await tx.outbox.cancel_unfollowed(chat_id, STOPPED, thread_id)
         else:
             await tx.deactivate_chat(chat_id, STOPPED, now)

@@ -147,11 +147,6 @@ async def test_the_undo_button_is_in_the_language_of_the_row_it_joins(
     assert [b["text"] for b in swapped] == ["Read", "↩️ Follow AI again"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot.handlers.welcome.start follows the deep link's topic for the chat, never for "
-    "the forum thread the /start was sent in",
-)
 async def test_start_with_a_topic_in_a_forum_thread_follows_it_there(bot: LiveBot) -> None:
     """Every other way to follow a topic acts on the thread it is sent in (README, Forum
     threads); "/start ai" there answers "✅ Now following AI." and makes the whole group (its
@@ -214,11 +209,6 @@ async def test_a_group_added_with_the_add_to_a_group_link_is_greeted_once(bot: L
     assert len(bot_messages(bot, group)) == 1, [m.text[:40] for m in bot_messages(bot, group)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="jobs.subscriptions.stop deactivates the whole chat for thread 0, and a forum's "
-    "General thread is thread 0: every other thread's posts stop and its queue is cancelled",
-)
 async def test_unfollowing_everything_in_a_forums_general_thread_leaves_other_threads(
     bot: LiveBot, tmp_path: Path
 ) -> None:

@@ -63,7 +63,8 @@ async def on_stop_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     thread = thread_of(message)
     await press.query.answer()
     if press.data == "st:all":
-        dropped = await subscriptions.stop(uow, message.chat.id, now(), thread)
+        forum = bool(message.chat.is_forum)
+        dropped = await subscriptions.stop(uow, message.chat.id, now(), thread, forum=forum)
         done = t.ngettext(
             "Done: this chat follows nothing now ({n} topic dropped) and gets no more posts. "
             "/topics or /topic <code>name</code> to start again.",

@@ -20,6 +20,7 @@ from bot.handlers.access import (
 )
 from bot.handlers.replies import NO_PREVIEW, escape, fit, quote, reply
 from bot.handlers.subscriptions import RESUMED, followed_text, refused
+from bot.handlers.targets import thread_of
 from bot.i18n import Translator
 from bot.services import Services, services
 from jobs import subscriptions
@@ -68,7 +69,9 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if slug and slug[0] != "start":  # "start": the "Add to a group" link's own payload
         if await refused(update, context, t):
             return
-        changes = await subscriptions.follow_slug(svc.uow, message.chat_id, slug[0], now())
+        changes = await subscriptions.follow_slug(
+            svc.uow, message.chat_id, slug[0], now(), thread_of(message)
+        )
         if changes is not None:
             more = t.gettext("/mytopics shows what you follow.")
             await reply(message, f"{followed_text(t, changes)}\n\n{more}")
