@@ -45,6 +45,9 @@ class Services:
     member_status: MemberStatusCache = field(default_factory=MemberStatusCache)
     # private chats told lately that the bot answers commands (bot.handlers.unknown)
     nudged: TTLCache[int, bool] = field(default_factory=lambda: TTLCache(10_000, NUDGE_QUIET))
+    # groups greeted lately on joining: the app's "/start start" that follows is not greeted
+    # again (bot.handlers.welcome)
+    greeted: TTLCache[int, bool] = field(default_factory=lambda: TTLCache(10_000, NUDGE_QUIET))
     # the worker's (sent, failed) counters at the last health check (bot.alerts)
     alerted_counts: tuple[int, int] = (0, 0)
 

@@ -188,11 +188,6 @@ async def test_answers_about_a_managed_channel_name_it(
     assert expected in answer, answer
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="membership greets the group on joining, and welcome.start answers the link's own "
-    '"/start start" with the welcome as well',
-)
 async def test_a_group_added_with_the_add_to_a_group_link_is_greeted_once(bot: LiveBot) -> None:
     """The "Add to a group" button is t.me/<bot>?startgroup=start: Telegram's apps add the bot
     (my_chat_member) and then send "/start@<bot> start" in the group (TDLib's
@@ -207,6 +202,7 @@ async def test_a_group_added_with_the_add_to_a_group_link_is_greeted_once(bot: L
     bot.say(group, USER, f"/start@{BOT_USERNAME} start", chat_type="group")
     await bot.settle()
     assert len(bot_messages(bot, group)) == 1, [m.text[:40] for m in bot_messages(bot, group)]
+    assert "/topic" in await bot.ask(group, USER, "/start", chat_type="group")  # asked: answered
 
 
 async def test_unfollowing_everything_in_a_forums_general_thread_leaves_other_threads(

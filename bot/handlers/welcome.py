@@ -66,6 +66,8 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context.application)
     t = await translator_for(update, context)
     slug = argument_text(message.text).split()
+    if slug == ["start"] and message.chat_id in svc.greeted:
+        return  # the "Add to a group" link's own /start, just after the group's greeting
     if slug and slug[0] != "start":  # "start": the "Add to a group" link's own payload
         if await refused(update, context, t):
             return
@@ -132,5 +134,6 @@ async def greet_group(chat: Chat, context: ContextTypes.DEFAULT_TYPE, t: Transla
             reply_markup=welcome_buttons(t, svc.channel_url, context.bot.username, chat.type),
             link_preview_options=NO_PREVIEW,
         )
+        svc.greeted[chat.id] = True
     except TelegramError as exc:  # e.g. a group where members may not send messages
         log.warning("could not greet chat %d: %s", chat.id, exc.message)
