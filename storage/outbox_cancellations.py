@@ -65,9 +65,11 @@ class OutboxCancellations(SessionRepository):
         return int(getattr(result, "rowcount", 0) or 0)
 
     async def move_to_chat(self, old_id: int, new_id: int, now: datetime) -> None:
-        """The old chat's unsent posts go to the new chat, unless it already has that article
-        (Transaction.migrate_chat). Edits stay: their message is in the old chat. A group that
-        becomes a supergroup has no threads yet, so what moves is thread 0's."""
+        """The old chat's unsent posts and digests (alert-kind rows with a body: only admins'
+        private chats get operator alerts, and they never migrate) go to the new chat, unless
+        it already has that article or key (Transaction.migrate_chat). Edits stay: their
+        message is in the old chat. A group that becomes a supergroup has no threads yet, so
+        what moves is thread 0's."""
         already = select(DeliveryRow.article_id).where(
             DeliveryRow.chat_id == new_id,
             DeliveryRow.thread_id == 0,
@@ -80,6 +82,19 @@ class OutboxCancellations(SessionRepository):
                 DeliveryRow.kind == DeliveryKind.POST,
                 DeliveryRow.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
                 DeliveryRow.article_id.not_in(already),
+            )
+            .values(chat_id=new_id, status=DeliveryStatus.PENDING, next_attempt_at=now)
+        )
+        keys = select(DeliveryRow.alert_key).where(
+            DeliveryRow.chat_id == new_id, DeliveryRow.alert_key.is_not(None)
+        )
+        await self.session.execute(
+            update(DeliveryRow)
+            .where(
+                DeliveryRow.chat_id == old_id,
+                DeliveryRow.kind == DeliveryKind.ALERT,
+                DeliveryRow.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
+                DeliveryRow.alert_key.not_in(keys),
             )
             .values(chat_id=new_id, status=DeliveryStatus.PENDING, next_attempt_at=now)
         )

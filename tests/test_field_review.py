@@ -233,11 +233,6 @@ async def test_unfollowing_everything_in_a_forums_general_thread_leaves_other_th
     assert queued == [thread]  # the thread that still follows Robotics gets the post
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="storage.outbox_cancellations.move_to_chat moves posts only; migrate_chat's "
-    "deactivate_chat then cancels the digest that found the move",
-)
 async def test_a_digest_that_finds_its_group_moved_goes_to_the_supergroup(db: Db) -> None:
     """A digest group becomes a supergroup; its next digest gets ChatMigrated and the worker
     migrates the chat (Transaction.migrate_chat), but the digest itself (an alert-kind row) is
