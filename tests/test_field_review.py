@@ -160,11 +160,6 @@ async def test_start_with_a_topic_in_a_forum_thread_follows_it_there(bot: LiveBo
     assert "follows 1 topic" in answer, answer
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the @channel commands answer as if about the chat they were sent in: no usage for "
-    '/topic @channel alone, and /digest, /filter, /timezone say "This chat"',
-)
 @pytest.mark.parametrize(
     ("typed", "expected"),
     [

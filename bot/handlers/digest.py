@@ -25,6 +25,10 @@ TEXTS = {
     "off": N_("This chat gets each post as it comes."),
     "hourly": N_("This chat gets an hourly digest: one message at each full hour ({zone})."),
     "daily": N_("This chat gets a daily digest at {time} ({zone})."),
+    # the same, of a channel or group managed from a private chat ("@mychannel gets …")
+    "named_off": N_("{name} gets each post as it comes."),
+    "named_hourly": N_("{name} gets an hourly digest: one message at each full hour ({zone})."),
+    "named_daily": N_("{name} gets a daily digest at {time} ({zone})."),
     "how": N_(
         "/digest <code>hourly</code>, /digest <code>daily 08:00</code> or /digest "
         "<code>off</code> (each post as it comes); /timezone sets the chat's clock."
@@ -34,6 +38,7 @@ TEXTS = {
         "<code>daily 08:00</code> (a time of the chat's clock) or /digest <code>off</code>."
     ),
     "zone": N_("This chat's time zone is {zone}; it is {time} there now."),
+    "named_zone": N_("The time zone of {name} is {zone}; it is {time} there now."),
     "zone_how": N_("Change it with /timezone <code>Europe/Berlin</code> (Region/City)."),
     "bad_zone": N_(
         "I don't know the time zone {zone}. Write it as Region/City from the tz database: "
@@ -43,19 +48,23 @@ TEXTS = {
 }
 
 
-def describe(t: Translator, schedule: Schedule) -> str:
-    """The chat's digest choice in words (Telegram HTML). Pure."""
+def describe(t: Translator, schedule: Schedule, managed: str | None = None) -> str:
+    """The chat's digest choice in words (Telegram HTML); `managed`: the @name of the chat it
+    is about, when that is not the chat it is said in. Pure."""
     where = escape(schedule.timezone)
+    key, name = ("named_", escape(managed)) if managed else ("", "")
     if schedule.mode is DigestMode.HOURLY:
-        return t.gettext(TEXTS["hourly"], zone=where)
+        return t.gettext(TEXTS[key + "hourly"], zone=where, name=name)
     if schedule.mode is DigestMode.DAILY:
-        return t.gettext(TEXTS["daily"], time=clock_text(schedule.minute), zone=where)
-    return t.gettext(TEXTS["off"])
+        minute = clock_text(schedule.minute)
+        return t.gettext(TEXTS[key + "daily"], time=minute, zone=where, name=name)
+    return t.gettext(TEXTS[key + "off"], name=name)
 
 
-def zone_text(t: Translator, name: str, at: datetime) -> str:
+def zone_text(t: Translator, name: str, at: datetime, managed: str | None = None) -> str:
     local = at.astimezone(zone(name) or UTC)
-    return t.gettext(TEXTS["zone"], zone=escape(name), time=f"{local:%H:%M}")
+    key, where = ("named_zone", escape(managed)) if managed else ("zone", "")
+    return t.gettext(TEXTS[key], zone=escape(name), time=f"{local:%H:%M}", name=where)
 
 
 Answer = Callable[[Asked, Schedule, UowFactory], Awaitable[None]]
@@ -80,7 +89,8 @@ def _setting_command(answer: Answer) -> Handler:
 async def _digest(asked: Asked, schedule: Schedule, uow: UowFactory) -> None:
     message, t, target, text = asked.message, asked.t, asked.target, asked.text
     if not text:
-        await reply(message, f"{describe(t, schedule)}\n{t.gettext(TEXTS['how'])}")
+        shown = describe(t, schedule, target.name)
+        await reply(message, f"{shown}\n{t.gettext(TEXTS['how'])}")
         return
     choice = digest_settings.parse_digest(text)
     if choice is None:
@@ -89,13 +99,13 @@ async def _digest(asked: Asked, schedule: Schedule, uow: UowFactory) -> None:
     schedule = await digest_settings.set_digest(
         uow, target.chat_id, *choice, now(), target.thread_id
     )
-    await reply(message, f"✅ {describe(t, schedule)}")
+    await reply(message, f"✅ {describe(t, schedule, target.name)}")
 
 
 async def _timezone(asked: Asked, schedule: Schedule, uow: UowFactory) -> None:
     message, t, target, text = asked.message, asked.t, asked.target, asked.text
     if not text:
-        shown = zone_text(t, schedule.timezone, now())
+        shown = zone_text(t, schedule.timezone, now(), target.name)
         await reply(message, f"{shown}\n{t.gettext(TEXTS['zone_how'])}")
         return
     # the zone files are read from disk, and the first look-up by any case lists them all
@@ -106,7 +116,8 @@ async def _timezone(asked: Asked, schedule: Schedule, uow: UowFactory) -> None:
     schedule = await digest_settings.set_timezone(
         uow, target.chat_id, name, now(), target.thread_id
     )
-    await reply(message, f"✅ {zone_text(t, name, now())}\n{describe(t, schedule)}")
+    shown = zone_text(t, name, now(), target.name)
+    await reply(message, f"✅ {shown}\n{describe(t, schedule, target.name)}")
 
 
 digest = _setting_command(_digest)

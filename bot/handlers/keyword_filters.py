@@ -10,7 +10,7 @@ from bot.handlers.access import (
     chat_command,
     now,
 )
-from bot.handlers.replies import quote, reply
+from bot.handlers.replies import escape, quote, reply
 from bot.handlers.targets import command_target
 from bot.i18n import N_, Translator
 from bot.services import services
@@ -67,13 +67,12 @@ async def filter_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     message, t, target, text = asked.message, asked.t, asked.target, asked.text
     uow = services(context.application).uow
     if not text:
-        await reply(
-            message, describe(t, await filters.terms(uow, target.chat_id, target.thread_id))
-        )
+        terms = await filters.terms(uow, target.chat_id, target.thread_id)
+        await reply(message, _about(target.name, describe(t, terms)))
         return
     if text.casefold() == "clear":
         await filters.clear(uow, target.chat_id, now(), target.thread_id)
-        await reply(message, t.gettext(TEXTS["cleared"]))
+        await reply(message, _about(target.name, t.gettext(TEXTS["cleared"])))
         return
     try:
         stored = await filters.add_terms(uow, target.chat_id, text, now(), target.thread_id)
@@ -84,4 +83,10 @@ async def filter_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     except filters.TooManyTermsError:
         await reply(message, t.gettext(TEXTS["too_many"], limit=MAX_TERMS))
         return
-    await reply(message, describe(t, stored))
+    await reply(message, _about(target.name, describe(t, stored)))
+
+
+def _about(managed: str | None, text: str) -> str:
+    """`text` under the @name of the chat it is about, when that is not the chat it is said in
+    (a channel managed from a private chat)."""
+    return f"<b>{escape(managed)}</b>\n{text}" if managed else text

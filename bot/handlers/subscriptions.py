@@ -97,6 +97,9 @@ async def _change_topics(
     if found is None:
         return
     target, names = found
+    if not names.strip():  # "/topic @mychannel": whose, but not which
+        await reply(message, usage(t))
+        return
     uow = services(context.application).uow
     changes = await change(uow, target.chat_id, names, now(), target.thread_id)
     await reply(message, answer(t, changes))
