@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 
 from storage.records import DeliveryKind, DeliveryStatus
 from storage.repository import SessionRepository
@@ -70,31 +70,29 @@ class OutboxCancellations(SessionRepository):
         it already has that article or key (Transaction.migrate_chat). Edits stay: their
         message is in the old chat. A group that becomes a supergroup has no threads yet, so
         what moves is thread 0's."""
-        already = select(DeliveryRow.article_id).where(
+        has_article = select(DeliveryRow.article_id).where(
             DeliveryRow.chat_id == new_id,
             DeliveryRow.thread_id == 0,
             DeliveryRow.kind == DeliveryKind.POST,
         )  # posts only: an alert's NULL article_id would make NOT IN match nothing
-        await self.session.execute(
-            update(DeliveryRow)
-            .where(
-                DeliveryRow.chat_id == old_id,
-                DeliveryRow.kind == DeliveryKind.POST,
-                DeliveryRow.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
-                DeliveryRow.article_id.not_in(already),
-            )
-            .values(chat_id=new_id, status=DeliveryStatus.PENDING, next_attempt_at=now)
-        )
-        keys = select(DeliveryRow.alert_key).where(
+        has_key = select(DeliveryRow.alert_key).where(
             DeliveryRow.chat_id == new_id, DeliveryRow.alert_key.is_not(None)
         )
         await self.session.execute(
             update(DeliveryRow)
             .where(
                 DeliveryRow.chat_id == old_id,
-                DeliveryRow.kind == DeliveryKind.ALERT,
                 DeliveryRow.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
-                DeliveryRow.alert_key.not_in(keys),
+                or_(
+                    and_(
+                        DeliveryRow.kind == DeliveryKind.POST,
+                        DeliveryRow.article_id.not_in(has_article),
+                    ),
+                    and_(
+                        DeliveryRow.kind == DeliveryKind.ALERT,
+                        DeliveryRow.alert_key.not_in(has_key),
+                    ),
+                ),
             )
             .values(chat_id=new_id, status=DeliveryStatus.PENDING, next_attempt_at=now)
         )
