@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from bot.i18n import Translator, translator
 from bot.services import Services
+from bot.url_secrets import hide_secrets, shown_url
 from jobs.alerts import CHANNEL, DELIVERIES, SOURCE_PREFIX, SOURCE_RUNS, Alert
 from jobs.health import Render, observe, record_health
 
@@ -51,7 +52,9 @@ def alert_text(t: Translator, alert: Alert, channel: str) -> str:
         return t.gettext(
             "✅ Deliveries go out normally again (failing since {since}).", since=since
         )
-    source = escape(alert.key.removeprefix(SOURCE_PREFIX))
+    # a feed's URL: shown, and its errors quoted, without its credentials
+    url = alert.key.removeprefix(SOURCE_PREFIX)
+    source, detail = escape(shown_url(url)), escape(hide_secrets(alert.detail, url)[:300])
     if alert.direction == "down":
         return t.ngettext(
             "⚠️ The source {source} failed {n} run in a row: {detail}",

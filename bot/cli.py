@@ -14,6 +14,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from bot.config import TOKEN_ENV, Config, ConfigError, load_config
 from bot.formatting import render_post
 from bot.logs import configure_logging
+from bot.url_secrets import url_secrets
 from jobs.ingest.sources import ingest_sources
 from jobs.publishing import select_articles
 from storage.database import create_engine, upgrade_to_head
@@ -71,7 +72,11 @@ def main(argv: list[str] | None = None) -> int:
         webhook = config.telegram.webhook
         configure_logging(
             config.logging.level,
-            secrets=(config.telegram.token or "", (webhook and webhook.secret_token) or ""),
+            secrets=(
+                config.telegram.token or "",
+                (webhook and webhook.secret_token) or "",
+                *(secret for feed in config.feeds for secret in url_secrets(feed.url)),
+            ),
         )
         if args.command == "run" and not args.dry_run:
             # Before the schema upgrade: a second instance must not touch a live database.

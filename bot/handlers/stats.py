@@ -18,6 +18,7 @@ from bot.handlers.access import admin_command, now, translator_for
 from bot.handlers.replies import escape, reply
 from bot.i18n import DEFAULT_LANGUAGE, Translator, translator
 from bot.services import publish_rules, services
+from bot.url_secrets import hide_secrets, shown_url
 from jobs.health import Health, health
 from jobs.stats import CHART_DAYS, Stats, gather_stats
 from storage.records import DeliveryStatus, FeedHealth
@@ -51,7 +52,7 @@ def _short_path(path: str, roots: Sequence[Path]) -> str:
 
 def feed_line(t: Translator, feed: FeedHealth, now: datetime) -> str:
     """One JSON feed source's health, Telegram HTML. Pure."""
-    name = escape(feed.url.split("://", 1)[-1])
+    name = escape(shown_url(feed.url).split("://", 1)[-1])
     errors = t.ngettext("{n} error in all", "{n} errors in all", feed.total_errors)
     if feed.consecutive_failures:
         line = t.gettext(
@@ -59,7 +60,7 @@ def feed_line(t: Translator, feed: FeedHealth, now: datetime) -> str:
             name=name,
             count=feed.consecutive_failures,
             errors=errors,
-            error=escape(_short(feed.last_error or "?")),
+            error=escape(_short(hide_secrets(feed.last_error or "?", feed.url))),
         )
         if feed.next_attempt_at is not None and feed.next_attempt_at > now:
             line += t.gettext(
