@@ -315,3 +315,17 @@ async def test_settings_open_the_language_choice_and_buttons_follow_it(
     assert [b["text"] for b in row] == ["Read", "🔕 Отписаться: AI"]
     answer = await press(bot, USER, USER, post.message_id, row[1]["callback_data"])
     assert "Вы больше не следите за темой AI" in answer
+
+
+async def test_a_reply_the_chat_refuses_is_one_log_line(
+    bot: LiveBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A member writes in a closed forum thread (its admins can): the answer gets TOPIC_CLOSED.
+    That is the chat's state, not the bot's failure: one line, no traceback, nothing else
+    held up."""
+    bot.fake.set_thread(FORUM, THREAD, "closed")
+    bot.say(FORUM, USER, "/help", chat_type="supergroup", thread_id=THREAD)
+    await bot.settle()
+    assert f"reply to chat {FORUM} refused: topic_closed" in caplog.text.lower()
+    assert bot.errors == []
+    assert "Traceback" not in caplog.text

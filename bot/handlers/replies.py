@@ -12,7 +12,7 @@ import logging
 import regex
 from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Message
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, RetryAfter
+from telegram.error import BadRequest, Forbidden, RetryAfter
 
 from bot.formatting import TEXT_LIMIT, strip_bidi_controls, utf16_len
 from bot.rate_limit import retry_seconds
@@ -56,6 +56,11 @@ async def reply(
                 log.warning("reply to chat %d dropped: flood limit (%g s)", message.chat_id, wait)
                 return None
             await asyncio.sleep(wait)
+        except (Forbidden, BadRequest) as exc:
+            # The chat will not take it (the bot was blocked or muted, the forum topic is
+            # closed): one line, not a traceback; my_chat_member says when the bot is gone.
+            log.warning("reply to chat %d refused: %s", message.chat_id, exc.message)
+            return None
     return None
 
 
