@@ -1,6 +1,7 @@
-"""Defects a user or admin meets in the field, found in a review and reproduced here against the
-fake Bot API with the real Application. Each stays marked xfail (strict) until it is fixed; the
-fix removes the mark."""
+"""Defects a user or admin met in the field, found in a review (stop 12) and reproduced here
+against the fake Bot API with the real Application; each failed until its fix and now guards
+it: a group's move to a supergroup, a pause that can be ended, messages in the chat's language,
+forum threads, channels managed from a private chat, one greeting."""
 
 from __future__ import annotations
 
