@@ -244,3 +244,29 @@ async def test_a_digest_that_finds_its_group_moved_goes_to_the_supergroup(db: Db
     assert [(d.id, d.alert_key, d.status) for d in moved] == [
         (claimed.id, key, DeliveryStatus.PENDING)
     ]
+
+
+async def test_a_bot_let_speak_again_in_a_group_says_no_second_hello(bot: LiveBot) -> None:
+    """An admin mutes the bot, then lets it speak: it never left, so no greeting."""
+    group = -2_004
+    bot.fake.add_chat(group, "group", title="Muted", admins=(USER,))
+    unmuted = my_chat_member(group, "member", "group")
+    muted = {"status": "restricted", "is_member": True, "until_date": 0, "can_send_messages": False}
+    for right in RESTRICTED_RIGHTS:
+        muted.setdefault(right, False)
+    unmuted["my_chat_member"]["old_chat_member"] = {
+        **muted,
+        "user": unmuted["my_chat_member"]["new_chat_member"]["user"],
+    }
+    bot.fake.push_update(unmuted)
+    await bot.settle()
+    assert bot_messages(bot, group) == []
+
+
+RESTRICTED_RIGHTS = [
+    *("can_send_audios", "can_send_documents", "can_send_photos", "can_send_videos"),
+    *("can_send_video_notes", "can_send_voice_notes", "can_send_polls"),
+    *("can_send_other_messages", "can_add_web_page_previews", "can_change_info"),
+    *("can_invite_users", "can_pin_messages", "can_manage_topics", "can_edit_tag"),
+    "can_react_to_messages",
+]

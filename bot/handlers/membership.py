@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import ChatMember, ChatMemberAdministrator, Update
+from telegram import ChatMember, ChatMemberAdministrator, ChatMemberRestricted, Update
 from telegram.constants import ChatMemberStatus
 from telegram.ext import ContextTypes
 
@@ -49,10 +49,18 @@ async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         title = chat.title or chat.full_name or chat.username
         log.info("chat %d (%s): the bot is %s there", chat.id, chat.type, status)
         await remember_chat(uow, chat.id, ChatKind(chat.type), title, now())
-        if change.old_chat_member.status not in _PRESENT:
+        if not _was_present(change.old_chat_member):
             await greet_group(chat, context, await translator_for(update, context))
     if chat.id == svc.channel_id:
         await check_health(svc)  # the operator hears of it now, not next run
+
+
+def _was_present(member: ChatMember) -> bool:
+    """In the chat before the change: a restricted (muted) bot still a member was, so being
+    let speak again is no joining to say hello for."""
+    if isinstance(member, ChatMemberRestricted):
+        return member.is_member
+    return member.status in _PRESENT
 
 
 def _may_post(member: ChatMember) -> bool:
