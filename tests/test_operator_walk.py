@@ -57,6 +57,28 @@ def test_a_refused_channel_is_echoed_as_written() -> None:
 
 @pytest.mark.xfail(
     strict=True,
+    reason="bot/config_errors.py describe lower-cases pydantic's literal_error message, so "
+    "'level: info' is refused with \"input should be 'debug', 'info', …, got 'info'\"",
+)
+def test_a_refused_logging_level_is_told_the_spelling_that_works() -> None:
+    message = config_error(BASE + "logging: {level: info}\n")
+    assert "logging.level" in message
+    assert "'INFO'" in message, message
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bot/config_errors.py redact_url masks a username given as an admin id: "
+    "'@myname' is echoed as '***@myname'",
+)
+def test_a_username_in_admins_is_echoed_as_written() -> None:
+    message = config_error('telegram: {channel: "@my_ai_news", admins: ["@myname"]}\n')
+    assert "telegram.admins[0]" in message
+    assert "'@myname'" in message, message
+
+
+@pytest.mark.xfail(
+    strict=True,
     reason="bot/config.py _merge_env puts DATABASE_URL into database.url and the error names "
     "database.url only: under compose (where config.yaml's database.url is ignored) the "
     "operator is sent to the wrong place",
