@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import make_url
 
+from bot.cli import api_unreachable
 from bot.config import ConfigError, parse_config
 from bot.webserver import database_probe
 from storage.database import create_engine
@@ -172,3 +173,23 @@ async def test_healthz_answers_within_3_seconds_when_the_database_stops_answerin
         finally:
             proxy.cut()
             await engine.dispose()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bot/cli.py api_unreachable masks the token in the error but prints "
+    "telegram.api_base_url as given, and the config accepts a token pasted into it "
+    "('…/bot123456:ABC', as Bot API guides write URLs): README says never the token",
+)
+def test_an_unreachable_bot_api_line_never_shows_a_token_pasted_into_api_base_url(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    token = "123456:SECRET-pasted"
+    config = parse_config(
+        f'telegram: {{channel: "@my_ai_news", api_base_url: "http://127.0.0.1:9/bot{token}"}}\n',
+        env={"TELEGRAM_BOT_TOKEN": token},
+    )
+    assert api_unreachable(config, "connection refused") == 1
+    printed = capsys.readouterr()
+    assert "cannot reach the Telegram Bot API" in printed.err
+    assert "SECRET-pasted" not in printed.err + printed.out, printed.err
