@@ -28,9 +28,10 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from bot.config_errors import describe, redact_url, secrets_given
+from bot.config_errors import describe, secrets_given
 from bot.config_file import ConfigFileError, read_yaml
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, resolve_language
+from bot.url_secrets import redact_url
 from storage.database import DatabaseUrlError, async_url, sqlite_path
 
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
@@ -288,8 +289,13 @@ class HealthConfig(_Section):
     port: Port | None = None
 
 
+def _upper(value: object) -> object:
+    return value.upper() if isinstance(value, str) else value
+
+
 class LoggingConfig(_Section):
-    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # any case: "info" is what an operator writes as often as "INFO"
+    level: Annotated[Literal["DEBUG", "INFO", "WARNING", "ERROR"], BeforeValidator(_upper)] = "INFO"
 
 
 class Config(_Section):

@@ -8,6 +8,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from bot.url_secrets import shown_url
+
 # Where the secrets live: an error about one of these keys never shows what was given.
 SECRET_KEYS = frozenset({"telegram.token", "telegram.webhook.secret_token"})
 
@@ -45,21 +47,6 @@ _BOUNDS = {
 _SECTION_TYPES = frozenset({"model_type", "model_attributes_type", "dict_type"})
 
 
-def redact_url(url: str) -> str:
-    """The URL with its password replaced by ***: "postgresql://feedbot:***@db/feedbot". By hand
-    rather than SQLAlchemy's URL, which cannot parse the malformed URLs this is for: everything
-    before the last "@" is taken as the user part (a password with "/" or "@" in it, not
-    percent-encoded, is still hidden)."""
-    if "@" not in url:
-        return url
-    before, _, host = url.rpartition("@")
-    scheme, separator, userinfo = before.partition("://")
-    if not separator:
-        return f"***@{host}"
-    user, colon, _ = userinfo.partition(":")
-    return f"{scheme}://{user}:***@{host}" if colon else url
-
-
 def _echo(error: Mapping[str, Any], loc: str, secrets: tuple[str, ...]) -> str:
     """ ", got <what was given>", or nothing where that could show a secret."""
     value = error.get("input")
@@ -71,7 +58,7 @@ def _echo(error: Mapping[str, Any], loc: str, secrets: tuple[str, ...]) -> str:
         # A mapping, a list or whatever stands in a section's place could hold a secret; it is
         # on screen in the file anyway.
         return ""
-    shown = repr(redact_url(value) if isinstance(value, str) else value)
+    shown = repr(shown_url(value) if isinstance(value, str) else value)
     for secret in secrets:
         shown = shown.replace(secret, "***")
     return f", got {shown}"
@@ -101,7 +88,8 @@ def describe(error: Mapping[str, Any], secrets: tuple[str, ...] = ()) -> str:
     elif kind == "bool_not_number":
         message = str(error["msg"])
     else:
-        message = _EXPECTED.get(kind, str(error["msg"]).lower())
+        msg = str(error["msg"])  # only its first letter: it may quote values ('INFO')
+        message = _EXPECTED.get(kind, msg[:1].lower() + msg[1:])
     if kind not in ("missing", "extra_forbidden"):
         message += _echo(error, loc, secrets)
     if loc == "telegram.token" and kind == "string_type":

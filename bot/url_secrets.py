@@ -8,8 +8,6 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from bot.config_errors import redact_url
-
 # A parameter whose name holds one of these is taken as a credential.
 # Shorter values are blanked out of replies but not of log lines: replacing every "1" of every
 # line would say nothing and garble the rest (bot.config_errors.secrets_given's bound).
@@ -17,6 +15,22 @@ MIN_LOGGED_SECRET = 4
 _SECRET_NAME = re.compile(r"key|token|secret|pass|pwd|auth|sig|credential", re.IGNORECASE)
 _QUERY_VALUE = re.compile(r"([?&;])([^=&;#]+)=([^&;#]*)")
 HIDDEN = "***"
+
+
+def redact_url(url: str) -> str:
+    """The URL with its password replaced by ***: "postgresql://feedbot:***@db/feedbot". By hand
+    rather than SQLAlchemy's URL, which cannot parse the malformed URLs this is for: everything
+    before the last "@" is taken as the user part (a password with "/" or "@" in it, not
+    percent-encoded, is still hidden). Without "://", only a "user:password@" is hidden: an
+    "@name" (a channel, an admin) is no URL."""
+    if "@" not in url:
+        return url
+    before, _, host = url.rpartition("@")
+    scheme, separator, userinfo = before.partition("://")
+    if not separator:
+        return f"***@{host}" if ":" in before else url
+    user, colon, _ = userinfo.partition(":")
+    return f"{scheme}://{user}:***@{host}" if colon else url
 
 
 def url_secrets(url: str) -> tuple[str, ...]:
@@ -35,10 +49,10 @@ def url_secrets(url: str) -> tuple[str, ...]:
 
 
 def shown_url(url: str) -> str:
-    """`url` with its password and credential values replaced by ***; a folder's path as it
-    is."""
+    """`url` with its password and credential values replaced by ***; anything else (a
+    folder's path, an @name) as redact_url leaves it."""
     if "://" not in url:
-        return url
+        return redact_url(url)
 
     def hide(match: re.Match[str]) -> str:
         separator, name, value = match.groups()
