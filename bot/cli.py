@@ -13,8 +13,8 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from bot.config import TOKEN_ENV, Config, ConfigError, load_config
 from bot.formatting import render_post
-from bot.logs import configure_logging
-from bot.url_secrets import url_secrets
+from bot.logs import configure_logging, redact_tokens
+from bot.url_secrets import shown_url, url_secrets
 from jobs.ingest.sources import ingest_sources
 from jobs.publishing import select_articles
 from storage.database import create_engine, upgrade_to_head
@@ -144,9 +144,12 @@ def api_unreachable(config: Config, error: str) -> int:
     code for it."""
     token = config.telegram.token or ""
     reason = error.replace(token, "<token>") if token else error
+    # a token pasted into the URL, as Bot API guides write theirs, is no less a secret
+    where = redact_tokens(shown_url(config.telegram.api_base_url))
+    where = where.replace(token, "<token>") if token else where
     print(
-        f"feedbot: cannot reach the Telegram Bot API at {config.telegram.api_base_url} "
-        f"({reason}); check the network, or telegram.api_base_url",
+        f"feedbot: cannot reach the Telegram Bot API at {where} "
+        f"({redact_tokens(reason)}); check the network, or telegram.api_base_url",
         file=sys.stderr,
     )
     return EXIT_UNREACHABLE
@@ -158,7 +161,8 @@ def _print_report(report: IngestReport) -> None:
         f"{report.unchanged} unchanged, {len(report.skipped)} skipped"
     )
     for path, reason in report.skipped:
-        print(f"  skipped {path}: {reason}")
+        # a feed page's URL, which may carry the feed's credentials
+        print(f"  skipped {shown_url(path)}: {reason}")
 
 
 async def _ingest(uow: UowFactory, config: Config) -> IngestReport:

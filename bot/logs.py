@@ -22,7 +22,12 @@ class RedactingFormatter(logging.Formatter):
     def redact(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, "[redacted]")
-        return _TOKEN_SHAPE.sub("[redacted-token]", text)
+        return redact_tokens(text)
+
+
+def redact_tokens(text: str) -> str:
+    """`text` with anything shaped like a bot token blanked (a token pasted into a URL too)."""
+    return _TOKEN_SHAPE.sub("[redacted-token]", text)
 
 
 def configure_logging(level: str = "INFO", secrets: tuple[str, ...] = ()) -> None:

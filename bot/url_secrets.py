@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 # line would say nothing and garble the rest (bot.config_errors.secrets_given's bound).
 MIN_LOGGED_SECRET = 4
 _SECRET_NAME = re.compile(r"key|token|secret|pass|pwd|auth|sig|credential", re.IGNORECASE)
-_QUERY_VALUE = re.compile(r"([?&;])([^=&;#]+)=([^&;#]*)")
+_QUERY_VALUE = re.compile(r"([?&;])([^=&;#\s]+)=([^&;#\s]*)")  # up to a space: a URL in a sentence
 HIDDEN = "***"
 
 

@@ -75,11 +75,6 @@ def test_a_bad_database_url_from_the_environment_names_the_variable() -> None:
 
 
 @pytest.mark.process
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/cli.py _print_report prints each skipped item's source as given: a feed URL's "
-    "?sig=/api_key= in full on stdout, while the log line beside it says [redacted]",
-)
 async def test_feedbot_ingest_report_does_not_show_a_feed_urls_credentials(
     server: FeedServer, tmp_path: Path
 ) -> None:
@@ -156,12 +151,6 @@ async def test_healthz_answers_within_3_seconds_when_the_database_stops_answerin
             await engine.dispose()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/cli.py api_unreachable masks the token in the error but prints "
-    "telegram.api_base_url as given, and the config accepts a token pasted into it "
-    "('…/bot123456:ABC', as Bot API guides write URLs): README says never the token",
-)
 def test_an_unreachable_bot_api_line_never_shows_a_token_pasted_into_api_base_url(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
