@@ -331,6 +331,20 @@ class Config(_Section):
         return self.telegram.token
 
 
+# The keys an environment variable overrides: an error in the variable's value names it, or
+# the operator goes to fix a config line that is not in force.
+_FROM_ENV = {
+    "telegram.token": TOKEN_ENV,
+    "telegram.webhook.secret_token": WEBHOOK_SECRET_ENV,
+    "database.url": DATABASE_URL_ENV,
+}
+
+
+def _named(line: str, given: Mapping[str, str]) -> str:
+    loc, colon, rest = line.partition(":")
+    return f"{loc} (from {given[loc]}){colon}{rest}" if loc in given else line
+
+
 def _merge_env(raw: dict[str, Any], env: Mapping[str, str]) -> None:
     if env.get(TOKEN_ENV):
         telegram = raw.setdefault("telegram", {})
@@ -384,7 +398,8 @@ def parse_config(
         config = Config.model_validate({**raw, "path": path})
     except ValidationError as exc:
         secrets = secrets_given(raw)
-        details = "\n  ".join(describe(e, secrets) for e in exc.errors())
+        given = {loc: name for loc, name in _FROM_ENV.items() if env.get(name)}
+        details = "\n  ".join(_named(describe(e, secrets), given) for e in exc.errors())
         raise ConfigError(f"{path}: invalid config:\n  {details}") from None
     return _resolve_paths(config, path.resolve().parent, bool(env.get(DATABASE_URL_ENV)))
 

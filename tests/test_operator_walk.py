@@ -59,12 +59,6 @@ def test_a_username_in_admins_is_echoed_as_written() -> None:
     assert "'@myname'" in message, message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/config.py _merge_env puts DATABASE_URL into database.url and the error names "
-    "database.url only: under compose (where config.yaml's database.url is ignored) the "
-    "operator is sent to the wrong place",
-)
 def test_a_bad_database_url_from_the_environment_names_the_variable() -> None:
     message = config_error(
         BASE + 'database: {url: "sqlite:///feedbot.db"}\n',
