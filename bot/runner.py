@@ -157,6 +157,8 @@ class Runner:
             if app.post_stop:
                 await app.post_stop(app)
         await app.shutdown()
+        if isinstance(app.bot, FeedBot):
+            await app.bot.close_requests()
         if app.post_shutdown:
             await app.post_shutdown(app)
 

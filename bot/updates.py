@@ -69,6 +69,15 @@ class FeedBot(ExtBot[Any]):
     def token_rejected(self) -> bool:
         return self._token_rejected
 
+    async def close_requests(self) -> None:
+        """Close the HTTP transports, initialized or not: PTB's shutdown skips a bot whose
+        initialize failed (getMe refused or unanswered at start), and their aiohttp sessions
+        then end the process with "Unclosed client session" errors. Closing twice is a no-op.
+        `_request` is PTB's own pair (getUpdates', everything else's): the library offers no
+        public handle on the first."""
+        for request in self._request:
+            await request.shutdown()
+
     def when_token_rejected(self, callback: Callable[[], None]) -> None:
         """`callback` runs once, at the first request Telegram answers with 401."""
         self._on_token_rejected = callback

@@ -89,12 +89,6 @@ def fake() -> Iterator[FakeTelegram]:
 
 
 @pytest.mark.process
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/runner.py: app.initialize() fails in getMe, so app.shutdown() skips (PTB: not "
-    "initialized) and the transport's aiohttp sessions are never closed: 'ERROR asyncio: "
-    "Unclosed client session' lines follow README's promised one line",
-)
 def test_a_rejected_token_at_start_is_one_line_without_unclosed_session_noise(
     fake: FakeTelegram, tmp_path: Path
 ) -> None:
@@ -106,11 +100,6 @@ def test_a_rejected_token_at_start_is_one_line_without_unclosed_session_noise(
 
 
 @pytest.mark.process
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/runner.py: as for a rejected token, an unreachable Bot API at start leaves the "
-    "transport's aiohttp sessions unclosed ('ERROR asyncio: Unclosed client session')",
-)
 def test_an_unreachable_bot_api_at_start_is_one_line_without_unclosed_session_noise(
     tmp_path: Path,
 ) -> None:
