@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,8 +17,6 @@ from bot.config import ConfigError, parse_config
 from bot.webserver import database_probe
 from storage.database import create_engine
 from tests.bot_process import run_cli, write_config
-from tests.fake_telegram.server import FakeTelegram
-from tests.fan_out_process import channel_fake
 from tests.feed_server import P1, FeedServer, server
 from tests.pg_proxy import PgProxy
 
@@ -81,23 +78,6 @@ async def test_feedbot_ingest_report_does_not_show_a_feed_urls_credentials(
     assert result.returncode == 0, result.stderr[-3000:]
     assert "2 skipped" in result.stdout
     assert "SIG123456" not in result.stdout + result.stderr, result.stdout
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeTelegram]:
-    with channel_fake(30) as fake:
-        yield fake
-
-
-@pytest.mark.process
-def test_a_rejected_token_at_start_is_one_line_without_unclosed_session_noise(
-    fake: FakeTelegram, tmp_path: Path
-) -> None:
-    fake.revoke_token()
-    config = write_config(tmp_path, fake, logging={"level": "INFO"})
-    result = run_cli("run", "--config", str(config), env={"TELEGRAM_BOT_TOKEN": fake.token})
-    assert result.returncode == 2, result.stderr[-3000:]
-    assert "Unclosed" not in result.stderr, result.stderr[-3000:]
 
 
 @pytest.mark.process

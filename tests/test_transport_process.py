@@ -64,6 +64,7 @@ def test_a_revoked_token_at_start_is_one_line_and_exit_2(
     assert "Traceback" not in result.stderr
     assert fake.token not in result.stderr + result.stdout
     assert sum(1 for line in result.stderr.splitlines() if "rejected the bot token" in line) == 1
+    assert "Unclosed" not in result.stderr  # aiohttp's sessions, closed though the start failed
 
 
 def test_an_unreachable_bot_api_at_start_is_one_line_naming_the_server(tmp_path: Path) -> None:
