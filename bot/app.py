@@ -59,6 +59,17 @@ def make_uow(engine: AsyncEngine) -> UowFactory:
 
 
 def make_gate(config: Config) -> SendGate:
+    cap = config.delivery.max_messages_per_second
+    if cap > FREE_CAP and not config.delivery.paid_broadcast:
+        # Allowed (a local Bot API server, a test's fake may take more), but on Telegram itself
+        # it is a mistake the operator should hear of before the 429s.
+        log.warning(
+            "delivery.max_messages_per_second is %g, above Telegram's %g/s for bots without "
+            "paid broadcasts; set delivery.paid_broadcast: true (enabled in @BotFather) or "
+            "expect flood-limit answers",
+            cap,
+            FREE_CAP,
+        )
     return SendGate(
         Pacer(
             cap=config.delivery.max_messages_per_second,

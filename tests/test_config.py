@@ -11,6 +11,7 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
+from bot.app import make_gate
 from bot.config import Config, ConfigError, FeedSource, load_config, parse_config
 
 MINIMAL = "telegram: {channel: '@my_ai_news'}\n"
@@ -313,3 +314,14 @@ def test_no_error_shows_a_secret(text: str, env: dict[str, str], key: str) -> No
     message = str(caught.value)
     assert key in message
     assert SECRET not in message
+
+
+@pytest.mark.parametrize(("paid", "warned"), [(False, True), (True, False)])
+def test_a_cap_above_the_free_limit_without_paid_broadcast_is_warned_of(
+    paid: bool, warned: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    delivery = f"delivery: {{max_messages_per_second: 100, paid_broadcast: {str(paid).lower()}}}"
+    config = parse_config(MINIMAL + delivery, env={})
+    make_gate(config)
+    said = "set delivery.paid_broadcast: true" in caplog.text
+    assert said is warned, caplog.text
