@@ -179,6 +179,7 @@ async def test_bulk_batches_keep_newest_wins_and_forget_vanished_files(
         )
     report = await ingest_files(db.uow, [tmp_path])
     assert report.new == 1  # how many later copies count as updates depends on the walk order
+    assert report.new + report.updated + report.unchanged == 5  # each file counted once
     async with db.uow() as tx:
         stored = await tx.articles.article_by_url("https://example.com/same")
         assert await tx.stats.count_articles() == 1

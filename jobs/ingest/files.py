@@ -253,13 +253,16 @@ async def _store(
         if item.article is None:
             log.warning("skipped %s: %s", item.stat.path, item.reason)
             report.skipped.append((item.stat.path, item.reason or "unknown"))
-    # Of two files in one batch with the same URL, the one changed last wins.
+    # Of two files in one batch with the same URL, the one changed last wins; the other is an
+    # older copy, counted as unchanged as it is in a later pass (where the winner is stored).
     latest: dict[str, Parsed] = {}
     for item in parsed:
         if item.article is not None:
             seen = latest.get(item.article.url)
             if seen is None or file_replaces_batch_copy(item.stat.mtime_ns, seen.stat.mtime_ns):
                 latest[item.article.url] = item
+            if seen is not None:
+                report.unchanged += 1
     async with uow() as tx:
         stored = await tx.articles.stored_versions(latest)
         new: list[SourcedArticle] = []
