@@ -7,10 +7,12 @@ from __future__ import annotations
 import pytest
 
 from bot.handlers.commands import commands_for
-from bot.handlers.unknown import nearest_command
+from bot.handlers.unknown import named_topic, nearest_command
+from storage.records import TopicSummary
 from tests.command_rig import (
     GROUP,
     OTHER,
+    TOPICS,
     USER,
     bot_fixture,  # noqa: F401 - the fixture `bot`
     fake_fixture,  # noqa: F401 - the fixture `fake`
@@ -74,6 +76,23 @@ async def test_plain_text_naming_a_topic_says_how_to_follow_it(bot: LiveBot) -> 
     )
     answer = await bot.ask(USER, USER, "mach")  # two topics fit
     assert answer.startswith("I answer commands")
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("ai", ("follow", "AI")),  # short, but the name itself
+        ("AI ", ("follow", "AI")),
+        ("ro", None),  # the start of Robotics, but more likely a word
+        ("robo", ("follow", "Robotics")),
+        ("nlp", ("followed", "Natural Language Processing")),  # initials: an exact key
+        ("mach", None),  # Machine Learning or Machine Vision
+    ],
+)
+def test_named_topic(text: str, named: tuple[str, str] | None) -> None:
+    topics = [TopicSummary(i, name, 1) for i, name in enumerate(TOPICS)]
+    nlp = TOPICS.index("Natural Language Processing")
+    assert named_topic(text.strip(), topics, {nlp}) == named
 
 
 async def test_plain_text_is_answered_once_a_minute_but_a_topic_name_always(bot: LiveBot) -> None:

@@ -25,10 +25,13 @@ from bot.i18n import N_
 from bot.services import services
 from jobs.subscriptions import catalogue
 from jobs.topic_matching import Match, resolve_topic
-from storage.records import TopicSummary
+from storage.records import TopicSummary, topic_key
 
 # Longer than any topic name a user would type: a sentence is talk, not a topic.
 TOPIC_TEXT_LIMIT = 64
+# Shorter plain text names a topic only exactly or by its initials: as the start of a name it
+# is more likely a word.
+SHORT_TEXT = 4
 
 # fuzz.ratio of "topci" and "topic" is 80, of "foo" and "stop" 29: a near miss, not a guess.
 NEAR = 70
@@ -88,6 +91,10 @@ def named_topic(
     found = resolve_topic(text, [topic.name for topic in topics])
     if not isinstance(found, Match):
         return None
+    initials = "".join(word[0] for word in found.topic.split()).casefold()
+    exact = topic_key(text) == topic_key(found.topic) or text.casefold() == initials
+    if len(text) < SHORT_TEXT and not exact:
+        return None  # "go" is a word, not the start of Google AI; "ai" and "nlp" name topics
     ids = [topic.id for topic in topics if topic.name == found.topic]
     return ("followed" if set(ids) & set(followed) else "follow", found.topic)
 
