@@ -136,12 +136,16 @@ class DeliveryWorker:
         """Claimed deliveries not yet done: queued for their chat's turn, or sending."""
         return len(self._hand.turns) + len(self._tasks)
 
+    def _claim_due(self) -> bool:
+        """Whether enough claimed work is done to claim again: in chunks, not one row per
+        finished send, as each claim is a round trip."""
+        owed = self._owed
+        return not owed or self._horizon - owed >= max(10, self._horizon // 2)
+
     async def _step(self) -> None:
-        room = self._horizon - self._owed
-        # Claim in chunks, not one row per finished send: each claim is a round trip.
-        if self._owed and room < max(10, self._horizon // 2):
+        if not self._claim_due():
             await wait_and_clear(self._task_done, None)
-        elif await self._claim(room) < room:
+        elif await self._claim(room := self._horizon - self._owed) < room:
             await wait_and_clear(self._wakeup, await self._until_next_due())
 
     async def stop(self) -> None:
@@ -177,7 +181,8 @@ class DeliveryWorker:
 
     def _forget_task(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
-        self._task_done.set()
+        if self._claim_due():  # else the worker, woken, would only wait again
+            self._task_done.set()
         if not task.cancelled() and task.exception() is not None:
             log.error("delivery task failed", exc_info=task.exception())
 
