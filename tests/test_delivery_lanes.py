@@ -51,8 +51,8 @@ async def test_one_lane_runs_turns_one_after_another() -> None:
     await lanes.close()
 
 
-async def test_a_lane_is_added_only_while_every_lane_is_busy() -> None:
-    turns = Turns()
+async def two_started_a_ended(turns: Turns) -> Lanes[str]:
+    """Lanes that ran "a" and "b" at once (two lanes), "a" since ended, "b" still running."""
     lanes = Lanes(turns.run, turns.on_end)
     lanes.start("a")
     lanes.start("b")
@@ -60,6 +60,13 @@ async def test_a_lane_is_added_only_while_every_lane_is_busy() -> None:
     assert lanes.busy == 2 and turns.ran_in["a"] is not turns.ran_in["b"]
     turns.end("a")
     await settle()
+    assert lanes.busy == 1
+    return lanes
+
+
+async def test_a_lane_is_added_only_while_every_lane_is_busy() -> None:
+    turns = Turns()
+    lanes = await two_started_a_ended(turns)
     turns.end("c")
     lanes.start("c")  # a's lane is idle: it runs c
     await settle()
@@ -87,12 +94,7 @@ async def test_a_failing_turn_is_logged_and_its_lane_goes_on(
 
 async def test_close_waits_for_the_running_turns_and_ends_every_lane() -> None:
     turns = Turns()
-    lanes = Lanes(turns.run, turns.on_end)
-    lanes.start("a")
-    lanes.start("b")
-    await settle()
-    turns.end("a")
-    await settle()
+    lanes = await two_started_a_ended(turns)
     closing = asyncio.create_task(lanes.close())
     await settle()
     assert not closing.done()  # b still runs
