@@ -5,11 +5,12 @@ N subscribers through the fake Bot API enforcing Telegram's limits in another pr
     .venv/bin/python -m bench.fanout --subscribers 2000 --seconds 10
     .venv/bin/python -m bench.fanout --skip-free   # paid mode and the reference loops only
 
-Reports ratios measured in this run: achieved rate / cap, 429s, CPU-ms per message (the bot's
-and the fake's), a command's answer latency while the fan-out runs, and, in paid mode (1000/s),
-the engine against two reference loops sending the same post (bench.reference_loops): its CPU
-per message ÷ a raw aiohttp POST loop's and a bare python-telegram-bot loop's, and its rate ÷
-min(1000/s, the raw loop's rate)."""
+Reports ratios measured in this run: achieved rate / cap, 429s, CPU-ms per message (the bot's,
+without the bench's own calls to the fake's control endpoint made in its process, which are
+reported apart; and the fake's), a command's answer latency while the fan-out runs, and, in
+paid mode (1000/s), the engine against two reference loops sending the same post
+(bench.reference_loops): its CPU per message ÷ a raw aiohttp POST loop's and a bare
+python-telegram-bot loop's, and its rate ÷ min(1000/s, the raw loop's rate)."""
 
 from __future__ import annotations
 
@@ -93,22 +94,37 @@ async def _stop(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     await app.post_shutdown(app)
 
 
-async def _ping_until_sent(fake: FakeServer, subscribers: int) -> list[float]:
-    """Pings the bot until every subscriber has the post; returns when each ping was pushed."""
+async def _ping_until_sent(fake: FakeServer, subscribers: int) -> tuple[list[float], float]:
+    """Pings the bot until every subscriber has the post; returns when each ping was pushed,
+    and the CPU-seconds the bench's own calls to the fake's control endpoint took here."""
     pushes: list[float] = []
+    control = 0.0
     while True:
+        # The bench's calls run in the bot's process (urllib, blocking): their CPU is the
+        # bench's, not the bot's, and is taken out of the engine's (the reference loops make
+        # none in their measured part).
+        started = time.thread_time()
         stats = fake.stats(PING_CHAT)
-        if stats["sent"] - len(stats["to_chat"]) >= subscribers:
-            return pushes
-        pushes.append(fake.push_update(_ping_update(len(pushes) + 1)))
+        done = stats["sent"] - len(stats["to_chat"]) >= subscribers
+        if not done:
+            pushes.append(fake.push_update(_ping_update(len(pushes) + 1)))
+        control += time.thread_time() - started
+        if done:
+            return pushes, control
         # The ping schedule, not a sync: one chat, so at most one ping per 1.5 s
         # (Telegram allows about one message per second per private chat).
         await asyncio.sleep(1.5)
 
 
 def _results(
-    fake: FakeServer, pushes: list[float], cap: float, cpu: float, fake_seconds: float
+    fake: FakeServer,
+    pushes: list[float],
+    cap: float,
+    cpu: tuple[float, float],
+    fake_seconds: float,
 ) -> dict[str, float]:
+    """`cpu`: the bot process's CPU-seconds during the fan-out, and the part of them the
+    bench's own control calls took."""
     stats = fake.stats(PING_CHAT)
     replies = stats["to_chat"]
     latencies = [r - p for p, r in zip(pushes, replies, strict=False)]
@@ -118,7 +134,8 @@ def _results(
         "rate": rate,
         "rate_over_cap": rate / cap,
         "count_429": stats["count_429"],
-        "cpu_ms_per_message": 1000 * cpu / sends,
+        "cpu_ms_per_message": 1000 * (cpu[0] - cpu[1]) / sends,
+        "bench_calls_cpu_ms_per_message": 1000 * cpu[1] / sends,
         "fake_cpu_ms_per_message": 1000 * fake_seconds / sends,
         "ping_median_s": statistics.median(latencies) if latencies else float("nan"),
         "ping_max_s": max(latencies) if latencies else float("nan"),
@@ -140,8 +157,8 @@ async def engine_run(subscribers: int, cap: float, *, paid: bool) -> dict[str, f
             cpu0 = time.process_time()
             await _start(app)
             try:
-                pushes = await _ping_until_sent(fake, subscribers)
-                cpu = time.process_time() - cpu0
+                pushes, control = await _ping_until_sent(fake, subscribers)
+                cpu = (time.process_time() - cpu0, control)
                 fake_seconds = fake_cpu(fake) - fake_cpu0
             finally:
                 await _stop(app)
@@ -187,9 +204,11 @@ def main() -> None:
             f" (fake: {run['fake_cpu_ms_per_message']:.3f})"
         )
     goal = min(1000.0, raw["rate"])
+    with_calls = paid["cpu_ms_per_message"] + paid["bench_calls_cpu_ms_per_message"]
     print(
         f"  engine CPU/message ÷ raw loop's: "
-        f"{paid['cpu_ms_per_message'] / raw['cpu_ms_per_message']:.2f} (goal ≤ 1.5)\n"
+        f"{paid['cpu_ms_per_message'] / raw['cpu_ms_per_message']:.2f} (goal ≤ 1.5; "
+        f"{with_calls / raw['cpu_ms_per_message']:.2f} with the bench's control calls)\n"
         f"  engine CPU/message ÷ bare PTB loop's: "
         f"{paid['cpu_ms_per_message'] / bare['cpu_ms_per_message']:.2f}\n"
         f"  paid rate ÷ min(1000, raw rate): {paid['rate'] / goal:.3f} (goal ≥ 0.9)"

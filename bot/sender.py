@@ -107,6 +107,11 @@ class TelegramSender:
         self._t = translator(language)
         self._words = post_words(self._t)
         self._prepared: OrderedDict[tuple[object, ...], _Prepared] = OrderedDict()
+        # The last send's (article, also, options) objects and what they were prepared as: a
+        # fan-out sends the same ones again and again (jobs.delivery.claimed and options hand
+        # out one object each), and all three are immutable (`also` a tuple), so the same
+        # objects mean the same key without building and hashing it for every chat.
+        self._last: tuple[Article, tuple[Article, ...], SendOptions, _Prepared] | None = None
 
     def _prepare(
         self, article: Article, also: Sequence[Article] = (), options: SendOptions = DEFAULT_OPTIONS
@@ -115,6 +120,9 @@ class TelegramSender:
         sends one article to many chats: once per way, not per chat. The way is SendOptions
         without the thread, which is put in per send like the chat id (a forum's threads would
         each need their own entry)."""
+        last = self._last
+        if last is not None and article is last[0] and also is last[1] and options is last[2]:
+            return last[3]
         way = replace(options, thread_id=0) if options.thread_id else options
         key = (article.id, article.updated_at, way, *((a.id, a.updated_at) for a in also))
         prepared = self._prepared.get(key)
@@ -126,6 +134,8 @@ class TelegramSender:
             self._prepared[key] = prepared
             if len(self._prepared) > PREPARED_POSTS:
                 self._prepared.popitem(last=False)
+        if isinstance(also, tuple):
+            self._last = (article, also, options, prepared)
         return prepared
 
     def api_call(

@@ -94,6 +94,7 @@ class Pacer:
     priority_waiting: int = 0
     _round_trips: deque[float] = field(default_factory=lambda: deque(maxlen=RTT_SAMPLES))
     _min_round_trip: float | None = None
+    _limit_of: tuple[tuple[float, float | None], int] = ((0.0, None), MIN_IN_FLIGHT)
     _all: _Window = field(init=False)
     _free: _Window | None = field(init=False)
 
@@ -129,12 +130,11 @@ class Pacer:
         reserve = 0 if priority else self.priority_waiting
         if not priority and self._all.in_flight >= self.in_flight_limit():
             return None
-        waits = [self._all.wait(now, reserve)]
-        if free and self._free is not None:
-            waits.append(self._free.wait(now, 0))
-        if None in waits:
-            return None
-        return max(w for w in waits if w is not None)
+        wait = self._all.wait(now, reserve)
+        if wait is None or not free or self._free is None:
+            return wait
+        free_wait = self._free.wait(now, 0)
+        return None if free_wait is None else max(wait, free_wait)
 
     def record_send(self, chat_id: int, at: float, *, free: bool = False) -> SendTicket:
         """Call as the message leaves."""
@@ -165,10 +165,10 @@ class Pacer:
 
     def in_flight_limit(self) -> int:
         """How many broadcast sends may be in flight at once."""
-        if self._min_round_trip is None:
-            return MIN_IN_FLIGHT
-        needed = math.ceil(self.rate * self._min_round_trip * IN_FLIGHT_HEADROOM - 1e-9)
-        return max(MIN_IN_FLIGHT, min(MAX_IN_FLIGHT, needed))
+        key = (self.rate, self._min_round_trip)
+        if key != self._limit_of[0]:  # asked before every send; its inputs rarely change
+            self._limit_of = (key, _in_flight_limit(*key))
+        return self._limit_of[1]
 
     def blocked_until(self, chat_id: int) -> float:
         return self._blocked_until.get(chat_id, 0.0)
@@ -208,3 +208,10 @@ class Pacer:
         fan-outs)."""
         self._chat_ready = {c: t for c, t in self._chat_ready.items() if t > now}
         self._blocked_until = {c: t for c, t in self._blocked_until.items() if t > now}
+
+
+def _in_flight_limit(rate: float, min_round_trip: float | None) -> int:
+    if min_round_trip is None:
+        return MIN_IN_FLIGHT
+    needed = math.ceil(rate * min_round_trip * IN_FLIGHT_HEADROOM - 1e-9)
+    return max(MIN_IN_FLIGHT, min(MAX_IN_FLIGHT, needed))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import fields
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -19,6 +19,7 @@ from sqlalchemy import (
     func,
     select,
     true,
+    type_coerce,
     update,
 )
 from sqlalchemy import literal as sqlalchemy_literal
@@ -33,41 +34,73 @@ from storage.repository import ARRAY_CHUNK, in_chunks, table_of
 from storage.tables import ArticleRow, DeliveryRow, UtcDateTime
 
 _DELIVERIES = table_of(DeliveryRow)
-# Built once: a claim runs every few hundred sends, and building the statement anew each time
-# (cache key included) cost more than running it.
-_CLAIM_DUE = (
-    update(_DELIVERIES)
-    .where(
-        _DELIVERIES.c.id.in_(
-            select(_DELIVERIES.c.id)
-            .where(
-                _DELIVERIES.c.status == DeliveryStatus.PENDING.value,
-                _DELIVERIES.c.next_attempt_at <= bindparam("now"),
-                _DELIVERIES.c.chat_id.not_in(bindparam("skip", expanding=True)),
-            )
-            .order_by(_DELIVERIES.c.next_attempt_at, _DELIVERIES.c.id)
-            .limit(bindparam("limit"))
-        ),
-        _DELIVERIES.c.status == DeliveryStatus.PENDING.value,
+
+
+def _claim_due(times_as_text: bool) -> Any:
+    """The claim, built once: a claim runs every few hundred sends, and building the statement
+    anew each time (cache key included) cost more than running it. `times_as_text`: the
+    datetime columns come back as SQLite stores them, for _claimed to read."""
+    columns = [_DELIVERIES.c[f.name] for f in fields(Delivery)]
+    returned: list[ColumnElement[Any]] = [
+        type_coerce(c, String) if times_as_text and isinstance(c.type, UtcDateTime) else c
+        for c in columns
+    ]
+    return (
+        update(_DELIVERIES)
+        .where(
+            _DELIVERIES.c.id.in_(
+                select(_DELIVERIES.c.id)
+                .where(
+                    _DELIVERIES.c.status == DeliveryStatus.PENDING.value,
+                    _DELIVERIES.c.next_attempt_at <= bindparam("now"),
+                    _DELIVERIES.c.chat_id.not_in(bindparam("skip", expanding=True)),
+                )
+                .order_by(_DELIVERIES.c.next_attempt_at, _DELIVERIES.c.id)
+                .limit(bindparam("limit"))
+            ),
+            _DELIVERIES.c.status == DeliveryStatus.PENDING.value,
+        )
+        .values(status=DeliveryStatus.SENDING.value, attempts=_DELIVERIES.c.attempts + 1)
+        .returning(*returned)
     )
-    .values(status=DeliveryStatus.SENDING.value, attempts=_DELIVERIES.c.attempts + 1)
-    .returning(*(_DELIVERIES.c[f.name] for f in fields(Delivery)))
-)
+
+
+_CLAIM_DUE = _claim_due(times_as_text=False)
+_CLAIM_DUE_SQLITE = _claim_due(times_as_text=True)
 _STATUSES = {status.value: status for status in DeliveryStatus}
 _KINDS = {kind.value: kind for kind in DeliveryKind}
 _STATUS_AT, _KIND_AT = (
     [f.name for f in fields(Delivery)].index(name) for name in ("status", "kind")
 )
+_TIMES_AT = [
+    at
+    for at, f in enumerate(fields(Delivery))
+    if isinstance(_DELIVERIES.c[f.name].type, UtcDateTime)
+]
 
 
-def _claimed(row: Any) -> Delivery:
-    """A claimed row, its columns in Delivery's field order (_CLAIM_DUE), built positionally:
+def _claimed(row: Any, times: dict[str, datetime] | None = None) -> Delivery:
+    """A claimed row, its columns in Delivery's field order (_claim_due), built positionally:
     by name, as storage.mapping.delivery_record does, it cost half of a claim's CPU (15 µs a
-    row, 500 rows a claim)."""
+    row, 500 rows a claim). `times`: the datetime columns came as SQLite's text, read here
+    once per distinct value (a fan-out's rows were queued at one time, and are due at it)."""
     values = list(row)
     values[_STATUS_AT] = _STATUSES[values[_STATUS_AT]]
     values[_KIND_AT] = _KINDS[values[_KIND_AT]]
+    if times is not None:
+        for at in _TIMES_AT:
+            text = values[at]
+            if text is not None:
+                value = times.get(text)
+                if value is None:
+                    value = times[text] = _utc_from_sqlite(text)
+                values[at] = value
     return Delivery(*values)
+
+
+def _utc_from_sqlite(text: str) -> datetime:
+    """What storage.tables.UtcDateTime reads from SQLite's text (stored as naive UTC)."""
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def _claim_order(delivery: Delivery) -> tuple[datetime, int]:
@@ -240,10 +273,13 @@ class OutboxRepository(OutboxCancellations, OutboxOutcomes):
         One worker per database, and one statement (an UPDATE of the due ids, re-checking the
         status, RETURNING the rows): a chat deactivated meanwhile has its rows cancelled, and
         they stay so. A row left in `sending` by a crash is released at the next start."""
-        claimed = await self.session.execute(
-            _CLAIM_DUE, {"now": now, "limit": limit, "skip": list(skip_chats)}
-        )
-        return sorted(map(_claimed, claimed), key=_claim_order)
+        params = {"now": now, "limit": limit, "skip": list(skip_chats)}
+        if self._postgres:
+            claimed = await self.session.execute(_CLAIM_DUE, params)
+            return sorted(map(_claimed, claimed), key=_claim_order)
+        times: dict[str, datetime] = {}
+        claimed = await self.session.execute(_CLAIM_DUE_SQLITE, params)
+        return sorted((_claimed(row, times) for row in claimed), key=_claim_order)
 
     async def next_due_at(self, skip_chats: Iterable[int] = ()) -> datetime | None:
         stmt = select(func.min(DeliveryRow.next_attempt_at)).where(

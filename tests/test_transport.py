@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, LinkPreviewOptions
-from telegram.error import NetworkError
+from telegram.error import NetworkError, TelegramError
+from telegram.request import BaseRequest
 
 from bot.app import build_application
 from bot.config import parse_config
@@ -136,3 +137,26 @@ async def test_proxies_come_from_the_environment_as_with_httpx(
             b"/getMe HTTP/1.1"
         )
         assert me.first_name == "Proxied"
+
+
+ANSWERS = [
+    b'{"ok": true, "result": {"message_id": 7, "text": "\\u00fcn\\u00efc\\u00f8d \\ud83d\\udd25"}}',
+    b'{"ok": true, "result": true}',
+    b'{"ok": false, "error_code": 429, "parameters": {"retry_after": 3}}',
+    b'{"ok": true, "result": {"big": 123456789012345678901234567890, "nan": NaN}}',
+    b'{"ok": true, "result": {"text": "caf\xe9 \xff"}}',  # not UTF-8
+]
+
+
+@pytest.mark.parametrize("payload", ANSWERS)
+def test_answers_read_as_python_telegram_bot_reads_them(payload: bytes) -> None:
+    ours, theirs = (
+        AiohttpRequest.parse_json_payload(payload),
+        BaseRequest.parse_json_payload(payload),
+    )
+    assert repr(ours) == repr(theirs)  # repr: NaN != NaN
+
+
+def test_an_answer_that_is_no_json_is_the_same_telegram_error() -> None:
+    with pytest.raises(TelegramError, match="Invalid server response"):
+        AiohttpRequest.parse_json_payload(b"<html>502 Bad Gateway</html>")

@@ -16,6 +16,7 @@ from jobs.delivery.claimed import ClaimedPosts
 from jobs.delivery.claims import Claims, SoleClaims
 from jobs.delivery.edits import edit_target
 from jobs.delivery.hand_out import Admitted, HandOut, wait_and_clear
+from jobs.delivery.lanes import Lanes
 from jobs.delivery.outcomes import Sender, Transient
 from jobs.delivery.sent_batch import SentBatch
 from jobs.delivery.transitions import (
@@ -82,7 +83,9 @@ class DeliveryWorker:
         self._naps = Naps()  # waits in run(), ended by a stop
         self._wakeup = asyncio.Event()
         self._task_done = asyncio.Event()
-        self._tasks: set[asyncio.Task[None]] = set()  # sends in flight, one per chat at most
+        # the turns the hand-out started (a send in flight, its outcome being applied), one
+        # per chat at most
+        self._lanes: Lanes[tuple[Delivery, Admitted | None]] = Lanes(self._turn, self._turn_ended)
         self._posts = ClaimedPosts()
         self._hand = HandOut(gate, self._posts, self._stopping, monotonic, self._start)
         self._pump: asyncio.Task[None] | None = None
@@ -109,7 +112,7 @@ class DeliveryWorker:
         log.info("delivery worker started (cap %g messages/s)", self._pacer.cap)
         self._flusher = asyncio.create_task(self._sent_batch.run(self._stopping))
         self._pump = asyncio.create_task(self._hand.run())
-        self._pump.add_done_callback(self._forget_task)  # logged if a bug ends it
+        self._pump.add_done_callback(self._pump_ended)  # logged if a bug ends it
         outage = 0
         try:
             await self._sleep_until(self._claimer.ready_at())
@@ -134,14 +137,18 @@ class DeliveryWorker:
     @property
     def _owed(self) -> int:
         """Claimed deliveries not yet done: queued for their chat's turn, or sending."""
-        return len(self._hand.turns) + len(self._tasks)
+        return len(self._hand.turns) + self._lanes.busy
+
+    def _claim_due(self) -> bool:
+        """Whether enough claimed work is done to claim again: in chunks, not one row per
+        finished send, as each claim is a round trip."""
+        owed = self._owed
+        return not owed or self._horizon - owed >= max(10, self._horizon // 2)
 
     async def _step(self) -> None:
-        room = self._horizon - self._owed
-        # Claim in chunks, not one row per finished send: each claim is a round trip.
-        if self._owed and room < max(10, self._horizon // 2):
+        if not self._claim_due():
             await wait_and_clear(self._task_done, None)
-        elif await self._claim(room) < room:
+        elif await self._claim(room := self._horizon - self._owed) < room:
             await wait_and_clear(self._wakeup, await self._until_next_due())
 
     async def stop(self) -> None:
@@ -175,18 +182,20 @@ class DeliveryWorker:
                 self._hand.ready.set()
         return len(batch)
 
-    def _forget_task(self, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
+    def _pump_ended(self, task: asyncio.Task[None]) -> None:
         self._task_done.set()
         if not task.cancelled() and task.exception() is not None:
             log.error("delivery task failed", exc_info=task.exception())
 
-    def _start(self, delivery: Delivery, admitted: Admitted | None) -> None:
-        task = asyncio.create_task(self._turn(delivery, admitted))
-        self._tasks.add(task)
-        task.add_done_callback(self._forget_task)
+    def _turn_ended(self) -> None:
+        if self._claim_due():  # else the worker, woken, would only wait again
+            self._task_done.set()
 
-    async def _turn(self, delivery: Delivery, admitted: Admitted | None) -> None:
+    def _start(self, delivery: Delivery, admitted: Admitted | None) -> None:
+        self._lanes.start((delivery, admitted))
+
+    async def _turn(self, job: tuple[Delivery, Admitted | None]) -> None:
+        delivery, admitted = job
         chat = delivery.chat_id
         try:
             if admitted is None:
@@ -373,8 +382,7 @@ class DeliveryWorker:
         if left:
             self._posts.forget(left)
             await self._write(lambda tx: tx.outbox.mark_released([d.id for d in left]))
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._lanes.close()
         if self._flusher is not None:
             await self._flusher
         await self._sent_batch.flush()
