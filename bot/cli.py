@@ -11,7 +11,8 @@ from pathlib import Path
 
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from bot.config import TOKEN_ENV, Config, ConfigError, load_config
+from bot.config import Config, ConfigError, load_config
+from bot.config_env import TOKEN_ENV
 from bot.formatting import render_post
 from bot.logs import configure_logging, redact_tokens
 from bot.url_secrets import shown_url, url_secrets

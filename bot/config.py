@@ -28,15 +28,18 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from bot.config_env import (
+    DATABASE_URL_ENV,
+    TOKEN_ENV,
+    merge_env,
+    named_from_env,
+)
 from bot.config_errors import describe, secrets_given
 from bot.config_file import ConfigFileError, read_yaml
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, resolve_language
 from bot.url_secrets import redact_url
 from storage.database import DatabaseUrlError, async_url, sqlite_path
 
-TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
-DATABASE_URL_ENV = "DATABASE_URL"
-WEBHOOK_SECRET_ENV = "TELEGRAM_WEBHOOK_SECRET"
 _CHANNEL_USERNAME = re.compile(r"^@[A-Za-z][A-Za-z0-9_]{3,31}$")
 
 
@@ -331,39 +334,6 @@ class Config(_Section):
         return self.telegram.token
 
 
-# The keys an environment variable overrides: an error in the variable's value names it, or
-# the operator goes to fix a config line that is not in force.
-_FROM_ENV = {
-    "telegram.token": TOKEN_ENV,
-    "telegram.webhook.secret_token": WEBHOOK_SECRET_ENV,
-    "database.url": DATABASE_URL_ENV,
-}
-
-
-def _named(line: str, given: Mapping[str, str]) -> str:
-    loc, colon, rest = line.partition(":")
-    return f"{loc} (from {given[loc]}){colon}{rest}" if loc in given else line
-
-
-def _merge_env(raw: dict[str, Any], env: Mapping[str, str]) -> None:
-    if env.get(TOKEN_ENV):
-        telegram = raw.setdefault("telegram", {})
-        if isinstance(telegram, dict):
-            telegram["token"] = env[TOKEN_ENV]
-    if env.get(WEBHOOK_SECRET_ENV):
-        webhook = (
-            raw.get("telegram", {}).get("webhook")
-            if isinstance(raw.get("telegram"), dict)
-            else None
-        )
-        if isinstance(webhook, dict):
-            webhook["secret_token"] = env[WEBHOOK_SECRET_ENV]
-    if env.get(DATABASE_URL_ENV):
-        database = raw.setdefault("database", {})
-        if isinstance(database, dict):
-            database["url"] = env[DATABASE_URL_ENV]
-
-
 def _resolve_paths(config: Config, base: Path, from_env: bool) -> Config:
     sources = tuple(
         s.model_copy(update={"path": (base / s.path).resolve()})
@@ -393,13 +363,12 @@ def parse_config(
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping of sections (telegram:, database:, …)")
     raw.pop("path", None)
-    _merge_env(raw, env)
+    merge_env(raw, env)
     try:
         config = Config.model_validate({**raw, "path": path})
     except ValidationError as exc:
         secrets = secrets_given(raw)
-        given = {loc: name for loc, name in _FROM_ENV.items() if env.get(name)}
-        details = "\n  ".join(_named(describe(e, secrets), given) for e in exc.errors())
+        details = "\n  ".join(named_from_env(describe(e, secrets), env) for e in exc.errors())
         raise ConfigError(f"{path}: invalid config:\n  {details}") from None
     return _resolve_paths(config, path.resolve().parent, bool(env.get(DATABASE_URL_ENV)))
 

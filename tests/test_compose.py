@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from bot.config import DATABASE_URL_ENV, TOKEN_ENV
+from bot.config_env import DATABASE_URL_ENV, TOKEN_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
 
