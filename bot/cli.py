@@ -144,13 +144,15 @@ def api_unreachable(config: Config, error: str) -> int:
     """Say on stderr that no Bot API server answered (`error` with the token masked); the exit
     code for it."""
     token = config.telegram.token or ""
-    reason = error.replace(token, "<token>") if token else error
+
+    def masked(text: str) -> str:
+        return redact_tokens(text.replace(token, "<token>") if token else text)
+
     # a token pasted into the URL, as Bot API guides write theirs, is no less a secret
-    where = redact_tokens(shown_url(config.telegram.api_base_url))
-    where = where.replace(token, "<token>") if token else where
     print(
-        f"feedbot: cannot reach the Telegram Bot API at {where} "
-        f"({redact_tokens(reason)}); check the network, or telegram.api_base_url",
+        f"feedbot: cannot reach the Telegram Bot API at "
+        f"{masked(shown_url(config.telegram.api_base_url))} ({masked(error)}); check the "
+        "network, or telegram.api_base_url",
         file=sys.stderr,
     )
     return EXIT_UNREACHABLE
