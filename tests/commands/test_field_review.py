@@ -13,11 +13,9 @@ import pytest
 
 from storage.records import ChatKind, DeliveryStatus
 from tests.bot_process import CHANNEL_ID
-from tests.command_rig import (
+from tests.commands.rig import (
     GROUP,
     USER,
-    bot_fixture,  # noqa: F401 - the fixture `bot`
-    fake_fixture,  # noqa: F401 - the fixture `fake`
     my_chat_member,
     write,
 )

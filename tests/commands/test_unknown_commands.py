@@ -9,13 +9,11 @@ import pytest
 from bot.handlers.commands import commands_for
 from bot.handlers.unknown import named_topic, nearest_command
 from storage.records import TopicSummary
-from tests.command_rig import (
+from tests.commands.rig import (
     GROUP,
     OTHER,
     TOPICS,
     USER,
-    bot_fixture,  # noqa: F401 - the fixture `bot`
-    fake_fixture,  # noqa: F401 - the fixture `fake`
 )
 from tests.fake_telegram import BOT_USERNAME
 from tests.live_bot import ADMIN, LiveBot

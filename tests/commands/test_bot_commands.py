@@ -1,5 +1,5 @@
 """End to end: the menus, /start and /help, who may change what, and the admin commands
-(/publish, /preview, /pause, /resume, /stats). The rig: tests/command_rig.py."""
+(/publish, /preview, /pause, /resume, /stats). The rig: tests/commands/conftest.py and rig.py."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from storage.records import DeliveryStatus
 from storage.state_keys import PAUSED_KEY
 from tests.bot_process import CHANNEL_ID
-from tests.command_rig import (
+from tests.commands.rig import (
     GROUP,
     IMAGE,
     OTHER,
@@ -19,8 +19,6 @@ from tests.command_rig import (
     USER,
     anonymous_admin,
     articles,
-    bot_fixture,  # noqa: F401 - the fixture `bot`
-    fake_fixture,  # noqa: F401 - the fixture `fake`
     names,
     write,
 )

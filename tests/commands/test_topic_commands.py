@@ -1,20 +1,18 @@
 """End to end: following topics (/topic name matching, the topic buttons, /untopic, /mytopics,
 /heat, /stop, deep links, a group adding and removing the bot) and the fan-out to the chats that
-follow them. The rig: tests/command_rig.py."""
+follow them. The rig: tests/commands/conftest.py and rig.py."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from tests.bot_process import CHANNEL_ID
-from tests.command_rig import (
+from tests.commands.rig import (
     GROUP,
     NEWCOMER,
     OTHER,
     TOPICS,
     USER,
-    bot_fixture,  # noqa: F401 - the fixture `bot`
-    fake_fixture,  # noqa: F401 - the fixture `fake`
     my_chat_member,
     write,
 )

@@ -1,26 +1,16 @@
-"""The rig of the command tests (test_bot_commands, test_topic_commands): the real Application
-against the fake Bot API, driven by updates pushed through getUpdates — commands, button presses
-and my_chat_member — with the delivery worker running.
-
-The fake here does not enforce flood limits: these tests are about what the bot answers, and a
-user typing five commands in a second would only make them wait. The worker still paces its
-own sends (1 s per private chat, 3 s per group or channel)."""
+"""What the command tests share besides their fixtures (those are in conftest.py): the chats,
+users and topics of the rig, and the updates and article files the tests build."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.article_factory import write_article
 from tests.fake_telegram import BOT_USERNAME, message_update
-from tests.fake_telegram.server import FakeTelegram
 from tests.fake_telegram.updates import chat as chat_dict
 from tests.fake_telegram.updates import user as user_dict
-from tests.live_bot import ADMIN, LiveBot, bot_config, fake_with, live_bot
 
 USER, OTHER, NEWCOMER = 1001, 1002, 1003
 GROUP = -2001
@@ -39,22 +29,6 @@ TOPICS = [
 ]
 URL = "https://example.com/news/robots-read"
 IMAGE = "https://img.example.com/robots.jpg"
-
-
-@pytest.fixture(name="fake")
-def fake_fixture() -> Iterator[FakeTelegram]:
-    with fake_with(ADMIN, USER, OTHER, NEWCOMER) as running:
-        running.add_chat(GROUP, "group", title="Readers", admins=(USER,))
-        yield running
-
-
-@pytest.fixture(name="bot")
-async def bot_fixture(
-    fake: FakeTelegram, tmp_path: Path, bot_database_url: str
-) -> AsyncIterator[LiveBot]:
-    config = bot_config(tmp_path, fake, topics=TOPICS, database={"url": bot_database_url})
-    async with live_bot(fake, config) as running:
-        yield running
 
 
 def articles(tmp_path: Path) -> Path:
