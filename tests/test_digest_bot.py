@@ -20,11 +20,11 @@ from storage.state_keys import DIGEST_SLOTS_KEY
 from storage.tables import StoryRow
 from tests.article_factory import write_article
 from tests.bot_process import CHANNEL_ID
+from tests.commands.rig import bot_messages, press
 from tests.conftest import on_both_databases
 from tests.fake_telegram.calls import Call
 from tests.fake_telegram.server import FakeTelegram
 from tests.live_bot import ADMIN, LiveBot, add_channel, bot_config, live_bot
-from tests.test_subscriber_controls import bot_messages, press
 
 USER, FILTERING, KOLKATA, ROBOTS = 1001, 1002, 1003, 1004
 FORUM, THREAD = -1_000_000_000_301, 7

@@ -1,6 +1,7 @@
 """The rig of the command tests: the real Application against the fake Bot API, driven by
 updates pushed through getUpdates — commands, button presses and my_chat_member — with the
-delivery worker running. Its chats, users and helpers are in rig.py.
+delivery worker running. Its chats, users and helpers are in rig.py; a module may bring its
+own `fake` (its chats) and `topics`.
 
 The fake here does not enforce flood limits: these tests are about what the bot answers, and a
 user typing five commands in a second would only make them wait. The worker still paces its
@@ -26,7 +27,15 @@ def fake() -> Iterator[FakeTelegram]:
 
 
 @pytest.fixture
-async def bot(fake: FakeTelegram, tmp_path: Path, bot_database_url: str) -> AsyncIterator[LiveBot]:
-    config = bot_config(tmp_path, fake, topics=TOPICS, database={"url": bot_database_url})
+def topics() -> list[str]:
+    """The topics the bot is configured with; a module may override it."""
+    return TOPICS
+
+
+@pytest.fixture
+async def bot(
+    fake: FakeTelegram, topics: list[str], tmp_path: Path, bot_database_url: str
+) -> AsyncIterator[LiveBot]:
+    config = bot_config(tmp_path, fake, topics=topics, database={"url": bot_database_url})
     async with live_bot(fake, config) as running:
         yield running

@@ -8,9 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from tests.article_factory import write_article
-from tests.fake_telegram import BOT_USERNAME, message_update
+from tests.fake_telegram import BOT_USERNAME, callback_query_update, message_update
+from tests.fake_telegram.objects import Message
+from tests.fake_telegram.server import FakeTelegram
 from tests.fake_telegram.updates import chat as chat_dict
 from tests.fake_telegram.updates import user as user_dict
+from tests.live_bot import LiveBot
 
 USER, OTHER, NEWCOMER = 1001, 1002, 1003
 GROUP = -2001
@@ -72,3 +75,36 @@ def anonymous_admin(text: str) -> dict[str, Any]:
     update = message_update(GROUP, ANONYMOUS_ADMIN_BOT, text, chat_type="group")
     update["message"]["sender_chat"] = chat_dict(GROUP, "group")
     return update
+
+
+def bot_messages(fake: FakeTelegram, chat_id: int) -> list[Message]:
+    return [m for m in fake.messages(chat_id) if m.from_bot]
+
+
+async def press(
+    bot: LiveBot,
+    chat_id: int,
+    user_id: int,
+    message_id: int,
+    data: str,
+    language_code: str | None = None,
+) -> str:
+    """`user_id` taps a button of the bot's message; the text it was answered with."""
+    query_id = f"q-{chat_id}-{message_id}-{data}-{len(bot.fake.calls)}"
+    chat_type = "private" if chat_id > 0 else "supergroup"
+    bot.fake.push_update(
+        callback_query_update(
+            chat_id,
+            user_id,
+            message_id,
+            data,
+            query_id=query_id,
+            chat_type=chat_type,
+            language_code=language_code,
+        )
+    )
+    await bot.fake.wait_for_async(
+        lambda f: query_id in f.answered_callback_queries, what=f"an answer to {data}"
+    )
+    await bot.settle()
+    return bot.fake.answered_callback_queries[query_id]["text"] or ""

@@ -16,45 +16,19 @@ from tests.bot_process import CHANNEL_ID
 from tests.commands.rig import (
     GROUP,
     USER,
+    bot_messages,
     my_chat_member,
+    press,
     write,
 )
 from tests.conftest import Db
 from tests.fake_telegram import BOT_USERNAME, callback_query_update
-from tests.fake_telegram.objects import Message
 from tests.fake_telegram.updates import chat as chat_dict
 from tests.fake_telegram.updates import user as user_dict
 from tests.live_bot import LiveBot
 
 SUPERGROUP = -1_000_000_002_001  # what GROUP becomes
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
-
-
-def bot_messages(bot: LiveBot, chat_id: int) -> list[Message]:
-    return [m for m in bot.fake.messages(chat_id) if m.from_bot]
-
-
-async def press(
-    bot: LiveBot, chat_id: int, message_id: int, data: str, language_code: str | None = None
-) -> str:
-    """USER taps a button of the bot's message; the text it was answered with."""
-    query_id = f"q-{chat_id}-{message_id}-{data}-{len(bot.fake.calls)}"
-    bot.fake.push_update(
-        callback_query_update(
-            chat_id,
-            USER,
-            message_id,
-            data,
-            query_id=query_id,
-            chat_type="private" if chat_id > 0 else "group",
-            language_code=language_code,
-        )
-    )
-    await bot.fake.wait_for_async(
-        lambda f: query_id in f.answered_callback_queries, what=f"an answer to {data}"
-    )
-    await bot.settle()
-    return bot.fake.answered_callback_queries[query_id]["text"] or ""
 
 
 def migration_messages(old_id: int, new_id: int) -> list[dict[str, object]]:
@@ -100,8 +74,8 @@ async def test_start_after_a_pause_brings_the_posts_back(bot: LiveBot, tmp_path:
     nothing is sent to them for seven days, and /settings does not say why."""
     await bot.ask(USER, USER, "/topic ai")
     await bot.ask(USER, USER, "/stop")
-    question = bot_messages(bot, USER)[-1]
-    await press(bot, USER, question.message_id, "st:pause")
+    question = bot_messages(bot.fake, USER)[-1]
+    await press(bot, USER, USER, question.message_id, "st:pause")
     await bot.ask(USER, USER, "/start")
     assert "Now following Robotics" in await bot.ask(USER, USER, "/topic robotics")
     write(tmp_path, "a.md", topics=("AI",), heat=150)
@@ -137,11 +111,11 @@ async def test_the_undo_button_is_in_the_language_of_the_row_it_joins(
     write(tmp_path, "a.md", topics=("AI",), heat=150)
     await bot.run_publishing()
     await bot.fake.wait_for_async(lambda f: len(bot.posts(USER)) == 1, what="the post")
-    (post,) = [m for m in bot_messages(bot, USER) if m.kind == "photo"]
+    (post,) = [m for m in bot_messages(bot.fake, USER) if m.kind == "photo"]
     row = post.reply_markup["inline_keyboard"][0]  # type: ignore[index]
     assert [b["text"] for b in row] == ["Read", "🔕 Unfollow AI"]
-    await press(bot, USER, post.message_id, row[1]["callback_data"], language_code="ru")
-    (shown,) = [m for m in bot_messages(bot, USER) if m.message_id == post.message_id]
+    await press(bot, USER, USER, post.message_id, row[1]["callback_data"], language_code="ru")
+    (shown,) = [m for m in bot_messages(bot.fake, USER) if m.message_id == post.message_id]
     swapped = shown.reply_markup["inline_keyboard"][0]  # type: ignore[index]
     assert [b["text"] for b in swapped] == ["Read", "↩️ Follow AI again"]
 
@@ -192,10 +166,12 @@ async def test_a_group_added_with_the_add_to_a_group_link_is_greeted_once(bot: L
     joined = my_chat_member(group, "member", "group")
     joined["my_chat_member"]["old_chat_member"]["status"] = "left"
     bot.fake.push_update(joined)
-    await bot.fake.wait_for_async(lambda f: bot_messages(bot, group), what="the greeting")
+    await bot.fake.wait_for_async(lambda f: bot_messages(bot.fake, group), what="the greeting")
     bot.say(group, USER, f"/start@{BOT_USERNAME} start", chat_type="group")
     await bot.settle()
-    assert len(bot_messages(bot, group)) == 1, [m.text[:40] for m in bot_messages(bot, group)]
+    assert len(bot_messages(bot.fake, group)) == 1, [
+        m.text[:40] for m in bot_messages(bot.fake, group)
+    ]
     assert "/topic" in await bot.ask(group, USER, "/start", chat_type="group")  # asked: answered
 
 
@@ -212,7 +188,7 @@ async def test_unfollowing_everything_in_a_forums_general_thread_leaves_other_th
     await bot.ask(forum, USER, "/topic robotics", thread_id=thread, **in_forum)
     await bot.ask(forum, USER, "/topic ai", **in_forum)
     await bot.ask(forum, USER, "/stop", **in_forum)
-    question = bot_messages(bot, forum)[-1]
+    question = bot_messages(bot.fake, forum)[-1]
     query_id = "stop-in-general"
     bot.fake.push_update(
         callback_query_update(
@@ -258,7 +234,7 @@ async def test_a_bot_let_speak_again_in_a_group_says_no_second_hello(bot: LiveBo
     }
     bot.fake.push_update(unmuted)
     await bot.settle()
-    assert bot_messages(bot, group) == []
+    assert bot_messages(bot.fake, group) == []
 
 
 RESTRICTED_RIGHTS = [

@@ -1,10 +1,11 @@
 """End to end (issue 13): forum threads, /settings, the unfollow button and its undo, /stop's
 confirmation and pause, channels managed from a private chat, keyword filters: the real
-Application against the fake Bot API, with the delivery worker running."""
+Application against the fake Bot API, with the delivery worker running (the rig's `bot`, in
+conftest.py, with this module's chats and topics)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +13,10 @@ import pytest
 
 from tests.article_factory import write_article
 from tests.bot_process import CHANNEL_ID
+from tests.commands.rig import bot_messages, press
 from tests.conftest import on_both_databases
-from tests.fake_telegram import callback_query_update
-from tests.fake_telegram.objects import Message
 from tests.fake_telegram.server import FakeTelegram
-from tests.live_bot import ADMIN, LiveBot, bot_config, fake_with, live_bot
+from tests.live_bot import ADMIN, LiveBot, fake_with
 
 USER, OTHER = 1001, 1002
 FORUM = -1_000_000_000_301
@@ -35,10 +35,8 @@ def fake() -> Iterator[FakeTelegram]:
 
 
 @pytest.fixture
-async def bot(fake: FakeTelegram, tmp_path: Path, bot_database_url: str) -> AsyncIterator[LiveBot]:
-    config = bot_config(tmp_path, fake, topics=TOPICS, database={"url": bot_database_url})
-    async with live_bot(fake, config) as running:
-        yield running
+def topics() -> list[str]:
+    return TOPICS
 
 
 def write(tmp_path: Path, name: str, **fields: Any) -> None:
@@ -46,25 +44,6 @@ def write(tmp_path: Path, name: str, **fields: Any) -> None:
     fields.setdefault("url", f"https://example.com/{name.removesuffix('.md')}")
     fields.setdefault("heat", 150)
     write_article(tmp_path / "articles", name, **fields)
-
-
-def bot_messages(fake: FakeTelegram, chat_id: int) -> list[Message]:
-    return [m for m in fake.messages(chat_id) if m.from_bot]
-
-
-async def press(bot: LiveBot, chat_id: int, user_id: int, message_id: int, data: str) -> str:
-    query_id = f"q-{chat_id}-{message_id}-{data}-{len(bot.fake.calls)}"
-    chat_type = "private" if chat_id > 0 else "supergroup"
-    bot.fake.push_update(
-        callback_query_update(
-            chat_id, user_id, message_id, data, query_id=query_id, chat_type=chat_type
-        )
-    )
-    await bot.fake.wait_for_async(
-        lambda f: query_id in f.answered_callback_queries, what=f"an answer to {data}"
-    )
-    await bot.settle()
-    return bot.fake.answered_callback_queries[query_id]["text"] or ""
 
 
 def in_forum(bot: LiveBot, text: str, thread: int | None) -> int:
