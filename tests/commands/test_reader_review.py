@@ -14,11 +14,9 @@ from bot.formatting.cleaning import clean_excerpt
 from storage.records import Article, DeliveryStatus
 from tests.article_factory import stored_article
 from tests.bot_process import CHANNEL_ID
-from tests.command_rig import (
+from tests.commands.rig import (
     IMAGE,
     USER,
-    bot_fixture,  # noqa: F401 - the fixture `bot`
-    fake_fixture,  # noqa: F401 - the fixture `fake`
     write,
 )
 from tests.fake_telegram.objects import Message
