@@ -3,7 +3,9 @@ to its article.
 
 Rule: "Also: " (the word in the post's language) then the outlets' names (the source's name,
 else its domain, else the link's host; cleaned, at most LABEL_CAP units each), in the order
-given, comma separated, each once; articles without an http(s) link are left out. The line
+given, comma separated, each once and none that is the post's own outlet (`lead`: a wire
+re-sending its release is not another outlet); articles without an http(s) link are left
+out; each name links to its article without tracking parameters, as the post's title does. The line
 takes at most `room` visible units (ALSO_CAP at most): names that do not fit are counted as
 "+N" when that fits; when not even one name fits, there is no line.
 """
@@ -17,6 +19,7 @@ from urllib.parse import urlsplit
 
 from bot.formatting.cleaning import clean_text
 from bot.formatting.limits import utf16_len
+from bot.formatting.links import clean_link
 from bot.formatting.shortening import shorten
 from storage.records import Article
 
@@ -35,8 +38,10 @@ class AlsoLine:
 NO_LINE = AlsoLine("", 0)
 
 
-def also_line(others: Sequence[Article], room: int, word: str = "Also") -> AlsoLine:
-    outlets = _outlets(others)
+def also_line(
+    others: Sequence[Article], room: int, word: str = "Also", *, lead: Article | None = None
+) -> AlsoLine:
+    outlets = _outlets(others, lead)
     if not outlets:
         return NO_LINE
     room = min(room, ALSO_CAP)
@@ -59,20 +64,25 @@ def also_line(others: Sequence[Article], room: int, word: str = "Also") -> AlsoL
     return AlsoLine(prefix + _SEPARATOR.join(parts), length)
 
 
-def _outlets(others: Sequence[Article]) -> list[tuple[str, str]]:
-    seen: set[str] = set()
+def _outlets(others: Sequence[Article], lead: Article | None) -> list[tuple[str, str]]:
+    own = _label(lead, _http_host(lead.link.strip()) or "") if lead is not None else ""
+    seen: set[str] = {own.casefold()} if own else set()
     found: list[tuple[str, str]] = []
     for article in others:
-        link = article.link.strip()
+        link = clean_link(article.link)
         host = _http_host(link)
         if host is None:
             continue
-        label = shorten(clean_text(article.source_name or article.source_domain or host), LABEL_CAP)
+        label = _label(article, host)
         if not label or label.casefold() in seen:
             continue
         seen.add(label.casefold())
         found.append((label, link))
     return found
+
+
+def _label(article: Article, host: str) -> str:
+    return shorten(clean_text(article.source_name or article.source_domain or host), LABEL_CAP)
 
 
 def _http_host(url: str) -> str | None:

@@ -214,7 +214,7 @@ def _render(
 
     fixed = utf16_len(mark + title) + (2 + utf16_len(footer) if footer else 0)
     # the story's other outlets come before the excerpt's room is measured: it gives way first
-    others = also_line(also, limit - fixed - 2, words.also)
+    others = also_line(also, limit - fixed - 2, words.also, lead=article)
     fixed += 2 + others.length if others.html else 0
     excerpt = "" if compact else _excerpt_text(article, title)
     room = limit - fixed - 2

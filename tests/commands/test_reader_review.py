@@ -120,11 +120,6 @@ def wire_story() -> tuple[Article, Article, Article]:
     return lead, resent, other
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/formatting/also.py _outlets dedups the others among themselves, not against "
-    "the lead's own outlet",
-)
 def test_the_also_line_does_not_name_the_posts_own_outlet() -> None:
     """ "PR Newswire · 🔥 150" under the post and "Also: PR Newswire" above it: the reader is
     told another outlet has the story when it is the same wire re-sending it."""
@@ -135,11 +130,6 @@ def test_the_also_line_does_not_name_the_posts_own_outlet() -> None:
     assert "TechCrunch" in also
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/formatting/also.py links article.link as stored; the title, button and preview "
-    "go through links.clean_link",
-)
 def test_the_also_line_links_carry_no_tracking_parameters() -> None:
     """The README promises links without utm_* and click ids; the Also: line's links keep
     them (a reader who taps TechCrunch is tracked as coming from the feed)."""
