@@ -8,7 +8,9 @@ whitespace runs become one space. An excerpt also loses the sources' boilerplate
 ARTICLE", "Continue reading", WordPress footers, share widgets: the patterns in boilerplate.yaml),
 its fragment joins (" ... ", "[…]") become one "…", a placeholder ("N/A", "English") is no
 excerpt, and an excerpt that does not end a sentence (closing punctuation, or an emoji) ends with
-"…". A topic becomes a hashtag of its letters, digits and marks, or none if no letter survives.
+"…"; one the site cut inside a word loses that word, and then ends as it is when what is left
+ends a sentence. A topic becomes a hashtag of its letters, digits and marks, or none if no
+letter survives.
 """
 
 from __future__ import annotations
@@ -87,6 +89,8 @@ def _mark_source_cut(text: str, *, mid_word: bool) -> str:
         space = text.rfind(" ")
         if space > len(text) // 2:
             text = text[:space]
+            if _ends_sentence(text):  # the site cut the next sentence's first word: no ".…"
+                return text
     if text.rpartition(" ")[2].startswith(("http://", "https://")):
         return text + ELLIPSIS  # an address keeps its last "/"; Telegram's link stops at "…"
     return text.rstrip(" ,;:|/([{–—-，、") + ELLIPSIS

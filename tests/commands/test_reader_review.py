@@ -138,11 +138,6 @@ def test_the_also_line_links_carry_no_tracking_parameters() -> None:
     assert "utm_" not in html, html
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/formatting/cleaning.py _mark_source_cut drops the cut last word and appends an "
-    "ellipsis even when what is left ends a sentence",
-)
 def test_an_excerpt_cut_after_a_full_stop_does_not_end_in_dot_ellipsis() -> None:
     """The site cut the lede after "…meeting this need. That&#8217;s" (four posts of the
     corpus dry run end so): the reader gets "meeting this need.…"."""
