@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from storage.candidates import SelectionRules, candidate_conditions
-from storage.records import DeliveryStatus
+from storage.records import DeliveryKind, DeliveryStatus
 from storage.repository import SessionRepository
 from storage.tables import ArticleRow, ChatRow, DeliveryRow, SubscriptionRow, TopicRow
 
@@ -53,10 +53,13 @@ class StatsQueries(SessionRepository):
         return {DeliveryStatus(status): int(n) for status, n in rows}
 
     async def sent_times(self, chat_id: int, since: datetime) -> list[datetime]:
+        """When each post to the chat went out since `since`; an edit of a post, or an alert,
+        is no post (as in OutboxRepository.last_sent_at)."""
         rows = await self.session.scalars(
             select(DeliveryRow.sent_at).where(
                 DeliveryRow.chat_id == chat_id,
                 DeliveryRow.status == DeliveryStatus.SENT,
+                DeliveryRow.kind == DeliveryKind.POST,
                 DeliveryRow.sent_at >= since,
             )
         )

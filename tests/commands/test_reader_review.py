@@ -77,11 +77,6 @@ async def edited_once(bot: LiveBot, tmp_path: Path) -> None:
     await bot.until(recorded, "the post and its edit recorded as sent")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="/stats counts the channel's sent edit rows as posts: storage/stats.py sent_times "
-    "has no DeliveryKind.POST filter (outbox.last_sent_at has one)",
-)
 async def test_stats_counts_an_edited_post_once(bot: LiveBot, tmp_path: Path) -> None:
     """One article went out and its title was corrected: the admin's /stats says two posts
     went out today, and the chart shows two."""
