@@ -19,6 +19,7 @@ from bot.formatting.post import (
     WATCH_BUTTON,
     Post,
     PostWords,
+    post_title,
     render_post,
     render_text_post,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "clean_text",
     "hashtag",
     "is_video_link",
+    "post_title",
     "render_post",
     "render_text_post",
     "shorten",

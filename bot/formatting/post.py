@@ -143,7 +143,9 @@ def _same_words(excerpt: str, title: str) -> bool:
     return bool(excerpt) and normalise(excerpt) == normalise(title)
 
 
-def _title_text(article: Article, untitled: str) -> str:
+def post_title(article: Article, untitled: str = ENGLISH.untitled) -> str:
+    """The title as the article's post shows it (cleaned, capped), which is how the bot's
+    answers name the article too."""
     title = clean_text(article.title or "")
     if not title:
         # never an empty post, never an empty link text
@@ -203,7 +205,7 @@ def _render(
     link = clean_link(article.link)
     video = is_video_link(link)
     mark = f"{VIDEO_MARK} " if video else ""
-    title = _title_text(article, words.untitled)
+    title = post_title(article, words.untitled)
     footer = "\n".join(line for line in (_meta_line(article), _tags_line(article.topics)) if line)
 
     # Only broken data gets here (the caps keep title + footer far below either limit), but the

@@ -9,6 +9,7 @@ from datetime import datetime
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot.formatting import post_title
 from bot.handlers.access import (
     admin_command,
     argument_text,
@@ -74,7 +75,7 @@ def _published_text(
                 "nothing was posted. Make it an admin of the channel again."
             )
         case AlreadyPosted(article, status, sent_at):
-            title = escape(article.title)
+            title = escape(post_title(article))
             if status == DeliveryStatus.SENT and sent_at is not None:
                 text = t.gettext(
                     "<b>{title}</b> was posted to the channel on {when}.",
@@ -89,7 +90,7 @@ def _published_text(
             again = t.gettext("To post it again: /publish {url} force", url=escape(url))
             return f"{text}\n{again}"
         case Queued(article, to_channel, again_, subscribers):
-            title = escape(article.title)
+            title = escape(post_title(article))
             if again_:
                 channel = t.gettext("<b>{title}</b>: queued for the channel again", title=title)
             elif to_channel:

@@ -14,6 +14,7 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.charts import posts_per_day_png
+from bot.formatting import post_title, shorten
 from bot.handlers.access import admin_command, now, translator_for
 from bot.handlers.replies import escape, reply
 from bot.i18n import DEFAULT_LANGUAGE, Translator, translator
@@ -210,7 +211,7 @@ def _rising_lines(t: Translator, stats: Stats) -> list[str]:
         return [t.gettext("Rising now: none")]
     lines = [t.gettext("Rising now ({n}):", n=len(stats.rising))]
     for item in stats.rising[:MAX_LISTED]:
-        title = escape(_short(item.article.title, 80))
+        title = escape(shorten(post_title(item.article), 80))
         lines.append(f"• 📈 {title}: 🔥 {item.article.heat} (+{item.gain})")
     return lines + _more(t, stats.rising)
 

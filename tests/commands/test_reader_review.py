@@ -197,11 +197,6 @@ async def test_publishing_a_merged_outlet_by_hand_does_not_repeat_the_story_to_s
     assert "0 subscriber chats" in answer, answer
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/handlers/admin._published_text escapes the stored title as it came (entities "
-    "and all); posts and digests clean it first (formatting.cleaning.clean_text)",
-)
 async def test_publish_names_the_article_as_the_channel_shows_its_title(
     bot: LiveBot, tmp_path: Path
 ) -> None:
