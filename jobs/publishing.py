@@ -68,11 +68,13 @@ async def select_articles(
     story_window: timedelta = DEFAULT_WINDOW,
 ) -> list[Article]:
     """What a run would post now (no side effects): the dry run uses it. An article that would
-    join a story (an open one, or one an earlier article of this run starts) is left out."""
+    join a story (an open one, or one an earlier article of this run starts) is left out,
+    unless it would lead it (see _file_stories)."""
     async with uow() as tx:
         selected = (await choose(tx, rules, channel_id, now)).selected
-        assigned = await _assigned(tx, selected, now - story_window)
-    return [article for article, how in assigned if isinstance(how, Starts)]
+        assigned, stories = await _assigned(tx, selected, now - story_window)
+        leading = await _leading(tx, assigned, stories, channel_id)
+    return [article for (article, _), leads in zip(assigned, leading, strict=True) if leads]
 
 
 async def publish_run(
@@ -111,7 +113,8 @@ async def publish_run(
             choice = await choose(tx, rules, channel_id, now)
             await record_choice(tx, choice, now)
             selected = choice.selected
-        for article, story_id, lead in await _file_stories(tx, selected, now, story_window):
+        filed = await _file_stories(tx, selected, channel_id, now, story_window)
+        for article, story_id, lead in filed:
             if lead:
                 enqueued += await tx.outbox.enqueue(article.id, [channel_id], now)
             else:
@@ -158,37 +161,76 @@ def _log_run(
 
 async def _assigned(
     tx: Transaction, selected: Sequence[Article], since: datetime
-) -> list[tuple[Article, Assignment]]:
+) -> tuple[list[tuple[Article, Assignment]], dict[int, int]]:
     """Each selected article with the story jobs.stories puts it in, among the stories opened
-    since `since` and the ones earlier articles of the selection start."""
+    since `since` and the ones earlier articles of the selection start; and the open stories'
+    leads (story id -> article id)."""
     stories = await tx.stories.open_stories(since)
     by_story = await tx.articles.story_articles(s.id for s in stories)
     # rapidfuzz over every selected article and open story's article: off the event loop
     assignments = await asyncio.to_thread(assign_stories, selected, by_story)
-    return list(zip(selected, assignments, strict=True))
+    leads = {s.id: s.lead_article_id for s in stories}
+    return list(zip(selected, assignments, strict=True)), leads
 
 
 async def _file_stories(
-    tx: Transaction, selected: Sequence[Article], now: datetime, window: timedelta
+    tx: Transaction,
+    selected: Sequence[Article],
+    channel_id: int,
+    now: datetime,
+    window: timedelta,
 ) -> list[tuple[Article, int, bool]]:
     """Put each selected article in its story (jobs.stories decides which): (article, story id,
-    whether it leads a new story, i.e. is posted to the channel), in selection order."""
+    whether it leads its story, i.e. is posted to the channel; see _leading), in selection
+    order."""
     if not selected:
         return []
+    assigned, stories = await _assigned(tx, selected, now - window)
+    leading = await _leading(tx, assigned, stories, channel_id)
     started: dict[int, int] = {}  # index in `selected` -> the story it started
     filed: list[tuple[Article, int, bool]] = []
-    for index, (article, how) in enumerate(await _assigned(tx, selected, now - window)):
+    for index, ((article, how), leads) in enumerate(zip(assigned, leading, strict=True)):
         match how:
             case Starts():
-                story_id = await tx.stories.open_story(article.id, "", now)
-                started[index] = story_id
+                story_id = started[index] = await tx.stories.open_story(article.id, "", now)
             case JoinsNew(first):
                 story_id = started[first]
                 await tx.stories.join(story_id, [article.id])
             case Joins(story_id):
                 await tx.stories.join(story_id, [article.id])
-        filed.append((article, story_id, isinstance(how, Starts)))
+                if leads:
+                    await tx.stories.set_lead(story_id, article.id)
+        filed.append((article, story_id, leads))
     return filed
+
+
+async def _leading(
+    tx: Transaction,
+    assigned: Sequence[tuple[Article, Assignment]],
+    leads: dict[int, int],
+    channel_id: int,
+) -> list[bool]:
+    """Which of the assigned articles lead their story: one that starts it, and the first one
+    of a run that joins a story whose channel post failed or was cancelled (else the channel
+    would never show that story)."""
+    taken: set[int] = set()
+    leading: list[bool] = []
+    for _, how in assigned:
+        match how:
+            case Joins(story_id) if story_id not in taken and not await _channel_has(
+                tx, leads[story_id], channel_id
+            ):
+                taken.add(story_id)
+                leading.append(True)
+            case _:
+                leading.append(isinstance(how, Starts))
+    return leading
+
+
+async def _channel_has(tx: Transaction, article_id: int, channel_id: int) -> bool:
+    """Whether the article's channel post went out or is on its way."""
+    post = await tx.outbox.delivery(article_id, channel_id)
+    return post is not None and post.status in _POSTED
 
 
 async def _queue_edits(tx: Transaction, channel_id: int, now: datetime, window: timedelta) -> int:
@@ -209,8 +251,7 @@ async def _queue_edits(tx: Transaction, channel_id: int, now: datetime, window: 
         if not story.version:  # new this run
             await tx.stories.set_version(story.id, version, story.revision)
             continue
-        post = await tx.outbox.delivery(lead.id, channel_id)
-        if post is None or post.status not in _POSTED:
+        if not await _channel_has(tx, lead.id, channel_id):
             continue  # nothing in the channel to edit
         # the outbox has the last word: an edit queued some other way must not swallow this one
         last = await tx.outbox.last_revision(lead.id, channel_id)

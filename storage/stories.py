@@ -46,3 +46,12 @@ class StoryRepository(SessionRepository):
             .where(StoryRow.id == story_id)
             .values(version=version, revision=revision)
         )
+
+    async def set_lead(self, story_id: int, article_id: int) -> None:
+        """The article (a member) leads the story from now on: its post is the channel's. The
+        version is cleared as for a story new this run, since that post is not sent yet."""
+        await self.session.execute(
+            update(StoryRow)
+            .where(StoryRow.id == story_id)
+            .values(lead_article_id=article_id, version="")
+        )

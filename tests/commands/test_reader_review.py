@@ -210,11 +210,6 @@ async def test_publish_names_the_article_as_the_channel_shows_its_title(
     assert "Robot makers: a Q&A on safety" in answer, answer
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="jobs/publishing._file_stories files a later outlet into any story opened within "
-    "the window (storage/stories.open_stories), whether or not its lead's post went out",
-)
 async def test_a_story_whose_post_failed_is_posted_from_the_next_outlet(
     bot: LiveBot, tmp_path: Path
 ) -> None:
