@@ -357,14 +357,16 @@ async def publish_now(
         if existing is not None and existing.status in _POSTED and not force:
             return AlreadyPosted(article, existing.status, existing.sent_at)
         to_channel = again = False
-        if article.story_id is None:  # later outlets of its story join its post
-            await tx.stories.open_story(article.id, content_version(article, []), now)
+        story_id = article.story_id
+        if story_id is None:  # later outlets of its story join its post
+            story_id = await tx.stories.open_story(article.id, content_version(article, []), now)
         if existing is None:
             to_channel = await tx.outbox.enqueue(article.id, [channel_id], now) > 0
         elif existing.status not in _ON_ITS_WAY:
             await tx.outbox.requeue(existing.id, now)
             to_channel = again = True
-        added = await _fan_out(tx, article, channel_id, None, now)
+        # a subscriber who had the story from another of its outlets does not get it again
+        added = await _fan_out(tx, article, channel_id, None, now, story_id)
     log.info(
         "manual publish of article %d: channel %s, %d subscriber deliveries",
         article.id,

@@ -172,11 +172,6 @@ LEAK = "Misconfigured low-code portals leave 41 million customer records open to
 LEAK_AGAIN = "Low-code portal misconfiguration exposes 41 million records"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="jobs/publishing.publish_now fans out with story_id=None, so chats_with_story is "
-    "never asked (publish_run passes the story)",
-)
 async def test_publishing_a_merged_outlet_by_hand_does_not_repeat_the_story_to_subscribers(
     bot: LiveBot, tmp_path: Path
 ) -> None:
