@@ -25,12 +25,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeAlias
 
+from jobs.article_lookup import article_by_link
 from jobs.candidates import choose, record_choice
 from jobs.fanout import FilterMemo, recipients
 from jobs.ingest.feeds import FeedSpec
 from jobs.ingest.files import ingest_paths
 from jobs.ingest.sources import ingest_sources
-from jobs.ingest.urls import normalise_url
 from jobs.selection import PublishRules
 from jobs.stories import (
     DEFAULT_WINDOW,
@@ -345,9 +345,8 @@ async def publish_now(
     """Queue a stored article for the channel and its topics' subscribers now, whatever its
     heat and age (the admin's call). Once posted, only `force` posts it to the channel again;
     subscribers who already had it never get it twice."""
-    key = normalise_url(url)
     async with uow() as tx:
-        article = await tx.articles.article_by_url(key) if key else None
+        article = await article_by_link(tx, url)
         if article is None:
             return UnknownArticle(url)
         channel = await tx.chats.chat(channel_id)

@@ -224,6 +224,17 @@ class ArticleRepository(SessionRepository):
         rows = await self._articles(select(ArticleRow).where(ArticleRow.url == url))
         return rows[0] if rows else None
 
+    async def articles_with_query(self, address: str, limit: int = 50) -> list[Article]:
+        """Articles stored under `address` (an identity without a query) with a query string
+        after it, newest first. A LIKE on the address: a scan, for an admin's lookup only."""
+        stmt = (
+            select(ArticleRow)
+            .where(ArticleRow.url.startswith(f"{address}?", autoescape=True))
+            .order_by(ArticleRow.id.desc())
+            .limit(limit)
+        )
+        return await self._articles(stmt)
+
     async def articles(self, ids: Iterable[int]) -> dict[int, Article]:
         batch = list(ids)
         found: dict[int, Article] = {}

@@ -8,7 +8,7 @@ text that went in.
 
 from bot.formatting.cleaning import clean_excerpt, clean_text, hashtag, strip_bidi_controls
 from bot.formatting.limits import CAPTION_LIMIT, TEXT_LIMIT, utf16_len, visible_length
-from bot.formatting.links import clean_link, is_video_link, source_label
+from bot.formatting.links import is_video_link, source_label
 from bot.formatting.post import (
     ENGLISH,
     EXCERPT_CAP,
@@ -24,6 +24,7 @@ from bot.formatting.post import (
     render_text_post,
 )
 from bot.formatting.shortening import shorten
+from jobs.ingest.urls import clean_link
 
 __all__ = [
     "CAPTION_LIMIT",

@@ -19,8 +19,8 @@ from urllib.parse import urlsplit
 
 from bot.formatting.cleaning import clean_text
 from bot.formatting.limits import utf16_len
-from bot.formatting.links import clean_link
 from bot.formatting.shortening import shorten
+from jobs.ingest.urls import clean_link
 from storage.records import Article
 
 LABEL_CAP = 40

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 
 from bot.formatting.cleaning import clean_text
 from bot.formatting.limits import TEXT_LIMIT, visible_length
-from bot.formatting.links import clean_link, link_host, source_label
+from bot.formatting.links import link_host, source_label
 from bot.formatting.post import META_SEPARATOR, SOURCE_CAP, heat_text
 from bot.formatting.shortening import shorten
+from jobs.ingest.urls import clean_link
 from storage.records import Article
 
 DIGEST_TITLE_CAP = 200

@@ -24,8 +24,9 @@ from urllib.parse import urlsplit
 from bot.formatting.also import also_line
 from bot.formatting.cleaning import clean_excerpt, clean_text, hashtag
 from bot.formatting.limits import CAPTION_LIMIT, TEXT_LIMIT, utf16_len
-from bot.formatting.links import clean_link, is_video_link, source_label
+from bot.formatting.links import is_video_link, source_label
 from bot.formatting.shortening import ELLIPSIS, shorten
+from jobs.ingest.urls import clean_link
 from storage.records import Article
 
 # One cap for both forms so a post looks the same whether it went out as a photo or fell back

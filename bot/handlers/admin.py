@@ -21,7 +21,7 @@ from bot.handlers.replies import escape, reply
 from bot.i18n import N_, Translator
 from bot.services import services
 from jobs import delivery
-from jobs.ingest.urls import normalise_url
+from jobs.article_lookup import article_by_link
 from jobs.publishing import (
     AlreadyPosted,
     ChannelUnavailable,
@@ -116,9 +116,8 @@ async def preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply(message, t.gettext("Usage: /preview <code>url</code>"))
         return
     svc = services(context.application)
-    key = normalise_url(url[0])
     async with svc.uow() as tx:
-        article = await tx.articles.article_by_url(key) if key else None
+        article = await article_by_link(tx, url[0])
     if article is None:
         await reply(
             message, t.gettext("No stored article has the address {url}.", url=escape(url[0]))

@@ -3,6 +3,11 @@
 The same story reaches the feed under several spellings (a newsletter adds `utm_*`, a share button
 adds `fbclid`, a CMS appends a slash), and the source rewrites its files every hour or two, so
 the normalised URL, not the file or its content, is what says "this article was seen before".
+
+Beside it, the link a post shows (clean_link): the address as the source wrote it, minus the
+identity's tracking parameters plus a few more that are tracking on the sites that use them but
+would change identities already stored (`ocid`, `smid`, `pgtype` with `module`, `action` and
+`region` beside it, …).
 """
 
 from __future__ import annotations
@@ -102,3 +107,51 @@ def normalise_url(raw: str) -> str | None:
 def _is_tracking_parameter(pair: str) -> bool:
     name = unquote_plus(pair.partition("=")[0]).strip().lower()
     return name in TRACKING_PARAMETERS or name.startswith(TRACKING_PREFIXES)
+
+
+# Tracking for the posted link only: NYT and SCMP append "module=…&pgtype=…" (with "action"
+# and "region") to every internal link. Elsewhere "module" may choose the page, so it goes only
+# beside "pgtype".
+_PAGE_TYPE = "pgtype"
+_BESIDE_PAGE_TYPE = frozenset({"module", "action", "region"})
+_LINK_ONLY_TRACKING = frozenset(
+    {
+        "ocid",  # Microsoft (MSN)
+        "cmpid",  # campaign ids (Washington Post, Adobe)
+        "ncid",  # Yahoo, Engadget
+        "smid",  # NYT share
+        "sr_share",  # Facebook share
+        "guccounter",  # Yahoo consent redirect
+        "guce_referrer",
+        "guce_referrer_sig",
+        "ref_src",  # X/Twitter widgets
+    }
+)
+
+
+def clean_link(link: str) -> str:
+    """`link` as written, without tracking parameters; anything unparsable comes back as is."""
+    link = link.strip()
+    try:
+        parts = urlsplit(link)
+    except ValueError:
+        return link
+    if not parts.query:
+        return link
+    pairs = [pair for pair in parts.query.split("&") if pair]
+    names = [unquote_plus(pair.partition("=")[0]).strip().lower() for pair in pairs]
+    paged = _PAGE_TYPE in names
+    kept = [
+        pair
+        for pair, name in zip(pairs, names, strict=True)
+        if not (
+            name in TRACKING_PARAMETERS
+            or name.startswith(TRACKING_PREFIXES)
+            or name in _LINK_ONLY_TRACKING
+            or name == _PAGE_TYPE
+            or (paged and name in _BESIDE_PAGE_TYPE)
+        )
+    ]
+    if len(kept) == len(pairs):
+        return link
+    return urlunsplit(parts._replace(query="&".join(kept)))
