@@ -1,4 +1,4 @@
-"""Which stored article an admin means by a link (/publish, /preview).
+"""Which stored article an admin means by a link (/publish, /preview), and the rest of its story.
 
 Rule: the article stored under the link's identity (jobs.ingest.urls.normalise_url); else the
 one whose posted link (clean_link) is the link: an admin copies the link a post shows, which
@@ -25,3 +25,12 @@ async def article_by_link(tx: Transaction, link: str) -> Article | None:
         if normalise_url(clean_link(candidate.link)) == shown:
             return candidate
     return None
+
+
+async def story_others(tx: Transaction, article: Article) -> tuple[Article, ...]:
+    """The other articles of the article's story, as its post's "Also:" line names them (the
+    same list the delivery worker reads, jobs.delivery.claimed)."""
+    if article.story_id is None:
+        return ()
+    story = (await tx.articles.story_articles([article.story_id])).get(article.story_id, [])
+    return tuple(other for other in story if other.id != article.id)

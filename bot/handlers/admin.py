@@ -21,7 +21,7 @@ from bot.handlers.replies import escape, reply
 from bot.i18n import N_, Translator
 from bot.services import services
 from jobs import delivery
-from jobs.article_lookup import article_by_link
+from jobs.article_lookup import article_by_link, story_others
 from jobs.publishing import (
     AlreadyPosted,
     ChannelUnavailable,
@@ -118,6 +118,7 @@ async def preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context.application)
     async with svc.uow() as tx:
         article = await article_by_link(tx, url[0])
+        also = await story_others(tx, article) if article is not None else ()
     if article is None:
         await reply(
             message, t.gettext("No stored article has the address {url}.", url=escape(url[0]))
@@ -126,7 +127,7 @@ async def preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert message.from_user is not None  # admin_command checked the sender
     # The sender's own send(), not a copy of it: the preview falls back to text exactly as a
     # real post would when Telegram refuses the photo.
-    outcome = await svc.sender.send(message.from_user.id, article)
+    outcome = await svc.sender.send(message.from_user.id, article, also)
     await reply(message, _preview_text(t, outcome, private=message.chat.type == "private"))
 
 

@@ -240,11 +240,6 @@ async def test_a_story_whose_post_failed_is_posted_from_the_next_outlet(
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/handlers/admin.preview calls sender.send(admin, article) without the story's "
-    "other articles, which the worker passes (jobs/delivery/claimed.also)",
-)
 async def test_preview_shows_the_also_line_the_channel_post_has(
     bot: LiveBot, tmp_path: Path
 ) -> None:
