@@ -28,7 +28,7 @@ from telegram.error import (
 )
 from telegram.request import BaseRequest
 
-from bot.formatting import Post, PostWords, render_post, render_text_post
+from bot.formatting import Post, PostForm, PostWords, render_post
 from bot.i18n import DEFAULT_LANGUAGE, Translator, translator
 from bot.lean_send import PreparedCall, prepare_call, send_for_id
 from bot.rate_limit import broadcast_send, retry_seconds
@@ -129,7 +129,7 @@ class TelegramSender:
         if prepared is None:
             prepared = _Prepared(
                 render_post(article, also, self._words, compact=way.compact),
-                render_text_post(article, also, self._words, compact=way.compact),
+                render_post(article, also, self._words, compact=way.compact, form=PostForm.TEXT),
             )
             self._prepared[key] = prepared
             if len(self._prepared) > PREPARED_POSTS:
@@ -228,19 +228,25 @@ class TelegramSender:
         self, chat_id: int, message_id: int, article: Article, also: Sequence[Article]
     ) -> delivery.EditOutcome:
         """Make the post show the article and its story's outlets as they are now: the caption
-        of a photo post, the text of a text post. The form is the one the post was rendered
-        in; a post that went out as text because Telegram refused its photo is edited as text
-        (Telegram says so: "there is no caption in the message to edit")."""
+        of a photo post, the text of a text post. The form is the one the post would be sent
+        in now; Telegram says when the message is the other form: a post that went out as text
+        because Telegram refused its photo ("there is no caption in the message to edit") is
+        edited as text, and a photo post whose image no longer qualifies ("there is no text in
+        the message to edit") gets the caption form."""
         prepared = self._prepare(article, also)
-        post, text_post = prepared.post, prepared.text_post
+        post = prepared.post
         with broadcast_send():
             try:
                 try:
                     await self.edit_post(chat_id, message_id, post)
                 except BadRequest as exc:
-                    if post.photo_url is None or not _matches(exc, _NO_CAPTION):
+                    if post.caption and _matches(exc, _NO_CAPTION):
+                        await self.edit_post(chat_id, message_id, prepared.text_post)
+                    elif not post.caption and _matches(exc, _NO_TEXT):
+                        caption = render_post(article, also, self._words, form=PostForm.CAPTION)
+                        await self.edit_post(chat_id, message_id, caption)
+                    else:
                         raise
-                    await self.edit_post(chat_id, message_id, text_post)
                 return delivery.Sent(message_id)
             except TelegramError as exc:
                 return _edit_outcome_of(exc)
@@ -248,7 +254,7 @@ class TelegramSender:
     async def edit_post(self, chat_id: int | str, message_id: int, post: Post) -> None:
         """Edit a post `send` sent to show `post` (same form: photo caption or text).
         Edits take no allow_paid_broadcast: the worker paces them as messages."""
-        if post.photo_url:
+        if post.caption:
             await self._bot.edit_message_caption(
                 chat_id,
                 message_id,
@@ -272,6 +278,7 @@ class TelegramSender:
 _NOT_MODIFIED = ("message is not modified",)
 _MESSAGE_GONE = ("message to edit not found", "message_id_invalid")
 _NO_CAPTION = ("there is no caption in the message to edit",)
+_NO_TEXT = ("there is no text in the message to edit",)
 
 
 def _send_outcome_of(exc: TelegramError, thread_id: int) -> delivery.SendOutcome:

@@ -5,6 +5,7 @@ tests/test_post_limits.py.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import pytest
@@ -13,9 +14,9 @@ from bot.formatting import (
     CAPTION_LIMIT,
     TEXT_LIMIT,
     Post,
+    PostForm,
     hashtag,
     render_post,
-    render_text_post,
     strip_bidi_controls,
 )
 from storage.records import Article
@@ -24,6 +25,9 @@ from tests.rendered_posts import (
     an_article,
     checked_text,
 )
+
+# the text form, as the sender renders it for the text fallback
+TEXT_FORM = functools.partial(render_post, form=PostForm.TEXT)
 
 # --- hashtags ------------------------------------------------------------------------------
 
@@ -70,6 +74,7 @@ def test_full_post_layout() -> None:
         ),
         photo_url="https://cdn.news.example/robot.jpg",
         link="https://news.example/robots-learn?utm=x&ref=feed",
+        caption=True,
     )
     checked_text(post, CAPTION_LIMIT)
 
@@ -122,7 +127,10 @@ def test_bare_post_is_the_linked_title_alone() -> None:
     ],
 )
 def test_escaping(changes: dict[str, str], in_html: str, visible: str | None) -> None:
-    for post in (render_post(an_article(**changes)), render_text_post(an_article(**changes))):
+    for post in (
+        render_post(an_article(**changes)),
+        render_post(an_article(**changes), form=PostForm.TEXT),
+    ):
         assert in_html in post.html
         text = checked_text(post, CAPTION_LIMIT)
         if visible is not None:
@@ -217,7 +225,7 @@ def test_photo_only_for_absolute_http_images(image_url: str | None, expected: st
     post = render_post(an_article(image_url=image_url))
     assert post.photo_url == expected
     checked_text(post, CAPTION_LIMIT if expected else TEXT_LIMIT)
-    fallback = render_text_post(an_article(image_url=image_url))
+    fallback = render_post(an_article(image_url=image_url), form=PostForm.TEXT)
     assert fallback.photo_url is None
     assert fallback.html == post.html  # same look whichever way it goes out
 
@@ -267,10 +275,21 @@ def test_strip_bidi_controls_keeps_the_marks() -> None:
         pytest.param({"topics": (_SPOOF, "\u202bAI\u202c")}, "#InvoiceGpjExe #AI", id="hashtags"),
     ],
 )
-@pytest.mark.parametrize("render", [render_post, render_text_post])
+@pytest.mark.parametrize("render", [render_post, TEXT_FORM])
 def test_a_post_carries_no_bidi_control(
     changes: dict[str, object], shown: str, render: Callable[[Article], Post]
 ) -> None:
+
     post = render(an_article(**changes))
     assert _carries_none(post.html), post.html
     assert shown in post.html
+
+
+def test_the_caption_form_fits_a_caption_whatever_the_image() -> None:
+    """A photo post's edit once its image no longer qualifies: the text form's parts, in a
+    caption's room, with no photo of its own (the message keeps the one it has)."""
+    article = an_article(image_url=None, excerpt="word " * 400)
+    post = render_post(article, form=PostForm.CAPTION)
+    assert post.caption and post.photo_url is None and post.preview_url is None
+    checked_text(post, CAPTION_LIMIT)
+    assert not TEXT_FORM(article).caption

@@ -11,10 +11,10 @@ import pytest
 from bot.formatting import (
     TEXT_LIMIT,
     WATCH_BUTTON,
+    PostForm,
     clean_link,
     is_video_link,
     render_post,
-    render_text_post,
     source_label,
     visible_length,
 )
@@ -153,7 +153,7 @@ def test_a_video_is_a_text_post_with_its_playable_preview() -> None:
         "https://youtube.com/watch?v=abc&utm_source=feed",
         image_url="https://i.ytimg.example/vi/abc/maxresdefault.jpg",
     )
-    for post in (render_post(article), render_text_post(article)):
+    for post in (render_post(article), render_post(article, form=PostForm.TEXT)):
         assert post.photo_url is None  # never the thumbnail as a photo
         assert post.preview_url == "https://youtube.com/watch?v=abc"
         assert post.link == "https://youtube.com/watch?v=abc"
@@ -168,7 +168,7 @@ def test_an_article_with_an_image_stays_a_photo_and_reads() -> None:
     assert post.preview_url is None
     assert post.button_text == "Read"
     assert not post.html.startswith("▶️")
-    text = render_text_post(_article("https://example.com/news/identity"))
+    text = render_post(_article("https://example.com/news/identity"), form=PostForm.TEXT)
     assert text.preview_url == "https://example.com/news/identity"
 
 

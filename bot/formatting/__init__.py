@@ -18,10 +18,10 @@ from bot.formatting.post import (
     VIDEO_MARK,
     WATCH_BUTTON,
     Post,
+    PostForm,
     PostWords,
     post_title,
     render_post,
-    render_text_post,
 )
 from bot.formatting.shortening import shorten
 from jobs.ingest.urls import clean_link
@@ -37,6 +37,7 @@ __all__ = [
     "VIDEO_MARK",
     "WATCH_BUTTON",
     "Post",
+    "PostForm",
     "PostWords",
     "clean_excerpt",
     "clean_link",
@@ -45,7 +46,6 @@ __all__ = [
     "is_video_link",
     "post_title",
     "render_post",
-    "render_text_post",
     "shorten",
     "source_label",
     "strip_bidi_controls",

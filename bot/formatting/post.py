@@ -10,11 +10,14 @@ part is cleaned (bot.formatting.cleaning) and capped (bot.formatting.shortening)
 and escaped for HTML last. When the parts do not fit, the excerpt gives way first (down to
 nothing below 40 units), then the footer, then the title is cut; an excerpt that repeats the
 title is dropped. The compact form (a subscriber's /settings) is the text form without the
-excerpt and without a photo: title, source and heat, tags.
+excerpt and without a photo: title, source and heat, tags. A photo post whose image no longer
+qualifies (it became a site's default image) is edited in the caption form: the text form's
+parts fitted in a caption.
 """
 
 from __future__ import annotations
 
+import enum
 import html
 import re
 from collections.abc import Sequence
@@ -53,6 +56,12 @@ _RISING_MARK = "📈"  # selected as a rising story (jobs.selection)
 META_SEPARATOR = " · "  # between the source and the heat
 
 
+class PostForm(enum.Enum):
+    BEST = "best"  # the photo form when the article has a usable image and is no video, else text
+    TEXT = "text"  # the text form; also the fallback when Telegram refuses the photo
+    CAPTION = "caption"  # a photo post's caption, whatever the image is now (for its edits)
+
+
 @dataclass(frozen=True, slots=True)
 class PostWords:
     """The words a post carries, in the language of the chat it goes to (bot.sender fills them
@@ -76,6 +85,7 @@ class Post:
     # The text form's large link preview (None in the photo form): the article, or the video
     # Telegram plays inline.
     preview_url: str | None = None
+    caption: bool = False  # `html` is a photo's caption (edited with editMessageCaption)
 
 
 def render_post(
@@ -84,26 +94,17 @@ def render_post(
     words: PostWords = ENGLISH,
     *,
     compact: bool = False,
+    form: PostForm = PostForm.BEST,
 ) -> Post:
-    """The photo form when the article has a usable image and is no video, else the text form.
-    `also`: the story's other articles, named on an "Also:" line (bot.formatting.also);
-    `words`: the post's words in the language of the chat it goes to; `compact`: always the text
-    form, without the excerpt."""
+    """The article's post in `form`. `also`: the story's other articles, named on an "Also:"
+    line (bot.formatting.also); `words`: the post's words in the language of the chat it goes
+    to; `compact`: always the text form, without the excerpt."""
+    if form is PostForm.CAPTION:
+        return _render(article, None, CAPTION_LIMIT, also, words, compact=compact, caption=True)
     photo_url = _usable_image(article.image_url)
-    if compact or photo_url is None or is_video_link(article.link):
-        return render_text_post(article, also, words, compact=compact)
-    return _render(article, photo_url, CAPTION_LIMIT, also, words)
-
-
-def render_text_post(
-    article: Article,
-    also: Sequence[Article] = (),
-    words: PostWords = ENGLISH,
-    *,
-    compact: bool = False,
-) -> Post:
-    """The text form, also the fallback when Telegram refuses to fetch the photo."""
-    return _render(article, None, TEXT_LIMIT, also, words, compact=compact)
+    if form is PostForm.TEXT or compact or photo_url is None or is_video_link(article.link):
+        return _render(article, None, TEXT_LIMIT, also, words, compact=compact)
+    return _render(article, photo_url, CAPTION_LIMIT, also, words, caption=True)
 
 
 def _usable_image(url: str | None) -> str | None:
@@ -202,6 +203,7 @@ def _render(
     words: PostWords,
     *,
     compact: bool = False,
+    caption: bool = False,
 ) -> Post:
     link = clean_link(article.link)
     video = is_video_link(link)
@@ -237,7 +239,8 @@ def _render(
         photo_url=photo_url,
         link=link,
         button_text=f"{VIDEO_MARK} {words.watch}" if video else words.read,
-        preview_url=None if photo_url else link or None,
+        preview_url=None if caption else link or None,
+        caption=caption,
     )
 
 

@@ -7,8 +7,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
-
 from bot.formatting import render_post
 from bot.formatting.cleaning import clean_excerpt
 from storage.records import Article, DeliveryStatus
@@ -29,11 +27,6 @@ def channel_messages(bot: LiveBot) -> list[Message]:
     return [m for m in bot.fake.messages(CHANNEL_ID) if m.from_bot]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an edit renders the post afresh; once its image is shared by 3 articles the form is "
-    "text and editMessageText on a photo post is refused (bot/sender.py edit)",
-)
 async def test_a_photo_post_is_still_edited_after_its_image_became_generic(
     bot: LiveBot, tmp_path: Path
 ) -> None:
