@@ -78,32 +78,35 @@ async def test_stats_counts_an_edited_post_once(bot: LiveBot, tmp_path: Path) ->
     assert "1 posted today" in answer, answer
 
 
+# (title, source, its domain, the link as the feed wrote it)
+WIRE_STORY = [
+    (
+        "Acme raises $38 million for warehouse robots",
+        "PR Newswire",
+        "prnewswire.com",
+        "https://www.prnewswire.com/news/acme-raises-38-million.html",
+    ),
+    (
+        "RE-TRANSMISSION: Acme raises $38 million for warehouse robots",
+        "PR Newswire",
+        "prnewswire.com",
+        "https://www.prnewswire.com/news/re-acme-raises-38-million.html",
+    ),
+    (
+        "Acme gets $38M for warehouse robots",
+        "TechCrunch",
+        "techcrunch.com",
+        "https://techcrunch.com/acme-38m?utm_source=feed&utm_medium=rss&utm_campaign=x",
+    ),
+]
+
+
 def wire_story() -> tuple[Article, Article, Article]:
     """A wire's release, its own re-send (which jobs.stories merges: same outlet, nearly the
-    same title) and another outlet's version, each link as the feed wrote it."""
-    lead = stored_article(
-        NOW,
-        id=1,
-        title="Acme raises $38 million for warehouse robots",
-        source_name="PR Newswire",
-        source_domain="prnewswire.com",
-        link="https://www.prnewswire.com/news/acme-raises-38-million.html",
-    )
-    resent = stored_article(
-        NOW,
-        id=2,
-        title="RE-TRANSMISSION: Acme raises $38 million for warehouse robots",
-        source_name="PR Newswire",
-        source_domain="prnewswire.com",
-        link="https://www.prnewswire.com/news/re-acme-raises-38-million.html",
-    )
-    other = stored_article(
-        NOW,
-        id=3,
-        title="Acme gets $38M for warehouse robots",
-        source_name="TechCrunch",
-        source_domain="techcrunch.com",
-        link="https://techcrunch.com/acme-38m?utm_source=feed&utm_medium=rss&utm_campaign=x",
+    same title) and another outlet's version."""
+    lead, resent, other = (
+        stored_article(NOW, id=n, title=title, source_name=name, source_domain=domain, link=link)
+        for n, (title, name, domain, link) in enumerate(WIRE_STORY, 1)
     )
     return lead, resent, other
 
