@@ -3,11 +3,9 @@ transaction per call; and the parsing of what was typed (pure)."""
 
 from __future__ import annotations
 
-import functools
-import zoneinfo
 from datetime import datetime
 
-from jobs.digest_slots import Schedule, parse_clock, zone
+from jobs.digest_slots import Schedule, parse_clock
 from storage.records import DigestMode
 from storage.unit_of_work import UowFactory
 
@@ -37,20 +35,6 @@ def next_mode(mode: DigestMode) -> DigestMode:
     return _CYCLE[(_CYCLE.index(mode) + 1) % len(_CYCLE)]
 
 
-def find_zone(name: str) -> str | None:
-    """The IANA name of the time zone `name` names, in any case ("europe/berlin" ->
-    "Europe/Berlin"); None when there is none. May read the zone files: not on the event loop."""
-    name = name.strip()
-    if name and zone(name) is not None:
-        return name
-    return _zones_by_casefold().get(name.casefold())
-
-
-@functools.cache
-def _zones_by_casefold() -> dict[str, str]:
-    return {key.casefold(): key for key in zoneinfo.available_timezones()}
-
-
 async def schedule_of(uow: UowFactory, chat_id: int, thread_id: int = 0) -> Schedule:
     async with uow() as tx:
         chosen = await tx.settings.settings(chat_id, thread_id)
@@ -77,7 +61,7 @@ async def set_digest(
 async def set_timezone(
     uow: UowFactory, chat_id: int, name: str, now: datetime, thread_id: int = 0
 ) -> Schedule:
-    """`name` as find_zone returned it."""
+    """`name` as jobs.zone_names.find_zone returned it."""
     async with uow() as tx:
         await tx.settings.change(chat_id, thread_id, now, timezone=name)
         chosen = await tx.settings.settings(chat_id, thread_id)

@@ -18,6 +18,7 @@ from bot.i18n import N_, Translator
 from bot.services import services
 from jobs import digest_settings
 from jobs.digest_slots import Schedule, clock_text, zone
+from jobs.zone_names import find_zone
 from storage.records import DigestMode
 from storage.unit_of_work import UowFactory
 
@@ -39,11 +40,14 @@ TEXTS = {
     ),
     "zone": N_("This chat's time zone is {zone}; it is {time} there now."),
     "named_zone": N_("The time zone of {name} is {zone}; it is {time} there now."),
-    "zone_how": N_("Change it with /timezone <code>Europe/Berlin</code> (Region/City)."),
+    "zone_how": N_(
+        "Change it with /timezone and a city or Region/City: /timezone <code>Berlin</code> or "
+        "/timezone <code>Europe/Berlin</code>."
+    ),
     "bad_zone": N_(
-        "I don't know the time zone {zone}. Write it as Region/City from the tz database: "
-        "/timezone <code>Europe/Berlin</code>, <code>America/New_York</code>, "
-        "<code>Asia/Kolkata</code>, or <code>UTC</code>."
+        "I don't know the time zone {zone}. Write a big city near you or the zone's "
+        "Region/City from the tz database: /timezone <code>Berlin</code>, "
+        "<code>America/New_York</code>, <code>Asia/Kolkata</code>, or <code>UTC</code>."
     ),
 }
 
@@ -109,7 +113,7 @@ async def _timezone(asked: Asked, schedule: Schedule, uow: UowFactory) -> None:
         await reply(message, f"{shown}\n{t.gettext(TEXTS['zone_how'])}")
         return
     # the zone files are read from disk, and the first look-up by any case lists them all
-    name = await asyncio.to_thread(digest_settings.find_zone, text)
+    name = await asyncio.to_thread(find_zone, text)
     if name is None:
         await reply(message, t.gettext(TEXTS["bad_zone"], zone=quote(text)))
         return

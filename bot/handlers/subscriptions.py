@@ -197,7 +197,13 @@ async def heat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     except ValueError:
         value = -1
     if not 0 <= value <= MAX_HEAT:
-        await reply(message, t.gettext("Give a whole number, for example /heat <code>150</code>."))
+        await reply(
+            message,
+            t.gettext(
+                "Give a whole number from 0 to {most}, for example /heat <code>150</code>.",
+                most=MAX_HEAT,
+            ),
+        )
         return
     if await refused(update, context, t):
         return

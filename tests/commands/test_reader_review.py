@@ -252,3 +252,11 @@ async def test_preview_shows_the_also_line_the_channel_post_has(
     await bot.ask(ADMIN, ADMIN, "/preview https://example.com/a")
     (preview,) = bot.posts(ADMIN)
     assert "Also: Infosecwire" in (preview.text or ""), preview.text
+
+
+async def test_heat_out_of_range_and_a_city_as_time_zone_are_understood(bot: LiveBot) -> None:
+    """From the review's "noticed" list: /heat 1000000 was answered "Give a whole number", and
+    /timezone took only Region/City, so "Москва" or "Beijing" were refused."""
+    assert "from 0 to 100000" in await bot.ask(USER, USER, "/heat 1000000")
+    assert "Europe/Moscow" in await bot.ask(USER, USER, "/timezone Москва", language_code="ru")
+    assert "Asia/Shanghai" in await bot.ask(USER, USER, "/timezone beijing")
