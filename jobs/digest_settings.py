@@ -25,9 +25,9 @@ def parse_digest(text: str) -> tuple[DigestMode, int | None] | None:
         return None
     if len(words) == 1:
         return mode, None
-    if mode is not DigestMode.DAILY or len(words) != 2:
+    if mode is not DigestMode.DAILY or len(words) > 3:
         return None
-    minute = parse_clock(words[1])
+    minute = parse_clock(" ".join(words[1:]))  # "8:30 pm" is two words
     return None if minute is None else (mode, minute)
 
 

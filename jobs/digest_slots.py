@@ -23,7 +23,8 @@ from storage.records import DigestMode
 
 MINUTES_A_DAY = 24 * 60
 _HOUR = timedelta(hours=1)
-_CLOCK = re.compile(r"^([01]?\d|2[0-3])[:.h]([0-5]\d)$")
+_CLOCK = re.compile(r"^([01]?\d|2[0-3])(?:[:.h]([0-5]\d))?$")
+_CLOCK_12 = re.compile(r"^(1[0-2]|0?[1-9])(?:[:.]([0-5]\d))? ?([ap])\.?m\.?$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,11 +55,17 @@ def zone(name: str) -> tzinfo | None:
 
 
 def parse_clock(text: str) -> int | None:
-    """Minutes after midnight for "08:00", "8:30", "20.15", "7h05"; None for anything else."""
-    found = _CLOCK.match(text.strip())
+    """Minutes after midnight for "08:00", "8:30", "20.15", "7h05", "8" (a whole hour), and the
+    12-hour clock's "8am", "8:30 pm", "12 a.m."; None for anything else."""
+    text = text.strip().casefold()
+    found = _CLOCK.match(text)
+    if found is not None:
+        return int(found[1]) * 60 + int(found[2] or 0)
+    found = _CLOCK_12.match(text)
     if found is None:
         return None
-    return int(found[1]) * 60 + int(found[2])
+    hour = int(found[1]) % 12 + (12 if found[3] == "p" else 0)
+    return hour * 60 + int(found[2] or 0)
 
 
 def clock_text(minute: int) -> str:

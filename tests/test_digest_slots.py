@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from jobs.digest_settings import parse_digest
 from jobs.digest_slots import Period, Schedule, clock_text, due_period, parse_clock
 from storage.records import DigestMode
 
@@ -103,7 +104,19 @@ def test_each_slot_is_due_exactly_once_over_a_year_of_minute_ticks_in_berlin() -
     assert all(a.end == b.start for a, b in itertools.pairwise(periods))
 
 
-CLOCKS = [("08:00", 480), ("8:30", 510), ("20.15", 1215), ("7h05", 425), ("23:59", 1439)]
+CLOCKS = [
+    ("08:00", 480),
+    ("8:30", 510),
+    ("20.15", 1215),
+    ("7h05", 425),
+    ("23:59", 1439),
+    ("8", 480),
+    ("08:00pm", 1200),
+    ("8am", 480),
+    ("8:30 PM", 1230),
+    ("12 a.m.", 0),
+    ("12pm", 720),
+]
 
 
 @pytest.mark.parametrize(("text", "minute"), CLOCKS)
@@ -111,10 +124,28 @@ def test_parse_clock(text: str, minute: int) -> None:
     assert parse_clock(text) == minute
 
 
-@pytest.mark.parametrize("text", ["24:00", "8", "08:60", "noon", "", "-1:00", "08:00pm"])
+@pytest.mark.parametrize(
+    "text", ["24:00", "24", "08:60", "noon", "", "-1:00", "13pm", "0am", "8 o'clock", "20:00pm"]
+)
 def test_parse_clock_refuses(text: str) -> None:
     assert parse_clock(text) is None
 
 
 def test_clock_text() -> None:
     assert [clock_text(m) for m in (0, 480, 1439)] == ["00:00", "08:00", "23:59"]
+
+
+@pytest.mark.parametrize(
+    ("text", "choice"),
+    [
+        ("daily", (DigestMode.DAILY, None)),
+        ("daily 8:30 pm", (DigestMode.DAILY, 1230)),
+        ("Daily 8", (DigestMode.DAILY, 480)),
+        ("hourly", (DigestMode.HOURLY, None)),
+        ("hourly 8", None),
+        ("daily 8 30 pm", None),
+        ("weekly", None),
+    ],
+)
+def test_parse_digest(text: str, choice: tuple[DigestMode, int | None] | None) -> None:
+    assert parse_digest(text) == choice
