@@ -47,6 +47,11 @@ async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if refusal is not None:
         await reply(message, t.gettext(refusal))
         return
+    uow = services(context.application).uow
+    if not await subscriptions.followed_topics(uow, message.chat_id, thread_of(message)):
+        # nothing to stop or pause: asking would offer two buttons that change nothing
+        await reply(message, t.gettext("This chat follows no topics yet. /topics to pick some."))
+        return
     ask = t.gettext(
         "Stop following every topic here? Or pause for a week instead: posts resume by "
         "themselves after it."

@@ -260,3 +260,11 @@ async def test_heat_out_of_range_and_a_city_as_time_zone_are_understood(bot: Liv
     assert "from 0 to 100000" in await bot.ask(USER, USER, "/heat 1000000")
     assert "Europe/Moscow" in await bot.ask(USER, USER, "/timezone Москва", language_code="ru")
     assert "Asia/Shanghai" in await bot.ask(USER, USER, "/timezone beijing")
+
+
+async def test_stop_in_a_chat_that_follows_nothing_asks_nothing(bot: LiveBot) -> None:
+    """From the review's "noticed" list: /stop offered to unfollow everything or pause in a
+    chat that followed no topics, two buttons that change nothing."""
+    answer = await bot.ask(USER, USER, "/stop")
+    assert "follows no topics" in answer, answer
+    assert bot.fake.messages(USER)[-1].reply_markup is None
