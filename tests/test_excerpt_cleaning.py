@@ -138,6 +138,12 @@ READER_EXCERPT_CASES = [
     pytest.param("first part...second part.", "first part… second part.", id="unspaced"),
     pytest.param("one … … two.", "one… two.", id="repeated"),
     pytest.param(
+        "Links we curated to help novice,…",
+        "Links we curated to help novice…",
+        id="comma-then-mark",
+    ),
+    pytest.param("Three steps: …", "Three steps…", id="colon-then-mark"),
+    pytest.param(
         "Models improve ... costs drop ... and the cycle repeats ...",
         "Models improve… costs drop… and the cycle repeats…",
         id="several-and-final",

@@ -51,6 +51,8 @@ _FRAGMENT_JOIN = re.compile(r"\s*(?:\.{3,}|…)(?:[\s.]*(?:\.{3,}|…))*\.?")
 # to th". A shorter one that stops without a mark ("…in Market. It describes") was cut too, or
 # is a headline-like fragment; either way it does not end a sentence, and says so with "…".
 _SOURCE_CUT_LENGTH = 295
+# What may not stand before a cut's "…": "help novice,…" reads as a typo.
+_DANGLING = " ,;:|/([{–—-，、"
 _CLOSING = (".", "!", "?", ELLIPSIS, '"', "”", "’", "'", ")", "]", "»", "。", "！", "？")
 
 
@@ -64,7 +66,7 @@ def clean_excerpt(raw: str) -> str:
     text = _FRAGMENT_JOIN.sub(_fragment_join, _ELIDED.sub(ELLIPSIS, text)).strip()
     if text.endswith(ELLIPSIS):
         # the source's own truncation mark, in one character and attached to the last word
-        text = text.rstrip(" ." + ELLIPSIS) + ELLIPSIS
+        text = text.rstrip(_DANGLING + "." + ELLIPSIS) + ELLIPSIS
     if is_placeholder(text):
         return ""
     if text and not _ends_sentence(text):
@@ -93,7 +95,7 @@ def _mark_source_cut(text: str, *, mid_word: bool) -> str:
                 return text
     if text.rpartition(" ")[2].startswith(("http://", "https://")):
         return text + ELLIPSIS  # an address keeps its last "/"; Telegram's link stops at "…"
-    return text.rstrip(" ,;:|/([{–—-，、") + ELLIPSIS
+    return text.rstrip(_DANGLING) + ELLIPSIS
 
 
 def _literal_escape(match: re.Match[str]) -> str:
