@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql
 from storage.mapping import delivery_record
 from storage.records import Delivery, DeliveryStatus
 from storage.repository import SessionRepository, table_of
-from storage.tables import ChatLeaseRow, DeliveryRow
+from storage.tables import ChatLeaseRow, DeliveryRow, status_is
 
 _LEASES = table_of(ChatLeaseRow)
 
@@ -38,7 +38,7 @@ class ClaimRepository(SessionRepository):
         stmt = (
             select(DeliveryRow.id, DeliveryRow.chat_id)
             .where(
-                DeliveryRow.status == DeliveryStatus.PENDING,
+                status_is(DeliveryStatus.PENDING),
                 DeliveryRow.next_attempt_at <= now,
                 ~held_elsewhere,
             )
@@ -101,7 +101,7 @@ class ClaimRepository(SessionRepository):
             .exists()
         )
         stmt = select(func.min(DeliveryRow.next_attempt_at)).where(
-            DeliveryRow.status == DeliveryStatus.PENDING, ~held_elsewhere
+            status_is(DeliveryStatus.PENDING), ~held_elsewhere
         )
         skip = list(skip_chats)
         if skip:

@@ -31,7 +31,7 @@ from storage.outbox_cancellations import OutboxCancellations
 from storage.outbox_outcomes import OutboxOutcomes
 from storage.records import Delivery, DeliveryKind, DeliveryStatus
 from storage.repository import ARRAY_CHUNK, in_chunks, table_of
-from storage.tables import ArticleRow, DeliveryRow, UtcDateTime
+from storage.tables import ArticleRow, DeliveryRow, UtcDateTime, status_is
 
 _DELIVERIES = table_of(DeliveryRow)
 
@@ -51,13 +51,14 @@ def _claim_due(times_as_text: bool) -> Any:
             _DELIVERIES.c.id.in_(
                 select(_DELIVERIES.c.id)
                 .where(
-                    _DELIVERIES.c.status == DeliveryStatus.PENDING.value,
+                    status_is(DeliveryStatus.PENDING),  # the partial index of due rows
                     _DELIVERIES.c.next_attempt_at <= bindparam("now"),
                     _DELIVERIES.c.chat_id.not_in(bindparam("skip", expanding=True)),
                 )
                 .order_by(_DELIVERIES.c.next_attempt_at, _DELIVERIES.c.id)
                 .limit(bindparam("limit"))
             ),
+            # a parameter: each row is looked up by its id, not by walking the due rows' index
             _DELIVERIES.c.status == DeliveryStatus.PENDING.value,
         )
         .values(status=DeliveryStatus.SENDING.value, attempts=_DELIVERIES.c.attempts + 1)
@@ -283,7 +284,7 @@ class OutboxRepository(OutboxCancellations, OutboxOutcomes):
 
     async def next_due_at(self, skip_chats: Iterable[int] = ()) -> datetime | None:
         stmt = select(func.min(DeliveryRow.next_attempt_at)).where(
-            DeliveryRow.status == DeliveryStatus.PENDING
+            status_is(DeliveryStatus.PENDING)
         )
         skip = list(skip_chats)
         if skip:
@@ -295,7 +296,7 @@ class OutboxRepository(OutboxCancellations, OutboxOutcomes):
         reached Telegram already; this is the bounded duplicate README speaks of."""
         result = await self.session.execute(
             update(DeliveryRow)
-            .where(DeliveryRow.status == DeliveryStatus.SENDING)
+            .where(status_is(DeliveryStatus.SENDING))
             .values(status=DeliveryStatus.PENDING)
         )
         return int(getattr(result, "rowcount", 0) or 0)

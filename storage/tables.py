@@ -17,9 +17,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    literal_column,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator
 
 # Stable constraint names so migrations can alter them on SQLite (batch mode) and PostgreSQL alike.
@@ -219,7 +222,22 @@ class DeliveryRow(Base):
             "revision",
             name="uq_deliveries_article_chat_thread_revision",
         ),
-        Index("ix_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
+        # Only the rows still owed are indexed by status (migration 0008): the due ones for
+        # the claims, the claimed ones for a restart's or a dead worker's give-back. A query
+        # served by one names its status as a literal (status_is), not as a parameter.
+        Index(
+            "ix_deliveries_pending",
+            "next_attempt_at",
+            "id",
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+        Index(
+            "ix_deliveries_sending",
+            "claimed_by",
+            sqlite_where=text("status = 'sending'"),
+            postgresql_where=text("status = 'sending'"),
+        ),
         Index("ix_deliveries_chat_id", "chat_id"),
         # an operator alert once per (admin chat, alert key and episode); posts have no key
         UniqueConstraint("chat_id", "alert_key", name="uq_deliveries_chat_alert_key"),
@@ -247,6 +265,14 @@ class DeliveryRow(Base):
     # The delivery worker (DeliveryWorkerRow.id) that holds it while `sending` (PostgreSQL; on
     # SQLite the one process claims alone and leaves it empty).
     claimed_by: Mapped[str | None] = mapped_column(String(64))
+
+
+def status_is(status: str) -> ColumnElement[bool]:
+    """`deliveries.status = '<status>'` with the status in the statement's text: a partial
+    index (ix_deliveries_pending, ix_deliveries_sending) serves only a query whose condition
+    names its status, which a bound parameter does not (SQLite's planner, PostgreSQL's generic
+    plans). `status` is one of storage.records.DeliveryStatus, never outside input."""
+    return DeliveryRow.__table__.c.status == literal_column(f"'{status}'")
 
 
 class DeliveryWorkerRow(Base):

@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, insert, select, update
 
 from storage.records import DeliveryStatus
 from storage.repository import SessionRepository
-from storage.tables import ChatLeaseRow, DeliveryRow, DeliveryWorkerRow
+from storage.tables import ChatLeaseRow, DeliveryRow, DeliveryWorkerRow, status_is
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +79,7 @@ class WorkerRepository(SessionRepository):
         released = await self.session.execute(
             update(DeliveryRow)
             .where(
-                DeliveryRow.status == DeliveryStatus.SENDING,
+                status_is(DeliveryStatus.SENDING),
                 DeliveryRow.claimed_by.is_(None) | DeliveryRow.claimed_by.not_in(registered),
             )
             .values(status=DeliveryStatus.PENDING, claimed_by=None)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import event
 
 from storage.records import DeliveryStatus
 from tests.conftest import Db
@@ -46,3 +49,40 @@ async def test_a_batch_leaves_rows_that_are_no_longer_sending_alone(db: Db) -> N
     async with db.uow() as tx:
         statuses = {d.id: d.status for c in CHATS[:2] for d in await tx.outbox.deliveries_for(c)}
     assert statuses == {first.id: DeliveryStatus.FAILED, second.id: DeliveryStatus.SENT}
+
+
+async def test_claims_and_give_backs_are_served_by_the_unsent_rows_indexes(db: Db) -> None:
+    """The claim, the look for the next due row and a restart's give-back each find their rows
+    through a partial index of the rows still owed (pending, or sending), none by the whole
+    outbox: sent rows, the archive, are in neither index."""
+    await seed_fan_out(db.uow, CHATS)
+    statements: list[tuple[str, Any]] = []
+
+    def capture(conn: Any, cursor: Any, statement: str, params: Any, *_: Any) -> None:
+        if "deliveries" in statement and not statement.startswith("EXPLAIN"):
+            statements.append((statement, params))
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", capture)
+    try:
+        async with db.uow() as tx:
+            await tx.outbox.claim_due(datetime.now(UTC), 2, [CHATS[-1]])
+            await tx.outbox.next_due_at([CHATS[-1]])
+            await tx.outbox.release_in_flight()
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", capture)
+    assert len(statements) == 3
+    plans = []
+    async with db.engine.connect() as connection:
+        postgres = connection.dialect.name == "postgresql"
+        if postgres:  # a table this small is read whole otherwise: ask whether an index fits
+            await connection.exec_driver_sql("SET enable_seqscan = off")
+        explain = "EXPLAIN " if postgres else "EXPLAIN QUERY PLAN "
+        for statement, params in statements:
+            rows = await connection.exec_driver_sql(explain + statement, params)
+            plans.append(" ".join(str(column) for row in rows for column in row))
+    claim, next_due, release = plans
+    assert "ix_deliveries_pending" in claim and "ix_deliveries_pending" in next_due
+    assert "ix_deliveries_sending" in release
+    for plan in plans:
+        assert "Seq Scan on deliveries" not in plan
+        assert "SCAN deliveries" not in plan.replace("SCAN deliveries USING INDEX", "")
