@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.app import make_uow
-from jobs.delivery import DeliveryWorker, SendOptions, Sent
+from jobs.delivery import DeliveryWorker, Outgoing, Sent
 from jobs.pacing import FREE_CAP, Pacer
 from jobs.send_gate import SendGate
 from storage.database import create_engine, upgrade_to_head
@@ -34,13 +34,7 @@ class AnsweringSender:
         self.started = (0.0, 0.0)  # (CPU, wall) at the first send
         self.done = asyncio.Event()
 
-    async def send(
-        self,
-        chat_id: int,
-        article: Article,
-        also: Sequence[Article] = (),
-        options: SendOptions | None = None,
-    ) -> Sent:
+    async def send(self, chat_id: int, post: Outgoing) -> Sent:
         await asyncio.sleep(0)  # an answer comes back on a later turn of the loop
         self.sent += 1
         if self.sent == 1:

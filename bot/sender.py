@@ -172,15 +172,9 @@ class TelegramSender:
             call = prepared.calls[as_text] = prepare_call(*self.api_call(post, options))
         return await send_for_id(self._bot, call, chat_id, options.thread_id)
 
-    async def send(
-        self,
-        chat_id: int,
-        article: Article,
-        also: Sequence[Article] = (),
-        options: SendOptions = DEFAULT_OPTIONS,
-    ) -> delivery.SendOutcome:
+    async def send(self, chat_id: int, post: delivery.Outgoing) -> delivery.SendOutcome:
         with broadcast_send():
-            return await self._send(chat_id, article, also, options)
+            return await self._send(chat_id, post.article, post.also, post.options)
 
     async def send_text(
         self, chat_id: int, html: str, thread_id: int = 0, silent: bool = False

@@ -24,7 +24,7 @@ from jobs.delivery import (
     Sent,
     Transient,
 )
-from jobs.delivery.outcomes import DEFAULT_OPTIONS, SendOptions
+from jobs.delivery.outcomes import Outgoing
 from jobs.pacing import Pacer
 from jobs.send_gate import SendGate
 from storage.records import Article, ArticleData, ChatKind, DeliveryStatus
@@ -43,13 +43,8 @@ class ScriptedSender:
     also_named: list[tuple[int, tuple[int, ...]]] = field(default_factory=list)  # (chat, also)
     changed: asyncio.Condition = field(default_factory=asyncio.Condition)
 
-    async def send(
-        self,
-        chat_id: int,
-        article: Article,
-        also: Sequence[Article] = (),
-        options: SendOptions = DEFAULT_OPTIONS,
-    ) -> SendOutcome:
+    async def send(self, chat_id: int, post: Outgoing) -> SendOutcome:
+        article, also = post.article, post.also
         outcome = (
             self.script[chat_id].pop(0) if self.script[chat_id] else Sent(len(self.attempts) + 1)
         )
@@ -62,7 +57,7 @@ class ScriptedSender:
     async def edit(
         self, chat_id: int, message_id: int, article: Article, also: Sequence[Article]
     ) -> EditOutcome:
-        return await self.send(chat_id, article, also)
+        return await self.send(chat_id, Outgoing(article, tuple(also)))
 
     async def wait_for(self, predicate: Callable[[], bool], limit: float = 10.0) -> None:
         async with asyncio.timeout(limit), self.changed:

@@ -127,7 +127,7 @@ async def preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert message.from_user is not None  # admin_command checked the sender
     # The sender's own send(), not a copy of it: the preview falls back to text exactly as a
     # real post would when Telegram refuses the photo.
-    outcome = await svc.sender.send(message.from_user.id, article, also)
+    outcome = await svc.sender.send(message.from_user.id, delivery.Outgoing(article, also))
     await reply(message, _preview_text(t, outcome, private=message.chat.type == "private"))
 
 

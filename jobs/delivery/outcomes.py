@@ -84,6 +84,17 @@ DEFAULT_OPTIONS = SendOptions()
 
 
 @dataclass(frozen=True, slots=True)
+class Outgoing:
+    """A post as it goes to one chat: the article, its story's other articles (named on the
+    post's "Also:" line) and the subscriber's way of getting it. The rows of a fan-out that go
+    alike hand the sender the same three objects (jobs.delivery.claimed, options)."""
+
+    article: Article
+    also: tuple[Article, ...] = ()
+    options: SendOptions = DEFAULT_OPTIONS
+
+
+@dataclass(frozen=True, slots=True)
 class NotModified:
     """ "message is not modified": the post already shows this content."""
 
@@ -114,16 +125,9 @@ EditOutcome = (
 
 
 class Sender(Protocol):
-    """What the engine needs from Telegram. `also`: the story's other articles, named on the
-    post's "Also:" line."""
+    """What the engine needs from Telegram."""
 
-    async def send(
-        self,
-        chat_id: int,
-        article: Article,
-        also: Sequence[Article] = (),
-        options: SendOptions = DEFAULT_OPTIONS,
-    ) -> SendOutcome: ...
+    async def send(self, chat_id: int, post: Outgoing) -> SendOutcome: ...
 
     async def send_text(
         self, chat_id: int, html: str, thread_id: int = 0, silent: bool = False

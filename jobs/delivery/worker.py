@@ -17,7 +17,7 @@ from jobs.delivery.claims import Claims, SoleClaims
 from jobs.delivery.edits import edit_target
 from jobs.delivery.hand_out import Admitted, HandOut, wait_and_clear
 from jobs.delivery.lanes import Lanes
-from jobs.delivery.outcomes import Sender, Transient
+from jobs.delivery.outcomes import Outgoing, Sender, Transient
 from jobs.delivery.sent_batch import SentBatch
 from jobs.delivery.transitions import (
     DEFAULT_RETRY,
@@ -231,9 +231,9 @@ class DeliveryWorker:
         await self._post(delivery, article, None)
 
     async def _post(self, delivery: Delivery, article: Article, ticket: SendTicket | None) -> None:
-        options, also = self._posts.options(delivery), self._posts.also(article)
+        post = Outgoing(article, self._posts.also(article), self._posts.options(delivery))
         outcome = await self._gated(
-            delivery, lambda: self._sender.send(delivery.chat_id, article, also, options), ticket
+            delivery, lambda: self._sender.send(delivery.chat_id, post), ticket
         )
         if outcome is None:
             return
