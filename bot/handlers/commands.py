@@ -231,7 +231,7 @@ COMMANDS = (
     Command(
         "timezone",
         _EVERYONE,
-        N_("[Region/City]"),
+        N_("[city | Region/City]"),
         N_("the time zone of this chat's daily digest"),
         digest.timezone,
     ),
