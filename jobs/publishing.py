@@ -72,9 +72,9 @@ async def select_articles(
     unless it would lead it (see _file_stories)."""
     async with uow() as tx:
         selected = (await choose(tx, rules, channel_id, now)).selected
-        assigned, stories = await _assigned(tx, selected, now - story_window)
-        leading = await _leading(tx, assigned, stories, channel_id)
-    return [article for (article, _), leads in zip(assigned, leading, strict=True) if leads]
+        assigned, leads = await _assigned(tx, selected, now - story_window)
+        leading = await _leading(tx, assigned, leads, channel_id)
+    return [article for (article, _), leads_it in zip(assigned, leading, strict=True) if leads_it]
 
 
 async def publish_run(
@@ -185,11 +185,11 @@ async def _file_stories(
     order."""
     if not selected:
         return []
-    assigned, stories = await _assigned(tx, selected, now - window)
-    leading = await _leading(tx, assigned, stories, channel_id)
+    assigned, leads = await _assigned(tx, selected, now - window)
+    leading = await _leading(tx, assigned, leads, channel_id)
     started: dict[int, int] = {}  # index in `selected` -> the story it started
     filed: list[tuple[Article, int, bool]] = []
-    for index, ((article, how), leads) in enumerate(zip(assigned, leading, strict=True)):
+    for index, ((article, how), leads_it) in enumerate(zip(assigned, leading, strict=True)):
         match how:
             case Starts():
                 story_id = started[index] = await tx.stories.open_story(article.id, "", now)
@@ -198,9 +198,9 @@ async def _file_stories(
                 await tx.stories.join(story_id, [article.id])
             case Joins(story_id):
                 await tx.stories.join(story_id, [article.id])
-                if leads:
+                if leads_it:
                     await tx.stories.set_lead(story_id, article.id)
-        filed.append((article, story_id, leads))
+        filed.append((article, story_id, leads_it))
     return filed
 
 
