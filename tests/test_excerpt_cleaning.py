@@ -143,6 +143,8 @@ READER_EXCERPT_CASES = [
         id="comma-then-mark",
     ),
     pytest.param("Three steps: …", "Three steps…", id="colon-then-mark"),
+    pytest.param("Open models vs.", "Open models…", id="ends-on-vs"),
+    pytest.param("Led by Dr.", "Led by…", id="ends-on-a-title"),
     pytest.param(
         "Models improve ... costs drop ... and the cycle repeats ...",
         "Models improve… costs drop… and the cycle repeats…",

@@ -8,9 +8,9 @@ whitespace runs become one space. An excerpt also loses the sources' boilerplate
 ARTICLE", "Continue reading", WordPress footers, share widgets: the patterns in boilerplate.yaml),
 its fragment joins (" ... ", "[…]") become one "…", a placeholder ("N/A", "English") is no
 excerpt, and an excerpt that does not end a sentence (closing punctuation, or an emoji) ends with
-"…"; one the site cut inside a word loses that word, and then ends as it is when what is left
-ends a sentence. A topic becomes a hashtag of its letters, digits and marks, or none if no
-letter survives.
+"…" (an abbreviation such as "vs." ends none, and gives way to the "…"); one the site cut inside
+a word loses that word, and then ends as it is when what is left ends a sentence. A topic
+becomes a hashtag of its letters, digits and marks, or none if no letter survives.
 """
 
 from __future__ import annotations
@@ -51,6 +51,8 @@ _FRAGMENT_JOIN = re.compile(r"\s*(?:\.{3,}|…)(?:[\s.]*(?:\.{3,}|…))*\.?")
 # to th". A shorter one that stops without a mark ("…in Market. It describes") was cut too, or
 # is a headline-like fragment; either way it does not end a sentence, and says so with "…".
 _SOURCE_CUT_LENGTH = 295
+# Abbreviations that end in "." but never end a sentence.
+_NOT_AN_END = frozenset({"vs.", "e.g.", "i.e.", "mr.", "mrs.", "ms.", "dr.", "prof.", "st.", "no."})
 # What may not stand before a cut's "…": "help novice,…" reads as a typo.
 _DANGLING = " ,;:|/([{–—-，、"
 _CLOSING = (".", "!", "?", ELLIPSIS, '"', "”", "’", "'", ")", "]", "»", "。", "！", "？")
@@ -81,8 +83,11 @@ def _fragment_join(match: re.Match[str]) -> str:
 
 
 def _ends_sentence(text: str) -> bool:
-    # a closing mark, or an emoji or symbol a headline ends on ("… de visión 🚀")
+    # a closing mark, or an emoji or symbol a headline ends on ("… de visión 🚀"); a sentence
+    # does not end on "vs." or "e.g.": the site cut it there
     last = text.rstrip("\ufe0f")[-1:]
+    if text.rpartition(" ")[2].casefold() in _NOT_AN_END:
+        return False
     return text.endswith(_CLOSING) or unicodedata.category(last) == "So"
 
 
@@ -93,8 +98,11 @@ def _mark_source_cut(text: str, *, mid_word: bool) -> str:
             text = text[:space]
             if _ends_sentence(text):  # the site cut the next sentence's first word: no ".…"
                 return text
-    if text.rpartition(" ")[2].startswith(("http://", "https://")):
+    head, _, last = text.rpartition(" ")
+    if last.startswith(("http://", "https://")):
         return text + ELLIPSIS  # an address keeps its last "/"; Telegram's link stops at "…"
+    if head and last.casefold() in _NOT_AN_END:
+        text = head  # "models vs.…" reads as a typo; the word it leads to is cut anyway
     return text.rstrip(_DANGLING) + ELLIPSIS
 
 
