@@ -78,7 +78,8 @@ class OutboxOutcomes(SessionRepository):
             }
             await self.session.execute(_MARK_SENT_PG, params)
             return
-        rows = [(m, _sqlite_time(at), i) for i, m, at in sent]
+        texts = _sqlite_times([at for _, _, at in sent])
+        rows = [(m, text, i) for (i, m, _), text in zip(sent, texts, strict=True)]
         connection = await self.session.connection()
         await connection.exec_driver_sql(_MARK_SENT_SQLITE, rows)
 
@@ -138,3 +139,19 @@ def _sqlite_time(at: datetime) -> str:
     """Naive UTC in SQLAlchemy's SQLite format for storage.tables.UtcDateTime ("2026-12-01
     17:42:27.123456"), which the column's string order and its reading back rely on."""
     return at.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _sqlite_times(times: Sequence[datetime]) -> list[str]:
+    """_sqlite_time of each: a sent batch's times fall within a second or so, so the text up to
+    the second is made once per second and each time's microseconds put after it (1.7 against
+    4.4 µs a row here; at the paid cap that was half of the batch's CPU in the main thread)."""
+    seconds: dict[float, str] = {}
+    texts = []
+    for at in times:
+        utc = at.astimezone(UTC)
+        second = utc.timestamp() // 1
+        prefix = seconds.get(second)
+        if prefix is None:
+            prefix = seconds[second] = _sqlite_time(utc)[:19]
+        texts.append(f"{prefix}.{utc.microsecond:06d}")
+    return texts

@@ -39,6 +39,31 @@ async def test_sent_in_one_batch_each_row_gets_its_message_id_and_time(db: Db) -
     assert {d.status for d in others} == {DeliveryStatus.PENDING}
 
 
+async def test_a_batch_keeps_each_time_across_second_and_day_boundaries(db: Db) -> None:
+    """The batch's times are written a second's text at a time (storage.outbox_outcomes): each
+    row still reads back as its own time, to the microsecond, whatever its offset."""
+    await seed_fan_out(db.uow, CHATS)
+    async with db.uow() as tx:
+        claimed = await tx.outbox.claim_due(datetime.now(UTC), 6)
+    midnight = datetime(2026, 12, 2, tzinfo=UTC)
+    west = timezone(timedelta(hours=-5))
+    times = [
+        midnight - timedelta(microseconds=1),
+        midnight,
+        (midnight + timedelta(microseconds=1)).astimezone(west),
+        midnight + timedelta(seconds=1, microseconds=-1),
+        midnight - timedelta(seconds=1),
+        (midnight - timedelta(microseconds=1)).astimezone(west),
+    ]
+    async with db.uow() as tx:
+        await tx.outbox.mark_sent_many(
+            [(d.id, 1, at) for d, at in zip(claimed, times, strict=True)]
+        )
+    async with db.uow() as tx:
+        rows = {d.id: d for chat in CHATS for d in await tx.outbox.deliveries_for(chat)}
+    assert [rows[d.id].sent_at for d in claimed] == times
+
+
 async def test_a_batch_leaves_rows_that_are_no_longer_sending_alone(db: Db) -> None:
     await seed_fan_out(db.uow, CHATS[:2])
     async with db.uow() as tx:
