@@ -1,7 +1,7 @@
 """The digest slot job on the JobQueue: every DIGEST_TICK_SECONDS, jobs.digests queues the
-digests whose slot came, each worded here in its chat's language (its /language choice, else
-telegram.language, as alerts are), and wakes the delivery worker, which sends them as it sends
-an alert."""
+digests whose slot came, each worded here in its chat's language (storage.records.Chat's
+reader_language, else telegram.language, as alerts are), and wakes the delivery worker, which
+sends them as it sends an alert."""
 
 from __future__ import annotations
 

@@ -48,7 +48,7 @@ class Digest:
     thread_id: int
     schedule: Schedule
     period: Period
-    language: str | None  # the chat's /language choice; None: the bot's language
+    language: str | None  # Chat.reader_language; None: the bot's language (telegram.language)
     entries: tuple[Article, ...]  # hottest first, at most MAX_ENTRIES
     more: int = 0  # stories past those
 

@@ -103,7 +103,7 @@ async def record_health(
                 if chat is None:
                     log.warning("admin %d has never written to the bot: no alert there", admin)
                     continue
-                text = render(alert, chat.language)
+                text = render(alert, chat.reader_language)
                 await tx.outbox.enqueue_alert(admin, _outbox_key(alert), text, now)
         await tx.state.set(ALERT_STATES_KEY, _dump(states))
     return alerts

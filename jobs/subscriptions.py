@@ -34,11 +34,13 @@ async def remember_chat(
     title: str | None,
     now: datetime,
     thread_id: int = 0,
+    app_language: str | None = None,
 ) -> None:
     """A message from the chat (or thread): it is known, and reachable again if it had blocked
-    the bot or its thread had been closed."""
+    the bot or its thread had been closed. `app_language`: the language its user's app showed
+    (a private chat; storage.tables.ChatRow.app_language)."""
     async with uow() as tx:
-        await tx.chats.ensure_chat(chat_id, kind, title, now)
+        await tx.chats.ensure_chat(chat_id, kind, title, now, app_language=app_language)
         if thread_id:
             await tx.settings.reactivate(chat_id, thread_id, now)
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from storage.mapping import chat_record
 from storage.records import Chat, ChatKind
@@ -24,9 +24,11 @@ class ChatRepository(SessionRepository):
         now: datetime,
         *,
         activate: bool = True,
+        app_language: str | None = None,
     ) -> None:
         """Create or refresh a chat. `activate`: the chat showed it can be reached again (a
-        message from it, /start, a successful getChat)."""
+        message from it, /start, a successful getChat). `app_language`: the language its user's
+        app showed just now (a private chat); None leaves the one known."""
         stmt = self._insert(ChatRow).values(
             id=chat_id,
             kind=kind.value,
@@ -34,10 +36,13 @@ class ChatRepository(SessionRepository):
             active=True,
             created_at=now,
             updated_at=now,
+            app_language=app_language,
         )
         refresh: dict[str, Any] = {"kind": stmt.excluded.kind, "title": stmt.excluded.title}
         if activate:
             refresh.update(active=True, inactive_reason=None, updated_at=now)
+        if app_language:
+            refresh["app_language"] = stmt.excluded.app_language
         await self.session.execute(
             stmt.on_conflict_do_update(index_elements=[ChatRow.id], set_=refresh)
         )
@@ -47,14 +52,14 @@ class ChatRepository(SessionRepository):
         return None if row is None else chat_record(row)
 
     async def languages(self, chat_ids: Iterable[int]) -> dict[int, str]:
-        """The /language choice of those chats that made one."""
+        """What the bot writes to these chats in unasked (Chat.reader_language), for those with
+        one: the /language choice, else the app language of the chat's user."""
         wanted = list(chat_ids)
         if not wanted:
             return {}
+        language = func.coalesce(ChatRow.language, ChatRow.app_language)
         rows = await self.session.execute(
-            select(ChatRow.id, ChatRow.language).where(
-                ChatRow.id.in_(wanted), ChatRow.language.is_not(None)
-            )
+            select(ChatRow.id, language).where(ChatRow.id.in_(wanted), language.is_not(None))
         )
         return {chat_id: language for chat_id, language in rows if language is not None}
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, true, tuple_
+from sqlalchemy import func, select, true, tuple_
 
 from storage.records import DeliveryKind, DeliveryStatus, DigestMode, Subscriber
 from storage.repository import SessionRepository, in_chunks
@@ -28,7 +28,7 @@ class DigestSubscriber:
     mode: DigestMode
     minute: int  # daily: minutes after local midnight
     timezone: str
-    language: str | None  # the chat's /language choice
+    language: str | None  # the chat's Chat.reader_language: /language's, else its app's
 
 
 class DigestRepository(SessionRepository):
@@ -48,7 +48,7 @@ class DigestRepository(SessionRepository):
                 settings.digest_minute,
                 settings.timezone,
                 settings.paused_until,
-                ChatRow.language,
+                func.coalesce(ChatRow.language, ChatRow.app_language),  # Chat.reader_language
             )
             .join(ChatRow, ChatRow.id == settings.chat_id)
             .where(

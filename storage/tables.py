@@ -186,6 +186,11 @@ class ChatRow(Base):
     # What /language chose there (a bot.i18n language); None: the user's own language in a
     # private chat, telegram.language elsewhere.
     language: Mapped[str | None] = mapped_column(String(16))
+    # A private chat's user's own language (a bot.i18n language): what the language_code of
+    # their last message or button press resolved to; None when it has no catalogue. What the
+    # bot writes there unasked (a post's buttons, a digest, an alert) follows it, as its
+    # replies do, unless /language chose.
+    app_language: Mapped[str | None] = mapped_column(String(16))
 
 
 class SubscriptionRow(Base):

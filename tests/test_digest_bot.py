@@ -232,3 +232,26 @@ async def test_a_digest_keeps_the_chats_silent_choice(fake: FakeTelegram, tmp_pa
     (quiet,), (loud,) = digests(fake, USER), digests(fake, ROBOTS)
     assert quiet.params.get("disable_notification") is True
     assert "disable_notification" not in loud.params
+
+
+async def test_a_digest_speaks_the_language_of_its_users_app(
+    fake: FakeTelegram, tmp_path: Path
+) -> None:
+    """A private chat that chose no /language gets its digest in the language its user's app
+    last showed (Russian here), as its replies are; a group a Russian member wrote in keeps
+    telegram.language (English), since one member's app is not the group's language."""
+    slot = this_hour()
+    async with live_bot(fake, config(fake, tmp_path, "sqlite:///feedbot.db")) as bot:
+        await choose(bot, USER, "/topic ai", "/digest hourly", language_code="ru")
+        forum = dict(chat_type="supergroup", thread_id=THREAD, language_code="ru")
+        await choose(bot, FORUM, "/topic ai", "/digest hourly", **forum)
+        write_article(tmp_path / "articles", "a.md", url="https://example.com/a", heat=150)
+        await bot.run_publishing()
+        await backdate_stories(bot, slot - timedelta(minutes=30))
+        assert await slot_at(bot, slot) == 2
+        await fake.wait_for_async(
+            lambda f: digests(f, USER) and digests(f, FORUM), what="two digests"
+        )
+    (mine,), (group,) = digests(fake, USER), digests(fake, FORUM)
+    assert (mine.text or "").startswith("🗞 Дайджест за час"), mine.text
+    assert (group.text or "").startswith("🗞 Hourly digest"), group.text

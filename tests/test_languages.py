@@ -164,3 +164,37 @@ async def test_channel_posts_carry_the_words_of_telegram_language(
         (post,) = bot.posts(CHANNEL_ID)
         markup = post.params["reply_markup"]
         assert markup["inline_keyboard"][0][0]["text"] == "阅读"
+
+
+def unfollow_button(bot: LiveBot, chat_id: int) -> str:
+    """The unfollow button's words under the chat's last post."""
+    markup = bot.posts(chat_id)[-1].params["reply_markup"]
+    return str(markup["inline_keyboard"][0][1]["text"])
+
+
+async def test_post_buttons_follow_the_app_language_a_user_last_wrote_in(
+    fake: FakeTelegram, tmp_path: Path
+) -> None:
+    """A private chat that chose no /language gets its posts' unfollow button in its user's app
+    language, as its replies are, and in the new one once the user switched their app; an
+    app language the bot has no catalogue for gets telegram.language (Russian here)."""
+    articles = tmp_path / "articles"
+    image = "https://img.example.com/a.jpg"
+    async with live_bot(fake, config(tmp_path, fake, language="ru")) as bot:
+        await bot.ask(ZH_USER, ZH_USER, "/topic robotics", language_code="zh-hans")
+        await bot.ask(DE_USER, DE_USER, "/topic robotics", language_code="de")
+        write_article(
+            articles, "one.md", url="https://example.com/1", topics=("Robotics",), image=image
+        )
+        await bot.run_publishing()
+        await fake.wait_for_async(lambda f: bot.posts(ZH_USER) and bot.posts(DE_USER))
+        assert unfollow_button(bot, ZH_USER) == "🔕 取消关注 Robotics"
+        assert unfollow_button(bot, DE_USER) == "🔕 Отписаться: Robotics"
+
+        assert "Commands" in await bot.ask(ZH_USER, ZH_USER, "/help", language_code="en-GB")
+        write_article(
+            articles, "two.md", url="https://example.com/2", topics=("Robotics",), image=image
+        )
+        await bot.run_publishing()
+        await fake.wait_for_async(lambda f: len(bot.posts(ZH_USER)) == 2)
+        assert unfollow_button(bot, ZH_USER) == "🔕 Unfollow Robotics"

@@ -267,6 +267,24 @@ async def test_migrated_group_keeps_its_language(db: Db) -> None:
     assert chosen is not None and chosen.language == "zh_Hans"
 
 
+async def test_a_chats_app_language_is_kept_until_its_user_shows_another(db: Db) -> None:
+    """A message without a language (None) leaves the app language known; a new one replaces
+    it; the /language choice goes before it in what the bot writes unasked."""
+    async with db.uow() as tx:
+        await tx.chats.ensure_chat(5, ChatKind.PRIVATE, "u", NOW, app_language="ru")
+        await tx.chats.ensure_chat(5, ChatKind.PRIVATE, "u", NOW)
+        await tx.chats.ensure_chat(6, ChatKind.PRIVATE, "v", NOW, app_language="ru")
+        await tx.chats.ensure_chat(6, ChatKind.PRIVATE, "v", NOW, app_language="zh_Hans")
+        await tx.chats.ensure_chat(7, ChatKind.PRIVATE, "w", NOW, app_language="ru")
+        await tx.chats.set_language(7, "en", NOW)
+        await tx.chats.ensure_chat(8, ChatKind.PRIVATE, "x", NOW)
+    async with db.uow() as tx:
+        kept = await tx.chats.chat(5)
+        languages = await tx.chats.languages([5, 6, 7, 8])
+    assert kept is not None and kept.app_language == "ru" and kept.reader_language == "ru"
+    assert languages == {5: "ru", 6: "zh_Hans", 7: "en"}
+
+
 async def test_alert_rows_live_beside_posts_and_edits(db: Db) -> None:
     """An alert is a row of kind 'alert' without an article, once per (chat, key); posts (one
     per article and chat, revision 0) and edits keep their own key; post-only queries pass

@@ -16,7 +16,7 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.handlers.replies import reply
-from bot.i18n import N_, Translator, chat_language, translator
+from bot.i18n import N_, Translator, chat_language, resolve_language, translator
 from bot.permissions import Verdict, is_bot_admin, may_manage_chat
 from bot.services import services
 from jobs.subscriptions import remember_chat
@@ -79,14 +79,32 @@ async def translator_for(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     return translator(known.language)
 
 
-async def remember(context: ContextTypes.DEFAULT_TYPE, chat: Chat, thread_id: int = 0) -> None:
+async def remember(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, chat: Chat, thread_id: int = 0
+) -> None:
     """The chat is known, and active again if it had blocked the bot or sent /stop: a message
     or a button press from it (or from its forum thread) shows that it can be reached and wants
-    to be."""
+    to be. A private chat's app language is kept too, for what the bot sends there unasked."""
     title = chat.title or chat.full_name or chat.username
     await remember_chat(
-        services(context.application).uow, chat.id, ChatKind(chat.type), title, now(), thread_id
+        services(context.application).uow,
+        chat.id,
+        ChatKind(chat.type),
+        title,
+        now(),
+        thread_id,
+        app_language=app_language_of(update),
     )
+
+
+def app_language_of(update: Update) -> str | None:
+    """The bot.i18n language of a private chat's own user's app (their language_code), from
+    their message or press; None in any other chat (a group member's app language is theirs,
+    not the group's), or when the bot has no catalogue for it (telegram.language applies)."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or user is None or chat.type != "private" or user.id != chat.id:
+        return None
+    return resolve_language(user.language_code, default="") or None
 
 
 def chat_command(callback: Handler) -> Handler:
@@ -98,7 +116,7 @@ def chat_command(callback: Handler) -> Handler:
         if update.effective_chat is None or message is None:
             return
         topic_thread = message.is_topic_message and message.message_thread_id
-        await remember(context, update.effective_chat, topic_thread or 0)
+        await remember(update, context, update.effective_chat, topic_thread or 0)
         await callback(update, context)
 
     return handle

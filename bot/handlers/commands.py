@@ -109,7 +109,7 @@ def _line(t: Translator, command: Command) -> str:
 
 async def set_command_menus(bot: Bot, svc: Services) -> None:
     """At start: the menu for everyone in each language, and each admin's own menu in the
-    language of their chat."""
+    language of their chat (its reader_language)."""
     default = translator(svc.config.telegram.language)
     everyone = {"": menu(default, admin=False)}
     for code in LANGUAGES:
@@ -119,7 +119,10 @@ async def set_command_menus(bot: Bot, svc: Services) -> None:
     async with svc.uow() as tx:
         chats = {admin_id: await tx.chats.chat(admin_id) for admin_id in admins}
     admin_menus = {
-        admin_id: menu(translator(chat.language) if chat and chat.language else default, admin=True)
+        admin_id: menu(
+            translator(chat.reader_language) if chat and chat.reader_language else default,
+            admin=True,
+        )
         for admin_id, chat in chats.items()
     }
     await menus.set_menus(bot, everyone, admin_menus)

@@ -72,7 +72,7 @@ async def choose(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Translat
     if refusal is not None:
         await query.answer(t.gettext(refusal), show_alert=True)
         return None
-    await remember(context, message.chat)
+    await remember(update, context, message.chat)
     code = chosen[1]
     async with services(context.application).uow() as tx:
         await tx.chats.set_language(message.chat.id, code, now())

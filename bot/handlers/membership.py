@@ -13,7 +13,7 @@ from telegram.constants import ChatMemberStatus
 from telegram.ext import ContextTypes
 
 from bot.alerts import check_health
-from bot.handlers.access import now, translator_for
+from bot.handlers.access import app_language_of, now, translator_for
 from bot.handlers.welcome import greet_group
 from bot.services import services
 from jobs.subscriptions import forget_chat, migrate_chat, remember_chat
@@ -48,7 +48,10 @@ async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     elif status in _PRESENT:
         title = chat.title or chat.full_name or chat.username
         log.info("chat %d (%s): the bot is %s there", chat.id, chat.type, status)
-        await remember_chat(uow, chat.id, ChatKind(chat.type), title, now())
+        app_language = app_language_of(update)
+        await remember_chat(
+            uow, chat.id, ChatKind(chat.type), title, now(), app_language=app_language
+        )
         if not _was_present(change.old_chat_member):
             await greet_group(chat, context, await translator_for(update, context))
     if chat.id == svc.channel_id:

@@ -42,7 +42,7 @@ async def on_post_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if message.chat.type != "private":
         await query.answer()
         return
-    await remember(context, message.chat)
+    await remember(update, context, message.chat)
     t = await translator_for(update, context)
     if query.data == "ul":
         await query.answer()
@@ -76,10 +76,11 @@ async def on_post_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 async def _post_words(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> Translator:
-    """The language of the row the button sits in, as bot.sender worded it: the chat's
-    /language choice, else telegram.language. Not the presser's app language (the answer's),
-    or one tap would leave two languages side by side under the post."""
+    """The language of the row the button sits in, as bot.sender worded it (the chat's
+    reader_language, as stored now, else telegram.language), or one tap could leave two
+    languages side by side under the post."""
     svc = services(context.application)
     async with svc.uow() as tx:
         chat = await tx.chats.chat(chat_id)
-    return translator(chat.language if chat and chat.language else svc.config.telegram.language)
+    language = chat.reader_language if chat else None
+    return translator(language or svc.config.telegram.language)

@@ -158,7 +158,7 @@ async def on_settings_button(update: Update, context: ContextTypes.DEFAULT_TYPE)
     if refusal is not None:
         await query.answer(t.gettext(refusal), show_alert=True)
         return
-    await remember(context, message.chat, thread_of(message))
+    await remember(update, context, message.chat, thread_of(message))
     svc = services(context.application)
     floor = svc.config.publish.min_heat
     async with svc.uow() as tx:

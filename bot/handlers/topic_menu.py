@@ -138,7 +138,7 @@ async def on_topic_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         topic_id, page_number = int(toggled[1]), int(toggled[2])
         if await press_refused(context, press):
             return
-        await remember(context, message.chat, thread_of(message))
+        await remember(update, context, message.chat, thread_of(message))
         changed = await toggle(uow, message.chat.id, topic_id, now(), thread_of(message))
         if changed is None:
             answer = t.gettext("That topic is gone.")

@@ -76,7 +76,7 @@ class SendOptions:
     # (topic id, name) of the followed topics that brought the post, for its "🔕 Unfollow"
     # button; empty: no such button (not a private chat, or a post not from a subscription)
     unfollow: tuple[tuple[int, str], ...] = ()
-    # the chat's /language choice, for the unfollow button's words; None: telegram.language
+    # the chat's Chat.reader_language, for the unfollow button's words; None: telegram.language
     language: str | None = None
 
 

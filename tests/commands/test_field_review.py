@@ -104,20 +104,21 @@ async def test_a_filter_mistake_is_explained_in_the_users_language(
 async def test_the_undo_button_is_in_the_language_of_the_row_it_joins(
     bot: LiveBot, tmp_path: Path
 ) -> None:
-    """A user whose app is in Russian and who chose no /language gets posts with "Read" and
-    "🔕 Unfollow AI" (telegram.language, as the README says); one tap makes the row
-    "Read | ↩️ Снова следить: AI": two languages side by side under one post."""
+    """A user whose app is in Russian and who chose no /language gets posts whose unfollow
+    button speaks their app's language ("Read" is the post's own word, telegram.language's);
+    one tap makes the row "Read | ↩️ Снова следить: AI", not a button in another language
+    beside it (it was "🔕 Unfollow AI", then "↩️ Снова следить: AI")."""
     await bot.ask(USER, USER, "/topic ai", language_code="ru")
     write(tmp_path, "a.md", topics=("AI",), heat=150)
     await bot.run_publishing()
     await bot.fake.wait_for_async(lambda f: len(bot.posts(USER)) == 1, what="the post")
     (post,) = [m for m in bot_messages(bot.fake, USER) if m.kind == "photo"]
     row = post.reply_markup["inline_keyboard"][0]  # type: ignore[index]
-    assert [b["text"] for b in row] == ["Read", "🔕 Unfollow AI"]
+    assert [b["text"] for b in row] == ["Read", "🔕 Отписаться: AI"]
     await press(bot, USER, USER, post.message_id, row[1]["callback_data"], language_code="ru")
     (shown,) = [m for m in bot_messages(bot.fake, USER) if m.message_id == post.message_id]
     swapped = shown.reply_markup["inline_keyboard"][0]  # type: ignore[index]
-    assert [b["text"] for b in swapped] == ["Read", "↩️ Follow AI again"]
+    assert [b["text"] for b in swapped] == ["Read", "↩️ Снова следить: AI"]
 
 
 async def test_start_with_a_topic_in_a_forum_thread_follows_it_there(bot: LiveBot) -> None:
