@@ -91,6 +91,6 @@ def _renderer(svc: Services) -> Render:
     configured = svc.config.telegram.language
 
     def render(alert: Alert, language: str | None) -> str:
-        return alert_text(translator(language or configured), alert, channel)
+        return alert_text(translator(language, configured), alert, channel)
 
     return render

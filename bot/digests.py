@@ -28,7 +28,7 @@ def digest_text(
 ) -> str:
     """Telegram HTML. Pure but for `lines`, the story lines already made (by article and
     language), which one slot's many digests share."""
-    t = translator(digest.language or configured)
+    t = translator(digest.language, configured)
     made = {} if lines is None else lines
     tz = zone(digest.schedule.timezone) or UTC
     start, end = (at.astimezone(tz) for at in (digest.period.start, digest.period.end))

@@ -82,9 +82,10 @@ class Translator:
         return self._catalogue.ngettext(singular, plural, n).format(n=n, **values)
 
 
-def translator(language: str | None) -> Translator:
-    """The Translator of a language in LANGUAGES (anything else: resolved first), loaded once."""
-    return _load(resolve_language(language))
+def translator(language: str | None, default: str | None = None) -> Translator:
+    """The Translator of a language in LANGUAGES (anything else, a Telegram language_code say,
+    resolved first: to `default`'s when it has no catalogue), loaded once."""
+    return _load(resolve_language(language, resolve_language(default)))
 
 
 @functools.cache

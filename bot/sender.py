@@ -75,7 +75,8 @@ def _keyboard(
 ) -> InlineKeyboardMarkup:
     """Read (PostWords), then the unfollow button in the chat's language when the claim read it
     (SendOptions.language), else in `t`'s (telegram.language)."""
-    words = translator(options.language) if options.language else t or translator(None)
+    t = t or translator(None)
+    words = translator(options.language, t.language) if options.language else t
     return markup(post_buttons(post.button_text, post.link, options.unfollow, words))
 
 

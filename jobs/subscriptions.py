@@ -37,8 +37,8 @@ async def remember_chat(
     app_language: str | None = None,
 ) -> None:
     """A message from the chat (or thread): it is known, and reachable again if it had blocked
-    the bot or its thread had been closed. `app_language`: the language its user's app showed
-    (a private chat; storage.tables.ChatRow.app_language)."""
+    the bot or its thread had been closed. `app_language`: the language_code its user's app
+    sent (a private chat; storage.tables.ChatRow.app_language)."""
     async with uow() as tx:
         await tx.chats.ensure_chat(chat_id, kind, title, now, app_language=app_language)
         if thread_id:

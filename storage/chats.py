@@ -27,8 +27,8 @@ class ChatRepository(SessionRepository):
         app_language: str | None = None,
     ) -> None:
         """Create or refresh a chat. `activate`: the chat showed it can be reached again (a
-        message from it, /start, a successful getChat). `app_language`: the language its user's
-        app showed just now (a private chat); None leaves the one known."""
+        message from it, /start, a successful getChat). `app_language`: the language_code its
+        user's app sent just now (a private chat); None leaves the one known."""
         stmt = self._insert(ChatRow).values(
             id=chat_id,
             kind=kind.value,

@@ -104,12 +104,13 @@ class Chat:
     language: str | None = None  # chosen with /language; None: not chosen
     inactive_reason: str | None = None
     updated_at: datetime | None = None
-    app_language: str | None = None  # a private chat's user's app language, if the bot has it
+    app_language: str | None = None  # a private chat's user's app language (an IETF tag)
 
     @property
     def reader_language(self) -> str | None:
         """What the bot writes to the chat in unasked (posts' buttons, digests, alerts): the
-        /language choice, else its user's app language; None: telegram.language."""
+        /language choice, else its user's app language (a tag bot.i18n resolves, to
+        telegram.language when it has no catalogue); None: telegram.language."""
         return self.language or self.app_language
 
 

@@ -173,6 +173,11 @@ class SourceFileRow(Base):
     skip_reason: Mapped[str | None] = mapped_column(Text)
 
 
+# A language_code longer than this is cut: Telegram's are a language and a region or script
+# (pt-br, zh-hans), and bot.i18n reads the first part first.
+APP_LANGUAGE_LENGTH = 16
+
+
 class ChatRow(Base):
     __tablename__ = "chats"
 
@@ -186,11 +191,10 @@ class ChatRow(Base):
     # What /language chose there (a bot.i18n language); None: the user's own language in a
     # private chat, telegram.language elsewhere.
     language: Mapped[str | None] = mapped_column(String(16))
-    # A private chat's user's own language (a bot.i18n language): what the language_code of
-    # their last message or button press resolved to; None when it has no catalogue. What the
-    # bot writes there unasked (a post's buttons, a digest, an alert) follows it, as its
-    # replies do, unless /language chose.
-    app_language: Mapped[str | None] = mapped_column(String(16))
+    # A private chat's user's own language: the language_code (an IETF tag) of their last
+    # message or button press that had one. What the bot writes there unasked (a post's
+    # buttons, a digest, an alert) follows it, as its replies do, unless /language chose.
+    app_language: Mapped[str | None] = mapped_column(String(APP_LANGUAGE_LENGTH))
 
 
 class SubscriptionRow(Base):

@@ -172,29 +172,33 @@ def unfollow_button(bot: LiveBot, chat_id: int) -> str:
     return str(markup["inline_keyboard"][0][1]["text"])
 
 
+async def publish_robotics(bot: LiveBot, folder: Path, n: int, *chats: int) -> None:
+    """Article n on Robotics, published and sent: the chats' n-th post. Each has an image of
+    its own (one image under many articles reads as the site's generic one)."""
+    url, image = f"https://example.com/{n}", f"https://img.example.com/{n}.jpg"
+    write_article(folder / "articles", f"{n}.md", url=url, topics=("Robotics",), image=image)
+    await bot.run_publishing()
+    await bot.fake.wait_for_async(lambda f: all(len(bot.posts(c)) == n for c in chats))
+
+
 async def test_post_buttons_follow_the_app_language_a_user_last_wrote_in(
     fake: FakeTelegram, tmp_path: Path
 ) -> None:
     """A private chat that chose no /language gets its posts' unfollow button in its user's app
     language, as its replies are, and in the new one once the user switched their app; an
-    app language the bot has no catalogue for gets telegram.language (Russian here)."""
-    articles = tmp_path / "articles"
-    image = "https://img.example.com/a.jpg"
+    app language the bot has no catalogue for gets telegram.language (Russian here), also
+    after a known one (not the old one's words)."""
     async with live_bot(fake, config(tmp_path, fake, language="ru")) as bot:
         await bot.ask(ZH_USER, ZH_USER, "/topic robotics", language_code="zh-hans")
         await bot.ask(DE_USER, DE_USER, "/topic robotics", language_code="de")
-        write_article(
-            articles, "one.md", url="https://example.com/1", topics=("Robotics",), image=image
-        )
-        await bot.run_publishing()
-        await fake.wait_for_async(lambda f: bot.posts(ZH_USER) and bot.posts(DE_USER))
+        await publish_robotics(bot, tmp_path, 1, ZH_USER, DE_USER)
         assert unfollow_button(bot, ZH_USER) == "🔕 取消关注 Robotics"
         assert unfollow_button(bot, DE_USER) == "🔕 Отписаться: Robotics"
 
         assert "Commands" in await bot.ask(ZH_USER, ZH_USER, "/help", language_code="en-GB")
-        write_article(
-            articles, "two.md", url="https://example.com/2", topics=("Robotics",), image=image
-        )
-        await bot.run_publishing()
-        await fake.wait_for_async(lambda f: len(bot.posts(ZH_USER)) == 2)
+        await publish_robotics(bot, tmp_path, 2, ZH_USER)
         assert unfollow_button(bot, ZH_USER) == "🔕 Unfollow Robotics"
+
+        assert "Команды" in await bot.ask(ZH_USER, ZH_USER, "/help", language_code="de")
+        await publish_robotics(bot, tmp_path, 3, ZH_USER)
+        assert unfollow_button(bot, ZH_USER) == "🔕 Отписаться: Robotics"

@@ -16,11 +16,12 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.handlers.replies import reply
-from bot.i18n import N_, Translator, chat_language, resolve_language, translator
+from bot.i18n import N_, Translator, chat_language, translator
 from bot.permissions import Verdict, is_bot_admin, may_manage_chat
 from bot.services import services
 from jobs.subscriptions import remember_chat
 from storage.records import ChatKind
+from storage.tables import APP_LANGUAGE_LENGTH
 
 log = logging.getLogger(__name__)
 
@@ -98,13 +99,14 @@ async def remember(
 
 
 def app_language_of(update: Update) -> str | None:
-    """The bot.i18n language of a private chat's own user's app (their language_code), from
-    their message or press; None in any other chat (a group member's app language is theirs,
-    not the group's), or when the bot has no catalogue for it (telegram.language applies)."""
+    """The language_code of a private chat's own user's app, from their message or press (as
+    Telegram sent it: bot.i18n resolves it where it is used, so a catalogue added later applies
+    at once); None in any other chat (a group member's app language is theirs, not the
+    group's), or when Telegram sent none."""
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None or chat.type != "private" or user.id != chat.id:
         return None
-    return resolve_language(user.language_code, default="") or None
+    return (user.language_code or "")[:APP_LANGUAGE_LENGTH] or None
 
 
 def chat_command(callback: Handler) -> Handler:

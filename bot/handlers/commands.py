@@ -120,8 +120,7 @@ async def set_command_menus(bot: Bot, svc: Services) -> None:
         chats = {admin_id: await tx.chats.chat(admin_id) for admin_id in admins}
     admin_menus = {
         admin_id: menu(
-            translator(chat.reader_language) if chat and chat.reader_language else default,
-            admin=True,
+            translator(chat.reader_language if chat else None, default.language), admin=True
         )
         for admin_id, chat in chats.items()
     }

@@ -82,5 +82,4 @@ async def _post_words(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> Trans
     svc = services(context.application)
     async with svc.uow() as tx:
         chat = await tx.chats.chat(chat_id)
-    language = chat.reader_language if chat else None
-    return translator(language or svc.config.telegram.language)
+    return translator(chat.reader_language if chat else None, svc.config.telegram.language)
