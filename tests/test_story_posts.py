@@ -335,3 +335,21 @@ async def test_a_post_sent_before_photos_were_kept_is_edited_as_before(
     assert _edits(rig.fake) == edits
     assert (post.kind, post.photo_source) == ("photo", PHOTO)
     assert post.text.startswith(REPORT_SAYS)
+
+
+async def test_a_photo_that_turned_generic_gives_way_to_the_articles_own_next_image(
+    rig: Rig,
+) -> None:
+    images = [{"url": u, "width": 1200, "height": 630} for u in (PHOTO, NEW_PHOTO)]
+    _write(rig.folder, "a.md", LEAK, "securitydaily.example", image=None, images=images)
+    await rig.start_worker()
+    await rig.run()
+    await rig.settled(CHANNEL, 1)
+    assert rig.channel_post().photo_source == PHOTO
+    for n in (1, 2):  # two more articles (too cool to post) share it: a site's default image
+        _write(rig.folder, f"o{n}.md", f"Other news {n}", f"o{n}.example", heat=10, image=PHOTO)
+    _write(rig.folder, "a.md", REPORT_SAYS, "securitydaily.example", image=None, images=images)
+    assert (await rig.run()).edits == 1
+    await rig.settled(CHANNEL, 2)
+    assert _edits(rig.fake) == ["editMessageMedia"]
+    assert rig.channel_post().photo_source == NEW_PHOTO
