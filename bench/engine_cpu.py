@@ -49,7 +49,12 @@ class AnsweringSender:
         return Sent(0)
 
     async def edit(
-        self, chat_id: int, message_id: int, article: Article, also: Sequence[Article]
+        self,
+        chat_id: int,
+        message_id: int,
+        article: Article,
+        also: Sequence[Article],
+        shown_photo: str | None = None,
     ) -> Sent:
         return Sent(message_id)
 

@@ -1,9 +1,7 @@
 """The python-telegram-bot side of delivery: renders a post (or takes an alert's text), sends
-it, and translates every Telegram answer into a jobs.delivery outcome.
-
-A 400 is the chat's problem (gone, or no right to post there: "need administrator rights in
-the channel chat", "not enough rights") or the message's; only a refusal of the message's photo
-makes a post go out again as text (bad_request_kind, table-tested)."""
+it or edits the channel's post, and translates every Telegram answer into a jobs.delivery
+outcome (bot.refusals). Only a refusal of the message's photo makes a post go out again as
+text; a refusal of an edit's new photo leaves the old one and edits the caption."""
 
 from __future__ import annotations
 
@@ -11,29 +9,38 @@ import logging
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any, Literal
+from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputMediaPhoto,
+    LinkPreviewOptions,
+)
 from telegram._utils.types import ODVInput
 from telegram.constants import ParseMode
-from telegram.error import (
-    BadRequest,
-    ChatMigrated,
-    Forbidden,
-    InvalidToken,
-    NetworkError,
-    RetryAfter,
-    TelegramError,
-    TimedOut,
-)
+from telegram.error import BadRequest, TelegramError
 from telegram.request import BaseRequest
 
 from bot.formatting import Post, PostForm, PostWords, render_post
 from bot.i18n import DEFAULT_LANGUAGE, Translator, translator
 from bot.lean_send import PreparedCall, prepare_call, send_for_id
-from bot.rate_limit import broadcast_send, retry_seconds
+from bot.rate_limit import broadcast_send
+from bot.refusals import (
+    MESSAGE_GONE,
+    NO_CAPTION,
+    NO_TEXT,
+    NOT_MODIFIED,
+    bad_request_kind,
+    edit_outcome_of,
+    is_thread_gone,
+    matches,
+    send_outcome_of,
+)
 from bot.unfollow_buttons import Button, post_buttons
 from jobs import delivery
+from jobs.delivery.edits import changes_photo
 from jobs.delivery.outcomes import DEFAULT_OPTIONS, SendOptions
 from storage.records import Article
 
@@ -41,18 +48,6 @@ log = logging.getLogger(__name__)
 
 # Telegram fetches a photo URL itself before answering; that can take a while.
 PHOTO_READ_TIMEOUT = 30.0
-# A forum thread closed or deleted: the thread is gone, the chat is not.
-_THREAD_GONE = ("topic_closed", "topic_deleted", "message thread not found", "thread not found")
-_CHAT_GONE = ("chat not found", "user is deactivated", "bot was kicked")
-# Telegram's words when the bot may not post in the chat (a channel that took its admin rights
-# away, a group that muted it): a permission problem, never a refused photo.
-_NO_RIGHTS = (
-    "have no rights",
-    "need administrator rights",
-    "not enough rights",
-    "chat_write_forbidden",
-    "chat_admin_required",
-)
 
 
 def post_words(t: Translator) -> PostWords:
@@ -196,7 +191,7 @@ class TelegramSender:
             try:
                 return delivery.Sent(await send_for_id(self._bot, call, chat_id, thread_id))
             except TelegramError as exc:
-                return _send_outcome_of(exc, thread_id)
+                return send_outcome_of(exc, thread_id)
 
     async def _send(
         self, chat_id: int, article: Article, also: Sequence[Article], options: SendOptions
@@ -204,12 +199,13 @@ class TelegramSender:
         prepared = self._prepare(article, also, options)
         try:
             try:
-                return delivery.Sent(await self._send_form(chat_id, prepared, options))
+                message_id = await self._send_form(chat_id, prepared, options)
+                return delivery.Sent(message_id, photo=prepared.post.photo_url)
             except BadRequest as exc:
                 if (
                     prepared.post.photo_url is None
                     or bad_request_kind(exc.message) != "message"
-                    or _is_thread_gone(exc)
+                    or is_thread_gone(exc)
                 ):
                     raise
                 # Telegram refused the photo (bad URL, too big, wrong type, cached failure):
@@ -217,34 +213,92 @@ class TelegramSender:
                 message_id = await self._send_form(chat_id, prepared, options, as_text=True)
                 return delivery.Sent(message_id, f"photo refused ({exc.message}), sent as text")
         except TelegramError as exc:
-            return _send_outcome_of(exc, options.thread_id)
+            return send_outcome_of(exc, options.thread_id)
 
     async def edit(
-        self, chat_id: int, message_id: int, article: Article, also: Sequence[Article]
+        self,
+        chat_id: int,
+        message_id: int,
+        article: Article,
+        also: Sequence[Article],
+        shown_photo: str | None = None,
     ) -> delivery.EditOutcome:
-        """Make the post show the article and its story's outlets as they are now: the caption
-        of a photo post, the text of a text post. The form is the one the post would be sent
-        in now; Telegram says when the message is the other form: a post that went out as text
+        """Make the post show the article and its story's outlets as they are now. A photo
+        post whose article's image is now another one (jobs.delivery.edits.changes_photo) gets
+        that photo with the caption (editMessageMedia); when Telegram refuses the new photo,
+        the old one stays and the caption is edited. Otherwise the caption of a photo post,
+        the text of a text post (_edit_in_place)."""
+        prepared = self._prepare(article, also)
+        with broadcast_send():
+            try:
+                if changes_photo(shown_photo, prepared.post.photo_url):
+                    replaced = await self._replace_photo(chat_id, message_id, prepared.post)
+                    if replaced is not None:
+                        return replaced
+                await self._edit_in_place(chat_id, message_id, article, also, shown_photo)
+                return delivery.Sent(message_id)
+            except TelegramError as exc:
+                return edit_outcome_of(exc)
+
+    async def _replace_photo(
+        self, chat_id: int, message_id: int, post: Post
+    ) -> delivery.Sent | None:
+        """The post's photo and caption replaced by `post`'s; None when Telegram refused the
+        new photo (one line; the caller edits the caption)."""
+        assert post.photo_url is not None
+        media = InputMediaPhoto(post.photo_url, caption=post.html, parse_mode=ParseMode.HTML)
+        try:
+            await self._bot.edit_message_media(
+                media,
+                chat_id,
+                message_id,
+                reply_markup=_keyboard(post),
+                read_timeout=PHOTO_READ_TIMEOUT,  # Telegram fetches the new photo first
+            )
+        except BadRequest as exc:
+            if matches(exc, NOT_MODIFIED):  # it shows this already: kept as what it shows
+                return delivery.Sent(message_id, NOT_MODIFIED[0], photo=post.photo_url)
+            if matches(exc, MESSAGE_GONE) or bad_request_kind(exc.message) != "message":
+                raise
+            log.warning(
+                "message %d in chat %s: the new photo was refused (%s); the old one stays, "
+                "the caption is edited",
+                message_id,
+                chat_id,
+                exc.message,
+            )
+            return None
+        return delivery.Sent(message_id, photo=post.photo_url)
+
+    async def _edit_in_place(
+        self,
+        chat_id: int,
+        message_id: int,
+        article: Article,
+        also: Sequence[Article],
+        shown_photo: str | None,
+    ) -> None:
+        """The caption of a photo post, the text of a text post. The form is the one the post
+        would be sent in now, unless the post is known to show a photo (its caption form then);
+        Telegram says when the message is the other form: a post that went out as text
         because Telegram refused its photo ("there is no caption in the message to edit") is
         edited as text, and a photo post whose image no longer qualifies ("there is no text in
         the message to edit") gets the caption form."""
         prepared = self._prepare(article, also)
         post = prepared.post
-        with broadcast_send():
-            try:
-                try:
-                    await self.edit_post(chat_id, message_id, post)
-                except BadRequest as exc:
-                    if post.caption and _matches(exc, _NO_CAPTION):
-                        await self.edit_post(chat_id, message_id, prepared.text_post)
-                    elif not post.caption and _matches(exc, _NO_TEXT):
-                        caption = render_post(article, also, self._words, form=PostForm.CAPTION)
-                        await self.edit_post(chat_id, message_id, caption)
-                    else:
-                        raise
-                return delivery.Sent(message_id)
-            except TelegramError as exc:
-                return _edit_outcome_of(exc)
+        if shown_photo is not None and not post.caption:
+            # its image no longer qualifies: the photo stays, with the caption form
+            post = render_post(article, also, self._words, form=PostForm.CAPTION)
+        try:
+            await self.edit_post(chat_id, message_id, post)
+        except BadRequest as exc:
+            if post.caption and matches(exc, NO_CAPTION):
+                await self.edit_post(chat_id, message_id, prepared.text_post)
+            elif not post.caption and matches(exc, NO_TEXT):
+                caption = render_post(article, also, self._words, form=PostForm.CAPTION)
+                await self.edit_post(chat_id, message_id, caption)
+            else:
+                raise
 
     async def edit_post(self, chat_id: int | str, message_id: int, post: Post) -> None:
         """Edit a post `send` sent to show `post` (same form: photo caption or text).
@@ -268,79 +322,3 @@ class TelegramSender:
                 url=post.preview_url or post.link, prefer_large_media=True
             ),
         )
-
-
-_NOT_MODIFIED = ("message is not modified",)
-_MESSAGE_GONE = ("message to edit not found", "message_id_invalid")
-_NO_CAPTION = ("there is no caption in the message to edit",)
-_NO_TEXT = ("there is no text in the message to edit",)
-
-
-def _send_outcome_of(exc: TelegramError, thread_id: int) -> delivery.SendOutcome:
-    """Telegram's refusal of a send to the forum thread `thread_id` (0: the chat itself) as an
-    outcome: a closed or deleted thread is the thread's, not the chat's."""
-    if thread_id and isinstance(exc, BadRequest) and _is_thread_gone(exc):
-        return delivery.ThreadGone(exc.message)
-    return _outcome_of(exc)
-
-
-def _outcome_of(
-    exc: TelegramError,
-) -> (
-    delivery.Sent
-    | delivery.RetryAfter
-    | delivery.ChatGone
-    | delivery.ChatMoved
-    | delivery.Rejected
-    | delivery.Transient
-    | delivery.TokenRejected
-):
-    """Telegram's refusal of a send or an edit as an outcome (jobs.delivery.outcomes)."""
-    if isinstance(exc, InvalidToken):
-        return delivery.TokenRejected()
-    if isinstance(exc, RetryAfter):
-        return delivery.RetryAfter(retry_seconds(exc))
-    if isinstance(exc, ChatMigrated):
-        return delivery.ChatMoved(exc.new_chat_id)
-    if isinstance(exc, Forbidden):
-        return delivery.ChatGone(exc.message)
-    if isinstance(exc, BadRequest):  # before NetworkError: BadRequest is one of its subclasses
-        if bad_request_kind(exc.message) == "message":
-            return delivery.Rejected(exc.message)
-        return delivery.ChatGone(exc.message)  # gone, or no right to post: the chat's problem
-    if isinstance(exc, TimedOut):
-        return delivery.Transient(f"timed out: {exc.message}", maybe_delivered=True)
-    if isinstance(exc, NetworkError):
-        return delivery.Transient(f"network error: {exc.message}")
-    return delivery.Transient(f"Telegram error: {exc.message}")
-
-
-def _edit_outcome_of(exc: TelegramError) -> delivery.EditOutcome:
-    """As _outcome_of, with the refusals only an edit gets."""
-    if isinstance(exc, BadRequest):
-        if _matches(exc, _NOT_MODIFIED):
-            return delivery.NotModified()
-        if _matches(exc, _MESSAGE_GONE):
-            return delivery.MessageGone(exc.message)
-    return _outcome_of(exc)
-
-
-def _matches(exc: TelegramError, markers: tuple[str, ...]) -> bool:
-    # PTB drops "Bad Request: " and capitalises the first letter: compare case-insensitively
-    text = exc.message.casefold()
-    return any(marker in text for marker in markers)
-
-
-def _is_thread_gone(exc: TelegramError) -> bool:
-    return _matches(exc, _THREAD_GONE)
-
-
-def bad_request_kind(text: str) -> Literal["gone", "no rights", "message"]:
-    """Whose problem a 400 is: the chat's (gone, or the bot may not post there) or this
-    message's. Pure."""
-    folded = text.casefold()
-    if any(marker in folded for marker in _CHAT_GONE):
-        return "gone"
-    if any(marker in folded for marker in _NO_RIGHTS):
-        return "no rights"
-    return "message"

@@ -8,14 +8,16 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, bindparam, func, update
+from sqlalchemy import BigInteger, Text, bindparam, case, func, update
 from sqlalchemy.dialects import postgresql
 
-from storage.records import DeliveryStatus
+from storage.records import DeliveryKind, DeliveryStatus
 from storage.repository import SessionRepository, table_of
 from storage.tables import DeliveryRow, UtcDateTime
 
 _DELIVERIES = table_of(DeliveryRow)
+# a sent row: (delivery id, message id, when, the photo URL the message shows or None)
+SentRow = tuple[int, int | None, datetime, str | None]
 
 
 _SENT_ROWS_PG = (
@@ -23,12 +25,13 @@ _SENT_ROWS_PG = (
         bindparam("ids", type_=postgresql.ARRAY(BigInteger)),
         bindparam("message_ids", type_=postgresql.ARRAY(BigInteger)),
         bindparam("sent_ats", type_=postgresql.ARRAY(UtcDateTime())),
+        bindparam("photos", type_=postgresql.ARRAY(Text())),
     )
-    .table_valued("id", "message_id", "sent_at")
+    .table_valued("id", "message_id", "sent_at", "photo")
     .render_derived()
 )
-# UPDATE … FROM the rows: each of those ids still `sending` becomes sent, with its message id
-# and time.
+# UPDATE … FROM the rows: each of those ids still `sending` becomes sent, with its message id,
+# time and photo (an alert's body is its text, kept).
 _MARK_SENT_PG = (
     update(_DELIVERIES)
     .where(
@@ -40,6 +43,10 @@ _MARK_SENT_PG = (
         message_id=_SENT_ROWS_PG.c.message_id,
         sent_at=_SENT_ROWS_PG.c.sent_at,
         last_error=None,
+        body=case(
+            (_DELIVERIES.c.kind == DeliveryKind.ALERT.value, _DELIVERIES.c.body),
+            else_=_SENT_ROWS_PG.c.photo,
+        ),
     )
     .execution_options(synchronize_session=False)
 )
@@ -49,21 +56,32 @@ _MARK_SENT_PG = (
 # column's index", so that each row is found by its primary key.
 _MARK_SENT_SQLITE = (
     f"UPDATE {_DELIVERIES.name} SET status = '{DeliveryStatus.SENT.value}', message_id = ?, "
-    f"sent_at = ?, last_error = NULL WHERE id = ? AND +status = '{DeliveryStatus.SENDING.value}'"
+    f"sent_at = ?, last_error = NULL, "
+    f"body = CASE kind WHEN '{DeliveryKind.ALERT.value}' THEN body ELSE ? END "
+    f"WHERE id = ? AND +status = '{DeliveryStatus.SENDING.value}'"
 )
 
 
 class OutboxOutcomes(SessionRepository):
-    async def mark_sent(self, delivery_id: int, message_id: int | None, now: datetime) -> None:
+    async def mark_sent(
+        self, delivery_id: int, message_id: int | None, now: datetime, photo: str | None = None
+    ) -> None:
         await self.session.execute(
             update(DeliveryRow)
             .where(DeliveryRow.id == delivery_id, DeliveryRow.status == DeliveryStatus.SENDING)
-            .values(status=DeliveryStatus.SENT, message_id=message_id, sent_at=now, last_error=None)
+            .values(
+                status=DeliveryStatus.SENT,
+                message_id=message_id,
+                sent_at=now,
+                last_error=None,
+                body=case((DeliveryRow.kind == DeliveryKind.ALERT, DeliveryRow.body), else_=photo),
+            )
         )
 
-    async def mark_sent_many(self, sent: Sequence[tuple[int, int | None, datetime]]) -> None:
-        """Record many successful sends (delivery id, message id, when): on PostgreSQL one
-        statement of one parameter set (an UPDATE … FROM the rows as arrays), built once; on
+    async def mark_sent_many(self, sent: Sequence[SentRow]) -> None:
+        """Record many successful sends (delivery id, message id, when, the photo the message
+        shows: storage.tables.DeliveryRow.body): on PostgreSQL one statement of one parameter
+        set (an UPDATE … FROM the rows as arrays), built once; on
         SQLite the driver's executemany of one plain UPDATE. An executemany through SQLAlchemy
         cost more CPU per message than the claim (its per-row parameter processing, about 35 µs
         a row); an UPDATE … FROM a JSON list of the rows (json_each) cost SQLite more than the
@@ -72,16 +90,25 @@ class OutboxOutcomes(SessionRepository):
             return
         if self._postgres:
             params: dict[str, Any] = {
-                "ids": [i for i, _, _ in sent],
-                "message_ids": [m for _, m, _ in sent],
-                "sent_ats": [at for _, _, at in sent],
+                "ids": [i for i, _, _, _ in sent],
+                "message_ids": [m for _, m, _, _ in sent],
+                "sent_ats": [at for _, _, at, _ in sent],
+                "photos": [photo for _, _, _, photo in sent],
             }
             await self.session.execute(_MARK_SENT_PG, params)
             return
-        texts = _sqlite_times([at for _, _, at in sent])
-        rows = [(m, text, i) for (i, m, _), text in zip(sent, texts, strict=True)]
+        texts = _sqlite_times([at for _, _, at, _ in sent])
+        rows = [(m, text, p, i) for (i, m, _, p), text in zip(sent, texts, strict=True)]
         connection = await self.session.connection()
         await connection.exec_driver_sql(_MARK_SENT_SQLITE, rows)
+
+    async def record_photo(self, delivery_id: int, photo: str) -> None:
+        """The sent post's photo is now `photo` (an edit replaced it)."""
+        await self.session.execute(
+            update(DeliveryRow)
+            .where(DeliveryRow.id == delivery_id, DeliveryRow.kind == DeliveryKind.POST)
+            .values(body=photo)
+        )
 
     async def mark_retry(self, delivery_id: int, at: datetime, error: str) -> None:
         await self.session.execute(

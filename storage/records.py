@@ -189,7 +189,8 @@ class Delivery:
     sent_at: datetime | None
     thread_id: int = 0  # the forum thread it goes to; 0: the chat itself
     alert_key: str | None = None  # an operator alert (article_id is then None)
-    body: str | None = None  # the alert's text
+    # the alert's text; for a sent post, the photo URL it shows (None: text, or not known)
+    body: str | None = None
     kind: DeliveryKind = DeliveryKind.POST
     revision: int = 0  # 0 for a post; the story's edit number for an edit
 

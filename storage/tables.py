@@ -267,6 +267,10 @@ class DeliveryRow(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     # An operator alert (jobs.alerts): its key ("channel#2:down") and its text, Telegram HTML
     # in the admin's language, written when it was decided so a restart sends the same words.
+    # A sent post: the URL of the photo the message shows (NULL: a text message, or a post sent
+    # before photos were kept), written with the sent mark and by an edit that replaced the
+    # photo (whose own row keeps it too): what the post's next edit compares the article's
+    # image with (jobs.delivery.edits).
     alert_key: Mapped[str | None] = mapped_column(String(200))
     body: Mapped[str | None] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(8), default="post", server_default="post")

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bot.sender import bad_request_kind
+from bot.refusals import bad_request_kind
 from jobs.alerts import Alert, AlertState, Observation, decide, delivery_observation
 from storage.records import DeliveryStatus
 from tests.article_factory import write_article

@@ -21,18 +21,19 @@ async def test_sent_in_one_batch_each_row_gets_its_message_id_and_time(db: Db) -
         claimed = await tx.outbox.claim_due(datetime.now(UTC), 4)
     east = timezone(timedelta(hours=2))  # any aware time is stored as UTC
     sent = [
-        (claimed[0].id, 501, NOW.astimezone(east)),
-        (claimed[1].id, None, NOW + timedelta(microseconds=7)),
-        (claimed[2].id, 503, NOW + timedelta(seconds=1)),
+        (claimed[0].id, 501, NOW.astimezone(east), "https://img.example/1.jpg"),
+        (claimed[1].id, None, NOW + timedelta(microseconds=7), None),
+        (claimed[2].id, 503, NOW + timedelta(seconds=1), None),
     ]
     async with db.uow() as tx:
         await tx.outbox.mark_sent_many(sent)
         await tx.outbox.mark_sent_many([])
     async with db.uow() as tx:
         rows = {d.id: d for chat in CHATS for d in await tx.outbox.deliveries_for(chat)}
-    for delivery_id, message_id, at in sent:
+    for delivery_id, message_id, at, photo in sent:
         row = rows[delivery_id]
         assert (row.status, row.message_id, row.sent_at) == (DeliveryStatus.SENT, message_id, at)
+        assert row.body == photo  # the photo the post shows
         assert row.sent_at is not None and row.sent_at.tzinfo == UTC
     assert rows[claimed[3].id].status is DeliveryStatus.SENDING  # claimed, not in the batch
     others = [d for d in rows.values() if d.id not in {c.id for c in claimed}]
@@ -57,7 +58,7 @@ async def test_a_batch_keeps_each_time_across_second_and_day_boundaries(db: Db) 
     ]
     async with db.uow() as tx:
         await tx.outbox.mark_sent_many(
-            [(d.id, 1, at) for d, at in zip(claimed, times, strict=True)]
+            [(d.id, 1, at, None) for d, at in zip(claimed, times, strict=True)]
         )
     async with db.uow() as tx:
         rows = {d.id: d for chat in CHATS for d in await tx.outbox.deliveries_for(chat)}
@@ -70,7 +71,7 @@ async def test_a_batch_leaves_rows_that_are_no_longer_sending_alone(db: Db) -> N
         first, second = await tx.outbox.claim_due(datetime.now(UTC), 2)
     async with db.uow() as tx:
         await tx.outbox.mark_failed(first.id, "gone")
-        await tx.outbox.mark_sent_many([(first.id, 1, NOW), (second.id, 2, NOW)])
+        await tx.outbox.mark_sent_many([(first.id, 1, NOW, None), (second.id, 2, NOW, None)])
     async with db.uow() as tx:
         statuses = {d.id: d.status for c in CHATS[:2] for d in await tx.outbox.deliveries_for(c)}
     assert statuses == {first.id: DeliveryStatus.FAILED, second.id: DeliveryStatus.SENT}
@@ -111,3 +112,17 @@ async def test_claims_and_give_backs_are_served_by_the_unsent_rows_indexes(db: D
     for plan in plans:
         assert "Seq Scan on deliveries" not in plan
         assert "SCAN deliveries" not in plan.replace("SCAN deliveries USING INDEX", "")
+
+
+async def test_a_batch_keeps_an_alerts_text_and_each_posts_photo(db: Db) -> None:
+    await seed_fan_out(db.uow, CHATS[:1])
+    async with db.uow() as tx:
+        await tx.outbox.enqueue_alert(CHATS[0], "channel#1:down", "<b>lost</b>", NOW)
+        post, alert = sorted(await tx.outbox.claim_due(datetime.now(UTC), 2), key=lambda d: d.id)
+    async with db.uow() as tx:
+        await tx.outbox.mark_sent_many(
+            [(post.id, 1, NOW, "https://img.example/1.jpg"), (alert.id, 2, NOW, None)]
+        )
+    async with db.uow() as tx:
+        bodies = {d.id: d.body for d in await tx.outbox.deliveries_for(CHATS[0])}
+    assert bodies == {post.id: "https://img.example/1.jpg", alert.id: "<b>lost</b>"}

@@ -9,6 +9,7 @@ import pytest
 import jobs.delivery.outcomes as out
 import jobs.delivery.transitions as step
 from jobs.backoff import Backoff
+from jobs.delivery.edits import changes_photo
 
 POLICY = step.RetryPolicy(max_attempts=3, max_attempts_after_timeout=2, backoff=Backoff(2.0, 600.0))
 DRAW = 0.5  # the retry's jitter: half way, so a retry after attempt n waits 1.5 * 2**(n-1) s
@@ -17,6 +18,12 @@ CASES: list[tuple[str, out.SendOutcome, int, step.Step]] = [
     ("sent", out.Sent(42), 1, step.MarkSent(42)),
     ("sent as text", out.Sent(7, "photo refused"), 1, step.MarkSent(7, "photo refused")),
     ("sent, no message id", out.Sent(None), 3, step.MarkSent(None)),
+    (
+        "sent as a photo",
+        out.Sent(5, photo="https://i/1.jpg"),
+        1,
+        step.MarkSent(5, None, "https://i/1.jpg"),
+    ),
     ("429 defers the chat", out.RetryAfter(12.0), 1, step.DeferChat(12.0, "429: retry after 12 s")),
     (
         "429 at the attempt limit",
@@ -122,3 +129,19 @@ def test_edit_transition(outcome: out.EditOutcome, attempts: int, expected: step
 def test_every_edit_outcome_has_a_row() -> None:
     covered = {type(outcome) for _, outcome, _, _ in EDIT_CASES}
     assert covered == set(typing.get_args(out.EditOutcome))
+
+
+@pytest.mark.parametrize(
+    ("shown", "current", "replaced"),
+    [
+        ("https://img.example/1.jpg", "https://img.example/2.jpg", True),  # a new image
+        ("https://img.example/1.jpg", "https://img.example/1.jpg", False),  # fetched never again
+        ("https://img.example/1.jpg", None, False),  # no longer qualifies: the photo stays
+        (None, "https://img.example/2.jpg", False),  # a text post stays text; or not known
+        (None, None, False),
+    ],
+)
+def test_an_edit_replaces_the_photo_only_when_the_image_is_another(
+    shown: str | None, current: str | None, replaced: bool
+) -> None:
+    assert changes_photo(shown, current) is replaced

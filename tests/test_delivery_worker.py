@@ -55,7 +55,12 @@ class ScriptedSender:
         return outcome
 
     async def edit(
-        self, chat_id: int, message_id: int, article: Article, also: Sequence[Article]
+        self,
+        chat_id: int,
+        message_id: int,
+        article: Article,
+        also: Sequence[Article],
+        shown_photo: str | None = None,
     ) -> EditOutcome:
         return await self.send(chat_id, Outgoing(article, tuple(also)))
 

@@ -306,10 +306,19 @@ async def test_alert_rows_live_beside_posts_and_edits(db: Db) -> None:
         assert sorted(d.kind.value for d in rows) == ["alert", "alert", "edit", "post"]
         assert len(await tx.outbox.claim_due(NOW, 10)) == 5
         for d in rows:
-            await tx.outbox.mark_sent(d.id, 100 + d.id, NOW + timedelta(minutes=d.id))
+            photo = "https://img.example/1.jpg" if d.kind is DeliveryKind.POST else None
+            await tx.outbox.mark_sent(d.id, 100 + d.id, NOW + timedelta(minutes=d.id), photo)
         post = next(d for d in rows if d.kind is DeliveryKind.POST)
         assert await tx.outbox.last_sent_at(-1005) == NOW + timedelta(minutes=post.id)
         assert await tx.outbox.last_revision(article_id, -1005) == 1
+    async with db.uow() as tx:  # an alert's body is its text, kept; a post's, its photo
+        bodies = {(d.kind, d.alert_key): d.body for d in await tx.outbox.deliveries_for(-1005)}
+        assert bodies == {
+            (DeliveryKind.ALERT, "channel#1:down"): "<b>lost</b>",
+            (DeliveryKind.ALERT, "channel#1:up"): "back",
+            (DeliveryKind.POST, None): "https://img.example/1.jpg",
+            (DeliveryKind.EDIT, None): None,
+        }
     async with db.uow() as tx:
         await tx.chats.ensure_chat(-6, ChatKind.GROUP, "h", NOW)
         await tx.chats.ensure_chat(-1006, ChatKind.SUPERGROUP, "h", NOW)

@@ -5,12 +5,14 @@ HTTP, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
@@ -23,6 +25,7 @@ from jobs.publishing import RunReport, publish_run
 from jobs.selection import PublishRules
 from jobs.send_gate import SendGate
 from storage.records import ChatKind, Delivery, DeliveryKind, DeliveryStatus
+from storage.tables import DeliveryRow
 from tests.article_factory import write_article
 from tests.conftest import Db
 from tests.fake_telegram.objects import Message
@@ -37,6 +40,8 @@ GROUP_INTERVAL = 0.3  # the pacer's gap between two messages to the channel, sho
 
 LEAK = "Misconfigured low-code portals leave 41 million customer records open to anyone"
 LEAK_AGAIN = "Low-code portal misconfiguration exposes 41 million records"
+REPORT_SAYS = LEAK + ", report says"
+PHOTO, NEW_PHOTO = "https://img.example/1.jpg", "https://img.example/2.jpg"
 
 
 @dataclass
@@ -127,7 +132,8 @@ def _edits(fake: FakeTelegram) -> list[str]:
     return [
         call.method
         for call in fake.calls
-        if call.method in ("editMessageText", "editMessageCaption") and call.chat_id == CHANNEL
+        if call.method in ("editMessageText", "editMessageCaption", "editMessageMedia")
+        and call.chat_id == CHANNEL
     ]
 
 
@@ -246,3 +252,104 @@ async def test_an_edit_takes_its_turn_like_a_message(rig: Rig) -> None:
     (sent,) = rig.fake.sent(CHANNEL)
     (edit,) = [c for c in rig.fake.calls if c.method == "editMessageCaption"]
     assert edit.time - sent.time >= GROUP_INTERVAL * 0.9
+
+
+async def _posted(rig: Rig, image: str | None) -> None:
+    _write(rig.folder, "a.md", LEAK, "securitydaily.example", image=image)
+    await rig.start_worker()
+    await rig.run()
+    await rig.settled(CHANNEL, 1)
+
+
+async def _rewritten(rig: Rig, title: str, image: str | None, rows: int) -> Message:
+    """The source rewrites the title (and the image): one edit, sent; the post after it."""
+    _write(rig.folder, "a.md", title, "securitydaily.example", image=image)
+    assert (await rig.run()).edits == 1
+    assert (await rig.settled(CHANNEL, rows))[-1].status is DeliveryStatus.SENT
+    return rig.channel_post()
+
+
+async def test_an_edit_shows_the_articles_new_photo_and_fetches_an_unchanged_one_never(
+    rig: Rig,
+) -> None:
+    await _posted(rig, PHOTO)
+    post = await _rewritten(rig, REPORT_SAYS, NEW_PHOTO, rows=2)
+    assert _edits(rig.fake) == ["editMessageMedia"]
+    assert (post.kind, post.photo_source) == ("photo", NEW_PHOTO)
+    assert post.text.startswith(REPORT_SAYS) and post.reply_markup is not None
+    # what the post shows now is kept across a restart: the next edit, with the photo as it
+    # is, changes the caption alone (a photo sent again by URL is fetched again)
+    await rig.stop_worker()
+    await rig.start_worker()
+    post = await _rewritten(rig, LEAK + ", a report says", NEW_PHOTO, rows=3)
+    assert _edits(rig.fake) == ["editMessageMedia", "editMessageCaption"]
+    assert post.photo_source == NEW_PHOTO and post.text.startswith(LEAK + ", a report says")
+
+
+async def test_a_new_photo_telegram_refuses_leaves_the_old_one_and_edits_the_caption(
+    rig: Rig, caplog: pytest.LogCaptureFixture
+) -> None:
+    await _posted(rig, PHOTO)
+    rig.fake.break_photo_url(NEW_PHOTO, "Bad Request: failed to get HTTP URL content")
+    with caplog.at_level(logging.INFO, logger="bot.sender"):
+        post = await _rewritten(rig, REPORT_SAYS, NEW_PHOTO, rows=2)
+    assert _edits(rig.fake) == ["editMessageMedia", "editMessageCaption"]
+    assert post.photo_source == PHOTO and post.text.startswith(REPORT_SAYS)
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "bot.sender"]
+    assert "failed to get http url content" in line.casefold()
+
+
+async def test_a_text_post_stays_text_when_its_article_gains_a_photo(rig: Rig) -> None:
+    await _posted(rig, None)
+    post = await _rewritten(rig, REPORT_SAYS, PHOTO, rows=2)
+    assert "editMessageMedia" not in _edits(rig.fake)
+    assert post.kind == "text" and post.text.startswith(REPORT_SAYS)
+
+
+async def test_a_photo_post_whose_image_no_longer_qualifies_keeps_its_photo(rig: Rig) -> None:
+    await _posted(rig, PHOTO)
+    post = await _rewritten(rig, REPORT_SAYS, "ftp://img.example/3.jpg", rows=2)
+    # known to show a photo: its caption is edited (the text form's parts in a caption)
+    assert _edits(rig.fake) == ["editMessageCaption"]
+    assert (post.kind, post.photo_source) == ("photo", PHOTO)
+    assert post.text.startswith(REPORT_SAYS)
+
+
+@pytest.mark.parametrize(
+    ("image", "edits"),
+    [
+        (NEW_PHOTO, ["editMessageCaption"]),
+        ("ftp://img.example/3.jpg", ["editMessageText", "editMessageCaption"]),
+    ],
+)
+async def test_a_post_sent_before_photos_were_kept_is_edited_as_before(
+    rig: Rig, image: str, edits: list[str]
+) -> None:
+    await _posted(rig, PHOTO)
+    async with rig.db.uow() as tx:  # what a post sent by an older version has: no photo kept
+        await tx.outbox.session.execute(update(DeliveryRow).values(body=None))
+    post = await _rewritten(rig, REPORT_SAYS, image, rows=2)
+    # the photo it shows is not known: it stays; the form the article would be posted in now
+    # is tried first, and Telegram's "there is no text in the message to edit" has the
+    # caption edited
+    assert _edits(rig.fake) == edits
+    assert (post.kind, post.photo_source) == ("photo", PHOTO)
+    assert post.text.startswith(REPORT_SAYS)
+
+
+async def test_a_photo_that_turned_generic_gives_way_to_the_articles_own_next_image(
+    rig: Rig,
+) -> None:
+    images = [{"url": u, "width": 1200, "height": 630} for u in (PHOTO, NEW_PHOTO)]
+    _write(rig.folder, "a.md", LEAK, "securitydaily.example", image=None, images=images)
+    await rig.start_worker()
+    await rig.run()
+    await rig.settled(CHANNEL, 1)
+    assert rig.channel_post().photo_source == PHOTO
+    for n in (1, 2):  # two more articles (too cool to post) share it: a site's default image
+        _write(rig.folder, f"o{n}.md", f"Other news {n}", f"o{n}.example", heat=10, image=PHOTO)
+    _write(rig.folder, "a.md", REPORT_SAYS, "securitydaily.example", image=None, images=images)
+    assert (await rig.run()).edits == 1
+    await rig.settled(CHANNEL, 2)
+    assert _edits(rig.fake) == ["editMessageMedia"]
+    assert rig.channel_post().photo_source == NEW_PHOTO

@@ -1,6 +1,10 @@
 """What an edit row edits: the channel post of its article (a story's lead), to show the story
 as it is now. Read fresh for every edit (never from the worker's article cache): an edit exists
-because the stored article changed."""
+because the stored article changed.
+
+The post's row keeps the photo the message shows (storage.tables.DeliveryRow.body): an edit
+replaces the photo only when the article's image is now another one (changes_photo); a photo
+sent again by URL is fetched by Telegram again, so an unchanged one is never re-sent."""
 
 from __future__ import annotations
 
@@ -17,6 +21,8 @@ class EditTarget:
     also: tuple[Article, ...]  # the story's other articles, for the "Also:" line
     message_id: int  # the post's message; 0 when `refusal` is set
     refusal: EditOutcome | None  # why there is nothing to send now (unsendable)
+    post_id: int = 0  # the post's outbox row, which keeps the photo the message shows
+    shown_photo: str | None = None  # that photo (None: a text post, or not known)
 
 
 async def edit_target(tx: Transaction, edit: Delivery) -> EditTarget:
@@ -30,8 +36,21 @@ async def edit_target(tx: Transaction, edit: Delivery) -> EditTarget:
         also = tuple(a for a in story if a.id != lead.id)
     post = await tx.outbox.delivery(edit.article_id, edit.chat_id, edit.thread_id)
     refusal = unsendable(post)
-    message_id = post.message_id if post is not None and refusal is None else None
-    return EditTarget(lead, also, message_id or 0, refusal)
+    if post is None or refusal is not None:
+        return EditTarget(lead, also, 0, refusal)
+    return EditTarget(lead, also, post.message_id or 0, None, post.id, post.body)
+
+
+def changes_photo(shown: str | None, current: str | None) -> bool:
+    """Whether an edit replaces the post's photo: the post is known to show one and the
+    article's usable image (bot.formatting's photo form) is another one. Pure.
+
+    Not when nothing is known to be shown: a text post stays text (editMessageMedia could add
+    a photo to it, but its text is a message's, up to 4096 units, not a caption's 1024, and a
+    post often went out as text because Telegram refused that very photo), and a post sent
+    before photos were kept is edited as before, its caption alone. Not when the image no
+    longer qualifies either: the post keeps its photo and gets its caption edited."""
+    return shown is not None and current is not None and current != shown
 
 
 def unsendable(post: Delivery | None) -> EditOutcome | None:

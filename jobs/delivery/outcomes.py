@@ -14,6 +14,9 @@ from storage.records import Article
 class Sent:
     message_id: int | None
     note: str | None = None  # e.g. "photo refused, sent as text"
+    # the photo URL the message shows now: set when a post went out as a photo, or an edit
+    # replaced its photo; kept with the post (jobs.delivery.edits)
+    photo: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +139,13 @@ class Sender(Protocol):
         ...
 
     async def edit(
-        self, chat_id: int, message_id: int, article: Article, also: Sequence[Article]
+        self,
+        chat_id: int,
+        message_id: int,
+        article: Article,
+        also: Sequence[Article],
+        shown_photo: str | None = None,
     ) -> EditOutcome:
-        """Make the post `message_id` show the article (and `also`) as they are now."""
+        """Make the post `message_id` show the article (and `also`) as they are now;
+        `shown_photo`: the photo the post shows (None: a text post, or not known)."""
         ...

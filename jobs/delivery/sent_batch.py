@@ -21,10 +21,12 @@ class SentBatch:
     def __init__(self, write: Write, every: float) -> None:
         self._write = write  # the worker's retried write (DeliveryWorker._write)
         self._every = every
-        self._rows: list[tuple[int, int | None, datetime]] = []
+        self._rows: list[tuple[int, int | None, datetime, str | None]] = []
 
-    async def add(self, delivery_id: int, message_id: int | None, at: datetime) -> None:
-        self._rows.append((delivery_id, message_id, at))
+    async def add(
+        self, delivery_id: int, message_id: int | None, at: datetime, photo: str | None = None
+    ) -> None:
+        self._rows.append((delivery_id, message_id, at, photo))
         if len(self._rows) >= BATCH:
             await self.flush()
 

@@ -49,6 +49,7 @@ class MarkSent:
 
     message_id: int | None  # kept: an edit of the post needs it
     note: str | None = None
+    photo: str | None = None  # the photo the message shows (outcomes.Sent.photo)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,8 +150,8 @@ def transition(outcome: SendOutcome, attempts: int, policy: RetryPolicy, draw: f
 
     The exhaustive match makes a new outcome impossible to forget."""
     match outcome:
-        case Sent(message_id, note):
-            return MarkSent(message_id, note)
+        case Sent(message_id, note, photo):
+            return MarkSent(message_id, note, photo)
         case RetryAfter(seconds):
             return DeferChat(seconds, f"429: retry after {seconds:g} s")
         case ChatGone(reason):

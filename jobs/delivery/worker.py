@@ -17,7 +17,7 @@ from jobs.delivery.claims import Claims, SoleClaims
 from jobs.delivery.edits import edit_target
 from jobs.delivery.hand_out import Admitted, HandOut, wait_and_clear
 from jobs.delivery.lanes import Lanes
-from jobs.delivery.outcomes import Outgoing, Sender, Transient
+from jobs.delivery.outcomes import Outgoing, Sender, Sent, Transient
 from jobs.delivery.sent_batch import SentBatch
 from jobs.delivery.transitions import (
     DEFAULT_RETRY,
@@ -274,10 +274,15 @@ class DeliveryWorker:
             return
         outcome = target.refusal or await self._gated(
             delivery,
-            lambda: self._sender.edit(delivery.chat_id, target.message_id, lead, target.also),
+            lambda: self._sender.edit(
+                delivery.chat_id, target.message_id, lead, target.also, target.shown_photo
+            ),
         )
         if outcome is None:
             return
+        if isinstance(outcome, Sent) and outcome.photo and outcome.photo != target.shown_photo:
+            photo = outcome.photo  # the edit replaced the photo: the post shows this one now
+            await self._write(lambda tx: tx.outbox.record_photo(target.post_id, photo))
         step = edit_transition(outcome, delivery.attempts, self._retry, self._jitter())
         where = f"edit {delivery.revision} of article {lead.id}'s post in chat {delivery.chat_id}"
         await self._apply(delivery, where, step)
@@ -315,13 +320,13 @@ class DeliveryWorker:
         now = self._wall()
         chat = delivery.chat_id
         match step:
-            case MarkSent(message_id, note):
+            case MarkSent(message_id, note, photo):
                 self.sent += 1
                 if note:
                     log.info("sent %s (%s)", where, note)
                 else:
                     log.debug("sent %s as message %s", where, message_id)
-                await self._sent_batch.add(delivery.id, message_id, now)
+                await self._sent_batch.add(delivery.id, message_id, now, photo)
             case DeferChat(seconds, error):
                 # The broadcast and the replies (bot.rate_limit) hold the chat alike.
                 wait = self._gate.hold_chat(chat, seconds)

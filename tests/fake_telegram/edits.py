@@ -1,8 +1,10 @@
-"""Editing and deleting the bot's messages. Beyond the checks on the message itself, an edit
-in a chat that blocked or removed the bot is refused like a send, and an edit in a group or a
-channel counts against that chat's flood limit (20 a minute) and the overall one, as a message
-does. Edits in private chats are not counted: Telegram's private-chat limit is on messages sent,
-and a button's edit of its own menu is an answer, not a broadcast."""
+"""Editing and deleting the bot's messages. editMessageMedia replaces a message's photo (fetched
+by URL like sendPhoto's, refused alike) and its caption with the InputMedia's; as Telegram
+documents it, it may also add a photo to a text message. Beyond the checks on the message
+itself, an edit in a chat that blocked or removed the bot is refused like a send, and an edit
+in a group or a channel counts against that chat's flood limit (20 a minute) and the overall
+one, as a message does. Edits in private chats are not counted: Telegram's private-chat limit
+is on messages sent, and a button's edit of its own menu is an answer, not a broadcast."""
 
 from __future__ import annotations
 
@@ -13,7 +15,8 @@ from tests.fake_telegram import errors, validation
 from tests.fake_telegram.errors import bad_request, too_many_requests
 from tests.fake_telegram.objects import Chat, Message
 from tests.fake_telegram.outcome import Outcome, message_outcome, unix_now
-from tests.fake_telegram.params import Params
+from tests.fake_telegram.params import Params, Upload
+from tests.fake_telegram.sending import photo_file_id, photo_sizes
 from tests.fake_telegram.state import TelegramState
 from tests.fake_telegram.validation import FormattedText
 
@@ -99,6 +102,51 @@ def edit_message_caption(state: TelegramState, p: Params) -> Outcome:
     if message.kind == "text":
         raise bad_request("there is no caption in the message to edit")
     return _apply_edit(state, message, caption, markup)
+
+
+# the InputMedia types Telegram knows; the fake implements photos only
+_MEDIA_TYPES = frozenset({"animation", "audio", "document", "photo", "video", "live_photo"})
+
+
+def _input_photo(state: TelegramState, p: Params) -> tuple[str, str | None, FormattedText]:
+    """The photo's file id, its source (a URL or file_id; None for an upload) and its caption,
+    from the request's `media` (an InputMedia, JSON-encoded; its file an "attach://<part>")."""
+    media = p.get("media")
+    if not isinstance(media, dict) or not isinstance(media.get("type"), str):
+        raise bad_request("can't parse InputMedia JSON object")
+    if media["type"] not in _MEDIA_TYPES:
+        raise bad_request("can't parse InputMedia: unsupported media type")
+    if media["type"] != "photo":
+        raise bad_request(f"unsupported InputMedia type (the fake only implements photo): {media}")
+    caption = validation.caption(Params(media))
+    source = media.get("media")
+    if isinstance(source, str) and source.startswith("attach://"):
+        upload = p.values.get(source.removeprefix("attach://"))
+        if not isinstance(upload, Upload):
+            raise bad_request(errors.WRONG_FILE_ID_OR_URL)
+        return photo_file_id(state, upload), None, caption
+    return photo_file_id(state, source), source, caption
+
+
+def edit_message_media(state: TelegramState, p: Params) -> Outcome:
+    target = _message_to_edit(state, p)
+    file_id, source, caption = _input_photo(state, p)
+    markup = _edit_markup(p)
+    if target is None:
+        return Outcome(True, text=caption)
+    _, message = target
+    sizes = photo_sizes(file_id)
+    same_photo = message.kind == "photo" and message.photo == sizes
+    same_caption = (caption.text, caption.entities) == (message.text, message.entities)
+    if same_photo and same_caption and markup == message.reply_markup:
+        raise bad_request(errors.NOT_MODIFIED)
+    state.file_ids.update(size["file_id"] for size in sizes)
+    message.kind, message.photo, message.photo_source = "photo", sizes, source
+    message.link_preview_options = None  # a text message given a photo: its caption now
+    message.text, message.entities = caption.text, caption.entities
+    message.reply_markup = markup
+    message.edit_date = unix_now()
+    return message_outcome(state, message)
 
 
 def edit_message_reply_markup(state: TelegramState, p: Params) -> Outcome:

@@ -26,6 +26,7 @@ from tests.fake_telegram.edits import (
     counted_as_message,
     delete_message,
     edit_message_caption,
+    edit_message_media,
     edit_message_reply_markup,
     edit_message_text,
 )
@@ -48,6 +49,7 @@ METHODS: dict[str, Method] = {
     "sendPhoto": send_photo,
     "editMessageText": counted_as_message(edit_message_text),
     "editMessageCaption": counted_as_message(edit_message_caption),
+    "editMessageMedia": counted_as_message(edit_message_media),
     "editMessageReplyMarkup": edit_message_reply_markup,
     "deleteMessage": delete_message,
     "answerCallbackQuery": answer_callback_query,

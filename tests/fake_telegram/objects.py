@@ -68,6 +68,9 @@ class Message:
     kind: str = "text"  # "text" or "photo"
     reply_markup: dict[str, Any] | None = None
     photo: list[dict[str, Any]] | None = None
+    # the URL or file_id the photo was sent or last edited from (None: an upload, or no photo):
+    # what tests assert the message shows
+    photo_source: str | None = None
     link_preview_options: dict[str, Any] | None = None
     reply_to_message_id: int | None = None
     thread_id: int | None = None  # message_thread_id: the forum thread it is in

@@ -30,6 +30,7 @@ JSON_PARAMS = frozenset(
         "limit",
         "link_preview_options",
         "max_connections",
+        "media",  # InputMedia (editMessageMedia), an Array of them (sendMediaGroup)
         "message_id",
         "message_ids",
         "message_thread_id",

@@ -111,7 +111,7 @@ def _new_message(
     )
 
 
-def _photo_sizes(file_id: str) -> list[dict[str, Any]]:
+def photo_sizes(file_id: str) -> list[dict[str, Any]]:
     unique = hashlib.sha1(file_id.encode()).hexdigest()[:16]
     return [
         {
@@ -125,7 +125,9 @@ def _photo_sizes(file_id: str) -> list[dict[str, Any]]:
     ]
 
 
-def _photo_file_id(state: TelegramState, photo: Any) -> str:
+def photo_file_id(state: TelegramState, photo: Any) -> str:
+    """The file a photo parameter names (an upload, a file_id, or a URL Telegram fetches),
+    refused like Telegram refuses it; sendPhoto and editMessageMedia alike."""
     if isinstance(photo, Upload):
         return state.new_file_id("photo")
     if not isinstance(photo, str) or not photo:
@@ -149,9 +151,20 @@ def send_photo(state: TelegramState, p: Params) -> Outcome:
     caption = validation.caption(p)
     markup = validation.reply_markup(p)
     reply_to = _reply_to(state, chat, p)
-    sizes = _photo_sizes(_photo_file_id(state, p.values.get("photo")))
+    photo = p.values.get("photo")
+    sizes = photo_sizes(photo_file_id(state, photo))
     state.file_ids.update(size["file_id"] for size in sizes)
-    message = _new_message(chat, p, thread_id, caption, markup, reply_to, kind="photo", photo=sizes)
+    message = _new_message(
+        chat,
+        p,
+        thread_id,
+        caption,
+        markup,
+        reply_to,
+        kind="photo",
+        photo=sizes,
+        photo_source=photo if isinstance(photo, str) else None,
+    )
     return _deliver(state, chat, p, message)
 
 
