@@ -15,7 +15,7 @@ from sqlalchemy.pool import NullPool
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # The newest migration's revision (a test keeps it equal to Alembic's head). A database already
 # there is recognised with one query, without importing Alembic: that costs a running bot 7 MB.
-HEAD_REVISION = "0009_app_language"
+HEAD_REVISION = "0010_post_photo"
 
 
 class DatabaseUrlError(ValueError):

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Text, bindparam, case, func, update
+from sqlalchemy import BigInteger, Text, bindparam, func, update
 from sqlalchemy.dialects import postgresql
 
 from storage.records import DeliveryKind, DeliveryStatus
@@ -31,7 +31,7 @@ _SENT_ROWS_PG = (
     .render_derived()
 )
 # UPDATE … FROM the rows: each of those ids still `sending` becomes sent, with its message id,
-# time and photo (an alert's body is its text, kept).
+# time and photo.
 _MARK_SENT_PG = (
     update(_DELIVERIES)
     .where(
@@ -43,10 +43,7 @@ _MARK_SENT_PG = (
         message_id=_SENT_ROWS_PG.c.message_id,
         sent_at=_SENT_ROWS_PG.c.sent_at,
         last_error=None,
-        body=case(
-            (_DELIVERIES.c.kind == DeliveryKind.ALERT.value, _DELIVERIES.c.body),
-            else_=_SENT_ROWS_PG.c.photo,
-        ),
+        photo=_SENT_ROWS_PG.c.photo,
     )
     .execution_options(synchronize_session=False)
 )
@@ -56,8 +53,7 @@ _MARK_SENT_PG = (
 # column's index", so that each row is found by its primary key.
 _MARK_SENT_SQLITE = (
     f"UPDATE {_DELIVERIES.name} SET status = '{DeliveryStatus.SENT.value}', message_id = ?, "
-    f"sent_at = ?, last_error = NULL, "
-    f"body = CASE kind WHEN '{DeliveryKind.ALERT.value}' THEN body ELSE ? END "
+    f"sent_at = ?, last_error = NULL, photo = ? "
     f"WHERE id = ? AND +status = '{DeliveryStatus.SENDING.value}'"
 )
 
@@ -74,13 +70,13 @@ class OutboxOutcomes(SessionRepository):
                 message_id=message_id,
                 sent_at=now,
                 last_error=None,
-                body=case((DeliveryRow.kind == DeliveryKind.ALERT, DeliveryRow.body), else_=photo),
+                photo=photo,
             )
         )
 
     async def mark_sent_many(self, sent: Sequence[SentRow]) -> None:
         """Record many successful sends (delivery id, message id, when, the photo the message
-        shows: storage.tables.DeliveryRow.body): on PostgreSQL one statement of one parameter
+        shows: storage.tables.DeliveryRow.photo): on PostgreSQL one statement of one parameter
         set (an UPDATE … FROM the rows as arrays), built once; on
         SQLite the driver's executemany of one plain UPDATE. An executemany through SQLAlchemy
         cost more CPU per message than the claim (its per-row parameter processing, about 35 µs
@@ -107,7 +103,7 @@ class OutboxOutcomes(SessionRepository):
         await self.session.execute(
             update(DeliveryRow)
             .where(DeliveryRow.id == delivery_id, DeliveryRow.kind == DeliveryKind.POST)
-            .values(body=photo)
+            .values(photo=photo)
         )
 
     async def mark_retry(self, delivery_id: int, at: datetime, error: str) -> None:

@@ -189,10 +189,10 @@ class Delivery:
     sent_at: datetime | None
     thread_id: int = 0  # the forum thread it goes to; 0: the chat itself
     alert_key: str | None = None  # an operator alert (article_id is then None)
-    # the alert's text; for a sent post, the photo URL it shows (None: text, or not known)
-    body: str | None = None
+    body: str | None = None  # the alert's text
     kind: DeliveryKind = DeliveryKind.POST
     revision: int = 0  # 0 for a post; the story's edit number for an edit
+    photo: str | None = None  # a sent post's photo URL, kept for its edits (DeliveryRow.photo)
 
 
 @dataclass(frozen=True, slots=True)

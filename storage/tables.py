@@ -267,10 +267,6 @@ class DeliveryRow(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     # An operator alert (jobs.alerts): its key ("channel#2:down") and its text, Telegram HTML
     # in the admin's language, written when it was decided so a restart sends the same words.
-    # A sent post: the URL of the photo the message shows (NULL: a text message, or a post sent
-    # before photos were kept), written with the sent mark and by an edit that replaced the
-    # photo (whose own row keeps it too): what the post's next edit compares the article's
-    # image with (jobs.delivery.edits).
     alert_key: Mapped[str | None] = mapped_column(String(200))
     body: Mapped[str | None] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(8), default="post", server_default="post")
@@ -278,6 +274,11 @@ class DeliveryRow(Base):
     # The delivery worker (DeliveryWorkerRow.id) that holds it while `sending` (PostgreSQL; on
     # SQLite the one process claims alone and leaves it empty).
     claimed_by: Mapped[str | None] = mapped_column(String(64))
+    # A sent post to a channel or group: the URL of the photo the message shows (NULL: a text
+    # message, a private chat's post, which is never edited, or a post sent before photos were
+    # kept), written with the sent mark and by an edit that replaced the photo: what the post's
+    # next edit compares the article's image with (jobs.delivery.edits).
+    photo: Mapped[str | None] = mapped_column(Text)
 
 
 def status_is(status: str) -> ColumnElement[bool]:

@@ -33,7 +33,7 @@ async def test_sent_in_one_batch_each_row_gets_its_message_id_and_time(db: Db) -
     for delivery_id, message_id, at, photo in sent:
         row = rows[delivery_id]
         assert (row.status, row.message_id, row.sent_at) == (DeliveryStatus.SENT, message_id, at)
-        assert row.body == photo  # the photo the post shows
+        assert row.photo == photo  # the photo the post shows
         assert row.sent_at is not None and row.sent_at.tzinfo == UTC
     assert rows[claimed[3].id].status is DeliveryStatus.SENDING  # claimed, not in the batch
     others = [d for d in rows.values() if d.id not in {c.id for c in claimed}]
@@ -114,7 +114,7 @@ async def test_claims_and_give_backs_are_served_by_the_unsent_rows_indexes(db: D
         assert "SCAN deliveries" not in plan.replace("SCAN deliveries USING INDEX", "")
 
 
-async def test_a_batch_keeps_an_alerts_text_and_each_posts_photo(db: Db) -> None:
+async def test_a_batch_keeps_an_alerts_text_beside_each_posts_photo(db: Db) -> None:
     await seed_fan_out(db.uow, CHATS[:1])
     async with db.uow() as tx:
         await tx.outbox.enqueue_alert(CHATS[0], "channel#1:down", "<b>lost</b>", NOW)
@@ -124,5 +124,5 @@ async def test_a_batch_keeps_an_alerts_text_and_each_posts_photo(db: Db) -> None
             [(post.id, 1, NOW, "https://img.example/1.jpg"), (alert.id, 2, NOW, None)]
         )
     async with db.uow() as tx:
-        bodies = {d.id: d.body for d in await tx.outbox.deliveries_for(CHATS[0])}
-    assert bodies == {post.id: "https://img.example/1.jpg", alert.id: "<b>lost</b>"}
+        kept = {d.id: (d.body, d.photo) for d in await tx.outbox.deliveries_for(CHATS[0])}
+    assert kept == {post.id: (None, "https://img.example/1.jpg"), alert.id: ("<b>lost</b>", None)}

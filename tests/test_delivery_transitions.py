@@ -9,7 +9,7 @@ import pytest
 import jobs.delivery.outcomes as out
 import jobs.delivery.transitions as step
 from jobs.backoff import Backoff
-from jobs.delivery.edits import changes_photo
+from jobs.delivery.edits import changes_photo, kept_photo
 
 POLICY = step.RetryPolicy(max_attempts=3, max_attempts_after_timeout=2, backoff=Backoff(2.0, 600.0))
 DRAW = 0.5  # the retry's jitter: half way, so a retry after attempt n waits 1.5 * 2**(n-1) s
@@ -145,3 +145,17 @@ def test_an_edit_replaces_the_photo_only_when_the_image_is_another(
     shown: str | None, current: str | None, replaced: bool
 ) -> None:
     assert changes_photo(shown, current) is replaced
+
+
+@pytest.mark.parametrize(
+    ("chat_id", "kept"),
+    [
+        (-1001234567890, "https://img.example/1.jpg"),  # a channel: its post may be edited
+        (-3001, "https://img.example/1.jpg"),  # a group
+        (1001, None),  # a private chat: never edited, so no URL in the sent archive
+    ],
+)
+def test_a_sent_post_keeps_its_photo_only_where_an_edit_may_come(
+    chat_id: int, kept: str | None
+) -> None:
+    assert kept_photo(chat_id, "https://img.example/1.jpg") == kept

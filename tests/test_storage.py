@@ -311,13 +311,15 @@ async def test_alert_rows_live_beside_posts_and_edits(db: Db) -> None:
         post = next(d for d in rows if d.kind is DeliveryKind.POST)
         assert await tx.outbox.last_sent_at(-1005) == NOW + timedelta(minutes=post.id)
         assert await tx.outbox.last_revision(article_id, -1005) == 1
-    async with db.uow() as tx:  # an alert's body is its text, kept; a post's, its photo
-        bodies = {(d.kind, d.alert_key): d.body for d in await tx.outbox.deliveries_for(-1005)}
-        assert bodies == {
-            (DeliveryKind.ALERT, "channel#1:down"): "<b>lost</b>",
-            (DeliveryKind.ALERT, "channel#1:up"): "back",
-            (DeliveryKind.POST, None): "https://img.example/1.jpg",
-            (DeliveryKind.EDIT, None): None,
+    async with db.uow() as tx:  # an alert's text is kept; a post keeps its photo
+        kept = {
+            (d.kind, d.alert_key): (d.body, d.photo) for d in await tx.outbox.deliveries_for(-1005)
+        }
+        assert kept == {
+            (DeliveryKind.ALERT, "channel#1:down"): ("<b>lost</b>", None),
+            (DeliveryKind.ALERT, "channel#1:up"): ("back", None),
+            (DeliveryKind.POST, None): (None, "https://img.example/1.jpg"),
+            (DeliveryKind.EDIT, None): (None, None),
         }
     async with db.uow() as tx:
         await tx.chats.ensure_chat(-6, ChatKind.GROUP, "h", NOW)

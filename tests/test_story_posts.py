@@ -327,7 +327,7 @@ async def test_a_post_sent_before_photos_were_kept_is_edited_as_before(
 ) -> None:
     await _posted(rig, PHOTO)
     async with rig.db.uow() as tx:  # what a post sent by an older version has: no photo kept
-        await tx.outbox.session.execute(update(DeliveryRow).values(body=None))
+        await tx.outbox.session.execute(update(DeliveryRow).values(photo=None))
     post = await _rewritten(rig, REPORT_SAYS, image, rows=2)
     # the photo it shows is not known: it stays; the form the article would be posted in now
     # is tried first, and Telegram's "there is no text in the message to edit" has the

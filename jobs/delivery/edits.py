@@ -2,7 +2,7 @@
 as it is now. Read fresh for every edit (never from the worker's article cache): an edit exists
 because the stored article changed.
 
-The post's row keeps the photo the message shows (storage.tables.DeliveryRow.body): an edit
+The post's row keeps the photo the message shows (storage.tables.DeliveryRow.photo): an edit
 replaces the photo only when the article's image is now another one (changes_photo); a photo
 sent again by URL is fetched by Telegram again, so an unchanged one is never re-sent."""
 
@@ -38,7 +38,14 @@ async def edit_target(tx: Transaction, edit: Delivery) -> EditTarget:
     refusal = unsendable(post)
     if post is None or refusal is not None:
         return EditTarget(lead, also, 0, refusal)
-    return EditTarget(lead, also, post.message_id or 0, None, post.id, post.body)
+    return EditTarget(lead, also, post.message_id or 0, None, post.id, post.photo)
+
+
+def kept_photo(chat_id: int, photo: str | None) -> str | None:
+    """The photo a sent post keeps for its edits: only a channel's post is ever edited (a
+    story's lead), and a private chat's post, nearly every row of a fan-out, keeps none (a URL
+    a row in the sent archive for nothing). Channels and groups have negative ids. Pure."""
+    return photo if chat_id < 0 else None
 
 
 def changes_photo(shown: str | None, current: str | None) -> bool:

@@ -14,7 +14,7 @@ from typing import TypeVar, assert_never
 
 from jobs.delivery.claimed import ClaimedPosts
 from jobs.delivery.claims import Claims, SoleClaims
-from jobs.delivery.edits import edit_target
+from jobs.delivery.edits import edit_target, kept_photo
 from jobs.delivery.hand_out import Admitted, HandOut, wait_and_clear
 from jobs.delivery.lanes import Lanes
 from jobs.delivery.outcomes import Outgoing, Sender, Sent, Transient
@@ -326,7 +326,7 @@ class DeliveryWorker:
                     log.info("sent %s (%s)", where, note)
                 else:
                     log.debug("sent %s as message %s", where, message_id)
-                await self._sent_batch.add(delivery.id, message_id, now, photo)
+                await self._sent_batch.add(delivery.id, message_id, now, kept_photo(chat, photo))
             case DeferChat(seconds, error):
                 # The broadcast and the replies (bot.rate_limit) hold the chat alike.
                 wait = self._gate.hold_chat(chat, seconds)
