@@ -164,3 +164,19 @@ async def test_a_story_of_the_channels_outage_is_posted_after_it_recovers(
     await bot.settle()
     owed = [d for d in await bot.deliveries(CHANNEL_ID) if d.status is not DeliveryStatus.CANCELLED]
     assert owed, "the story is not owed to the channel any more"
+
+
+@pytest.mark.xfail(strict=True, reason="answers in a forum thread call the thread 'this chat'")
+async def test_a_forum_threads_digest_answer_says_it_is_the_threads(bot: LiveBot) -> None:
+    """A forum's admin sends /digest hourly in the thread "Papers": "✅ This chat gets an hourly
+    digest". In the General thread /digest then says "This chat gets each post as it comes.":
+    two answers about "this chat" that contradict each other, and nothing says the choice
+    was the thread's alone (as /topic, /heat, /filter, /timezone, /settings there are)."""
+    forum, thread = -1_000_000_004_002, 7
+    bot.fake.add_chat(forum, "supergroup", title="Forum", admins=(USER,), is_forum=True)
+    bot.fake.set_thread(forum, thread)
+    there = {"chat_type": "supergroup", "thread_id": thread}
+    in_thread = await bot.ask(forum, USER, "/digest hourly", **there)
+    in_general = await bot.ask(forum, USER, "/digest", chat_type="supergroup")
+    assert "This chat gets each post" in in_general
+    assert "This chat" not in in_thread, in_thread
