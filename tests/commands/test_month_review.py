@@ -180,3 +180,20 @@ async def test_a_forum_threads_digest_answer_says_it_is_the_threads(bot: LiveBot
     in_general = await bot.ask(forum, USER, "/digest", chat_type="supergroup")
     assert "This chat gets each post" in in_general
     assert "This chat" not in in_thread, in_thread
+
+
+@pytest.mark.xfail(strict=True, reason="plain text in a new app language is not remembered")
+async def test_plain_text_from_a_new_app_language_sets_the_posts_language(
+    bot: LiveBot, tmp_path: Path
+) -> None:
+    """A user follows AI from an English app, switches the app to Russian and writes
+    "robotics": the bot answers in Russian ("Robotics — это тема: /topic Robotics …"). The
+    next post's button is still "🔕 Unfollow AI", though the README says unasked messages
+    follow the app language the user last wrote in. It should be "🔕 Отписаться: AI"."""
+    await bot.ask(USER, USER, "/topic ai", language_code="en")
+    answer = await bot.ask(USER, USER, "robotics", language_code="ru")
+    assert answer.startswith("Robotics — это тема"), answer
+    write(tmp_path, "a.md", topics=("AI",), heat=150)
+    await bot.run_publishing()
+    await bot.fake.wait_for_async(lambda f: len(bot.posts(USER)) == 1, what="the post")
+    assert unfollow_button(bot, USER) == "🔕 Отписаться: AI"
