@@ -15,7 +15,7 @@ from storage.records import DeliveryStatus
 from storage.state_keys import DIGEST_SLOTS_KEY
 from storage.tables import StoryRow
 from tests.bot_process import CHANNEL_ID
-from tests.commands.rig import USER, write
+from tests.commands.rig import OTHER, USER, write
 from tests.fake_telegram.calls import Call
 from tests.live_bot import ADMIN, LiveBot
 from tests.test_alerts import channel_member
@@ -197,3 +197,26 @@ async def test_plain_text_from_a_new_app_language_sets_the_posts_language(
     await bot.run_publishing()
     await bot.fake.wait_for_async(lambda f: len(bot.posts(USER)) == 1, what="the post")
     assert unfollow_button(bot, USER) == "🔕 Отписаться: AI"
+
+
+@pytest.mark.xfail(strict=True, reason="a digest drops a story /publish pushed below the heat")
+async def test_a_story_published_by_hand_reaches_digest_subscribers(
+    bot: LiveBot, tmp_path: Path
+) -> None:
+    """An admin /publish-es a low-heat story ("/publish ignores heat"): a subscriber taking
+    posts as they come gets it at once, but a subscriber of the same topic on /digest hourly
+    never does: fan-out leaves it to the digest, and the digest applies the minimum heat.
+    The next digest should list it."""
+    await bot.ask(USER, USER, "/topic ai")
+    await bot.ask(USER, USER, "/digest hourly")
+    await bot.ask(OTHER, OTHER, "/topic ai")
+    write(tmp_path, "a.md", topics=("AI",), heat=10, title="A quiet but important story")
+    await bot.run_publishing()  # stored, not posted: below the minimum heat
+    answer = await bot.ask(ADMIN, ADMIN, "/publish https://example.com/a")
+    assert "for 1 subscriber chat" in answer, answer
+    slot = this_hour()
+    async with bot.svc.uow() as tx:
+        await tx.stories.session.execute(
+            update(StoryRow).values(opened_at=slot - timedelta(minutes=30))
+        )
+    assert await slot_at(bot, slot) == 1, "no digest lists the published story"
