@@ -47,6 +47,13 @@ class ChatRepository(SessionRepository):
             stmt.on_conflict_do_update(index_elements=[ChatRow.id], set_=refresh)
         )
 
+    async def note_app_language(self, chat_id: int, app_language: str) -> None:
+        """A known chat's user wrote in this app language (nothing is stored for a chat the
+        bot does not know yet)."""
+        await self.session.execute(
+            update(ChatRow).where(ChatRow.id == chat_id).values(app_language=app_language)
+        )
+
     async def chat(self, chat_id: int) -> Chat | None:
         row = await self.session.get(ChatRow, chat_id)
         return None if row is None else chat_record(row)

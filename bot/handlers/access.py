@@ -98,6 +98,15 @@ async def remember(
     )
 
 
+async def note_app_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """What a message that is no command (plain text, an unknown command) keeps: its user's
+    app language, for a private chat the bot knows already; nothing else about the chat."""
+    chat, language = update.effective_chat, app_language_of(update)
+    if chat is not None and language is not None:
+        async with services(context.application).uow() as tx:
+            await tx.chats.note_app_language(chat.id, language)
+
+
 def app_language_of(update: Update) -> str | None:
     """The language_code of a private chat's own user's app, from their message or press (as
     Telegram sent it: bot.i18n resolves it where it is used, so a catalogue added later applies

@@ -16,6 +16,7 @@ from bot.handlers.access import (
     may_manage,
     now,
     press_refused,
+    remember,
     translator_for,
 )
 from bot.handlers.replies import edit, reply
@@ -66,6 +67,7 @@ async def on_stop_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     message, t = press.message, press.t
     uow = services(context.application).uow
     thread = thread_of(message)
+    await remember(update, context, message.chat, thread)
     await press.query.answer()
     if press.data == "st:all":
         forum = bool(message.chat.is_forum)

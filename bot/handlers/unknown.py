@@ -6,9 +6,10 @@ command the sender may use, when one is near ("/topci" -> /topic), and /help. Pl
 names one topic (as /topic would match it: "robotics") is answered with the command that
 follows or unfollows it; other plain text with where to start, once a minute at most. In a
 group the bot answers only a command addressed to it by name ("/foo@thisbot"): a bare "/foo"
-there may be another bot's, and its members' talk is none of the bot's business. Nothing is
-stored: an unknown command is not a command, so it neither remembers the chat nor brings a
-stopped one back."""
+there may be another bot's, and its members' talk is none of the bot's business. Nothing else
+is stored but a known private chat's app language (for what the bot sends there unasked): an
+unknown command is not a command, so it neither remembers the chat nor brings a stopped one
+back."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from rapidfuzz import fuzz, process
 from telegram import Message, MessageEntity, Update
 from telegram.ext import ContextTypes
 
-from bot.handlers.access import sender_is_bot_admin, translator_for
+from bot.handlers.access import note_app_language, sender_is_bot_admin, translator_for
 from bot.handlers.commands import commands_for
 from bot.handlers.replies import quote, reply
 from bot.i18n import N_
@@ -72,6 +73,7 @@ async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE)
     word = addressed_command(message, context.bot.username)
     if word is None:
         return
+    await note_app_language(update, context)
     t = await translator_for(update, context)
     admin = sender_is_bot_admin(update, context) and message.chat.type == "private"
     near = nearest_command(word, (c.name for c in commands_for(admin=admin)))
@@ -104,6 +106,7 @@ async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if message is None or message.text is None:
         return
     svc = services(context.application)
+    await note_app_language(update, context)
     topics, followed = await catalogue(svc.uow, message.chat_id)
     named = named_topic(message.text.strip(), topics, followed)
     if named is None and message.chat_id in svc.nudged:

@@ -16,6 +16,7 @@ from bot.handlers.access import (
     chat_command,
     command_message,
     now,
+    remember,
     translator_for,
 )
 from bot.handlers.replies import NO_PREVIEW, escape, fit, quote, reply
@@ -104,6 +105,7 @@ async def on_start_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if not isinstance(query.message, Message):
         await query.answer(t.gettext("This list is too old; send /topics again."))
         return
+    await remember(update, context, query.message.chat)
     await query.answer()
     await topic_menu.show_page(query.message, context, t, 0)
 

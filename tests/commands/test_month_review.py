@@ -51,9 +51,6 @@ def unfollow_button(bot: LiveBot, chat_id: int) -> str:
     return str(markup["inline_keyboard"][0][1]["text"])
 
 
-@pytest.mark.xfail(
-    strict=True, reason="an app language without a catalogue keeps the previous app's language"
-)
 async def test_switching_to_an_app_language_without_a_catalogue_drops_the_old_one(
     bot: LiveBot, tmp_path: Path
 ) -> None:
@@ -182,7 +179,6 @@ async def test_a_forum_threads_digest_answer_says_it_is_the_threads(bot: LiveBot
     assert "This chat" not in in_thread, in_thread
 
 
-@pytest.mark.xfail(strict=True, reason="plain text in a new app language is not remembered")
 async def test_plain_text_from_a_new_app_language_sets_the_posts_language(
     bot: LiveBot, tmp_path: Path
 ) -> None:
