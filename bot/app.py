@@ -34,6 +34,7 @@ from bot.update_lanes import ChatLanes
 from bot.updates import FeedBot
 from bot.watcher import FolderWatcher
 from jobs.backoff import Backoff
+from jobs.channel_recovery import channel_back
 from jobs.delivery import DeliveryWorker
 from jobs.delivery.claims import HEARTBEAT_SECONDS, SharedClaims
 from jobs.pacing import FREE_CAP, MAX_IN_FLIGHT, Pacer
@@ -161,6 +162,9 @@ async def _resolve_channel(application: Application[Any, Any, Any, Any, Any, Any
     # A channel lost earlier (removed, rights taken) is back only when Telegram says the bot
     # may post there: a restart alone is no recovery to tell the operator about.
     back = known is None or known.active or await _may_post(application, chat.id)
+    if back:  # the worker starts after this: it finds what the channel's loss cancelled owed
+        window = timedelta(hours=svc.config.publish.story_window_hours)
+        await channel_back(svc.uow, chat.id, now, window)
     async with svc.uow() as tx:
         title = chat.title or chat.username
         await tx.chats.ensure_chat(chat.id, ChatKind(chat.type), title, now, activate=back)

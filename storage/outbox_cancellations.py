@@ -39,6 +39,21 @@ class OutboxCancellations(SessionRepository):
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
+    async def restore_cancelled(self, chat_id: int, since: datetime, now: datetime) -> int:
+        """What losing the chat cancelled, queued since `since`, is owed again, due now
+        (Transaction.deactivate_chat's cancellations, undone); returns how many."""
+        result = await self.session.execute(
+            update(DeliveryRow)
+            .where(
+                DeliveryRow.chat_id == chat_id,
+                DeliveryRow.status == DeliveryStatus.CANCELLED,
+                DeliveryRow.alert_key.is_(None),
+                DeliveryRow.created_at >= since,
+            )
+            .values(status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=now, last_error=None)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
     async def cancel_for_chat(self, chat_id: int, reason: str) -> int:
         """Cancel what was waiting for the chat (Transaction.deactivate_chat); returns how many."""
         result = await self.session.execute(

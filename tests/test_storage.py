@@ -10,6 +10,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import IntegrityError
 
+from jobs.channel_recovery import channel_back
 from storage import outbox, subscriptions
 from storage.database import HEAD_REVISION, MIGRATIONS_DIR, sync_url, upgrade_to_head
 from storage.records import ArticleData, ChatKind, DeliveryKind, DeliveryStatus, SourcedArticle
@@ -230,6 +231,27 @@ async def test_deactivating_a_chat_cancels_its_pending_deliveries(db: Db) -> Non
         await tx.chats.ensure_chat(5, ChatKind.PRIVATE, None, NOW)
         chat = await tx.chats.chat(5)
         assert chat is not None and chat.active
+
+
+async def test_a_lost_channel_back_gets_what_its_loss_cancelled_within_the_window(
+    db: Db,
+) -> None:
+    """jobs.channel_recovery: what the loss cancelled and was queued since the window's start
+    is owed again, due now; an older one stays cancelled; an active channel has none."""
+    old = await _article(db, "https://example.com/old")
+    new = await _article(db, "https://example.com/new")
+    async with db.uow() as tx:
+        await tx.chats.ensure_chat(-100, ChatKind.CHANNEL, "c", NOW)
+        await tx.outbox.enqueue(old, [-100], NOW - timedelta(hours=50))
+        await tx.outbox.enqueue(new, [-100], NOW - timedelta(hours=1))
+        assert await tx.deactivate_chat(-100, "no right to post in the channel", NOW) == 2
+    assert await channel_back(db.uow, -100, NOW, timedelta(hours=48)) == 1
+    async with db.uow() as tx:
+        rows = {d.article_id: d for d in await tx.outbox.deliveries_for(-100)}
+        await tx.chats.ensure_chat(-100, ChatKind.CHANNEL, "c", NOW)
+    assert rows[old].status is DeliveryStatus.CANCELLED
+    assert (rows[new].status, rows[new].next_attempt_at) == (DeliveryStatus.PENDING, NOW)
+    assert await channel_back(db.uow, -100, NOW, timedelta(hours=48)) == 0  # active: nothing
 
 
 async def test_migrated_group_keeps_its_deliveries(db: Db) -> None:

@@ -7,6 +7,7 @@ move from absent to present: a promotion to admin is no second hello)."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from telegram import ChatMember, ChatMemberAdministrator, ChatMemberRestricted, Update
 from telegram.constants import ChatMemberStatus
@@ -16,6 +17,7 @@ from bot.alerts import check_health
 from bot.handlers.access import app_language_of, now, translator_for
 from bot.handlers.welcome import greet_group
 from bot.services import services
+from jobs.channel_recovery import channel_back
 from jobs.subscriptions import forget_chat, migrate_chat, remember_chat
 from storage.records import ChatKind
 
@@ -48,6 +50,10 @@ async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     elif status in _PRESENT:
         title = chat.title or chat.full_name or chat.username
         log.info("chat %d (%s): the bot is %s there", chat.id, chat.type, status)
+        if chat.id == svc.channel_id:  # it may post there (above): what its loss cancelled goes
+            window = timedelta(hours=svc.config.publish.story_window_hours)
+            if await channel_back(uow, chat.id, now(), window):
+                svc.worker.wake()
         app_language = app_language_of(update)
         await remember_chat(
             uow, chat.id, ChatKind(chat.type), title, now(), app_language=app_language
