@@ -133,9 +133,10 @@ def chat_command(callback: Handler) -> Handler:
     return handle
 
 
-def admin_command(callback: Handler) -> Handler:
+def admin_command(callback: Handler, hint: str | None = None) -> Handler:
     """A command for the numeric user ids in telegram.admins only; anyone else is refused, and
-    the refusal is logged with their id."""
+    the refusal is logged with their id. `hint` (an N_ message): what such a user may do
+    instead, said after the refusal (a subscriber's /pause is /stop's pause)."""
 
     @functools.wraps(callback)
     async def handle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -151,7 +152,8 @@ def admin_command(callback: Handler) -> Handler:
                 message.chat_id,
             )
             t = await translator_for(update, context)
-            await reply(message, t.gettext(NOT_A_BOT_ADMIN))
+            refusal = t.gettext(NOT_A_BOT_ADMIN)
+            await reply(message, f"{refusal}\n{t.gettext(hint)}" if hint else refusal)
             return
         await handle_for_chat(update, context)
 

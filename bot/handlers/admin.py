@@ -152,14 +152,23 @@ def _preview_text(t: Translator, outcome: delivery.SendOutcome, *, private: bool
             return t.gettext("Telegram refuses the bot's token; nothing was sent.")
 
 
-@admin_command
-async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await _switch(update, context, True, ("paused", "stays paused"), _PAUSED, _STAYS_PAUSED)
 
 
-@admin_command
-async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await _switch(update, context, False, ("resumed", "was running"), _RESUMED, _NOT_PAUSED)
+
+
+# /pause and /resume are the channel's schedule; a subscriber who types them means their own
+# posts, which /stop pauses (jobs.subscriptions.pause) and following a topic resumes.
+pause = admin_command(
+    _pause, N_("To pause this chat's posts for a week, send /stop and tap “⏸ Pause for a week”.")
+)
+resume = admin_command(
+    _resume,
+    N_("A pause from /stop ends by itself after a week, or at once with /topic <code>name</code>."),
+)
 
 
 _PAUSED = N_(

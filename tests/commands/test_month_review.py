@@ -105,7 +105,6 @@ async def test_turning_digests_off_mid_period_does_not_lose_its_stories(
     assert got, [c.text for c in bot.fake.sent(USER)]
 
 
-@pytest.mark.xfail(strict=True, reason="a subscriber's /pause is refused without naming /stop")
 async def test_a_subscriber_who_types_pause_is_shown_how_to_pause(bot: LiveBot) -> None:
     """A subscriber going on holiday types /pause: the answer is "Sorry, that command is only
     for the admins of this bot." and nothing else, though the bot has a pause for them
