@@ -87,15 +87,23 @@ async def remember(
     or a button press from it (or from its forum thread) shows that it can be reached and wants
     to be. A private chat's app language is kept too, for what the bot sends there unasked."""
     title = chat.title or chat.full_name or chat.username
-    await remember_chat(
-        services(context.application).uow,
-        chat.id,
-        ChatKind(chat.type),
-        title,
-        now(),
-        thread_id,
-        app_language=app_language_of(update),
+    svc = services(context.application)
+    language = app_language_of(update)
+    before = await remember_chat(
+        svc.uow, chat.id, ChatKind(chat.type), title, now(), thread_id, app_language=language
     )
+    # An admin's own command menu (set at /start, in the language of then) follows a new app
+    # language, as everything else they read does, unless /language chose one. Everyone
+    # else's menu is Telegram's per app language already.
+    admin = sender_is_bot_admin(update, context)
+    if admin and before is not None and before.language is None and language is not None:
+        configured = svc.config.telegram.language
+        new = translator(language, configured)
+        if translator(before.app_language, configured) is not new:
+            # bot.handlers.commands builds the menus and imports this module: imported here
+            from bot.handlers.commands import set_private_menu
+
+            await set_private_menu(update, context, new)
 
 
 async def note_app_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -120,7 +120,6 @@ def admin_menu_line(bot: LiveBot, command: str) -> str:
     return next(c["description"] for c in menu if c["command"] == command)
 
 
-@pytest.mark.xfail(strict=True, reason="the admin's menu keeps the app language of their /start")
 async def test_an_admins_menu_follows_the_app_language_they_write_in(bot: LiveBot) -> None:
     """An admin sends /start from a Russian app: their menu (set for their chat alone) is in
     Russian. They switch the app to English and use the bot for weeks (/help, /stats are
