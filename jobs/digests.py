@@ -19,10 +19,10 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from jobs.digest_slots import Period, Schedule, due_period
 from jobs.fanout import FilterMemo, recipients
@@ -70,8 +70,25 @@ class PeriodStories:
         object.__setattr__(self, "story_of", story_of)
 
 
+_KEY_TIME = "%Y-%m-%dT%H:%MZ"
+
+
 def digest_key(thread_id: int, period: Period) -> str:
-    return f"{KEY_PREFIX}{thread_id}:{period.end:%Y-%m-%dT%H:%MZ}"
+    return f"{KEY_PREFIX}{thread_id}:{period.end.strftime(_KEY_TIME)}"
+
+
+def covered_until(keys: Iterable[tuple[int, int, str]]) -> dict[tuple[int, int], datetime]:
+    """(chat, thread) -> the end of the latest period its digests listed, from their rows'
+    keys (digest_key): a chat that changed its schedule gets no story twice. Pure."""
+    covered: dict[tuple[int, int], datetime] = {}
+    for chat_id, thread_id, key in keys:
+        try:
+            end = datetime.strptime(key.split(":", 2)[2], _KEY_TIME).replace(tzinfo=UTC)
+        except (IndexError, ValueError):
+            continue  # not a digest_key: nothing known
+        pair = (chat_id, thread_id)
+        covered[pair] = max(end, covered.get(pair, end))
+    return covered
 
 
 def choose_digests(
@@ -84,19 +101,22 @@ def choose_digests(
     min_heat: float | None,
     memos: dict[int, FilterMemo] | None = None,
     received: Collection[tuple[int, int, int]] = (),
+    covered: Mapping[tuple[int, int], datetime] | None = None,
 ) -> list[Digest]:
     """The digests due for this page of subscribers, in page order; those with nothing to list
     are left out. A story counts once, by its hottest article the subscriber would have been
     sent, and not at all when the subscriber already has a post of it (`received`: (chat,
     thread, article) triples; a chat that turned to digests mid-period got some as they came).
-    `memos` (article id -> filter verdicts) carries keyword matches across pages. Pure."""
+    `memos` (article id -> filter verdicts) carries keyword matches across pages. `covered`
+    (covered_until): a period starts no earlier than the chat's last digest ended (a chat that
+    went from hourly to daily has the day's stories its hourly digests listed). Pure."""
     verdicts: dict[int, FilterMemo] = {} if memos is None else memos
     had = _stories_had(received, stories)
     due: dict[Period, list[DigestSubscriber]] = defaultdict(list)
     schedules = {}
     for chat in page:
         schedule = Schedule(chat.mode, chat.minute, chat.timezone)
-        period = due_period(schedule, since, now)
+        period = _uncovered(due_period(schedule, since, now), (covered or {}).get(_pair(chat)))
         if period is not None:
             due[period].append(chat)
             schedules[_pair(chat)] = (schedule, period)
@@ -187,12 +207,19 @@ class _SlotJob:
     memos: dict[int, FilterMemo] = field(default_factory=dict)  # across pages
 
 
+def _uncovered(period: Period | None, covered: datetime | None) -> Period | None:
+    """The part of `period` after the chat's last digest; None when that one covered it all."""
+    if period is None or covered is None or covered <= period.start:
+        return period
+    return Period(covered, period.end) if covered < period.end else None
+
+
 async def _queue_page(tx: Transaction, page: Sequence[DigestSubscriber], job: _SlotJob) -> int:
     """One transaction a page, but a turn of the loop for each slice chosen, worded and bound:
     a page at once held the loop for 15-45 ms."""
-    received = await tx.digests.posts_received(
-        [c.subscriber.chat_id for c in page], job.now - LOOKBACK
-    )
+    chat_ids = [c.subscriber.chat_id for c in page]
+    received = await tx.digests.posts_received(chat_ids, job.now - LOOKBACK)
+    covered = covered_until(await tx.digests.digest_keys(chat_ids, KEY_PREFIX, job.now - LOOKBACK))
     queued = 0
     for start in range(0, len(page), SLICE):
         digests = choose_digests(
@@ -204,6 +231,7 @@ async def _queue_page(tx: Transaction, page: Sequence[DigestSubscriber], job: _S
             min_heat=job.min_heat,
             memos=job.memos,
             received=received,
+            covered=covered,
         )
         await asyncio.sleep(0)
         rows = [

@@ -100,6 +100,25 @@ class DigestRepository(SessionRepository):
             found.update((c, t, a) for c, t, a in rows if a is not None)
         return found
 
+    async def digest_keys(
+        self, chat_ids: Sequence[int], prefix: str, since: datetime
+    ) -> list[tuple[int, int, str]]:
+        """(chat, thread, key) of each digest row (an alert keyed `prefix`…) queued to these
+        chats since `since` and not cancelled or failed: what their digests covered already."""
+        found: list[tuple[int, int, str]] = []
+        for chunk in in_chunks(sorted(set(chat_ids))):
+            rows = await self.session.execute(
+                select(DeliveryRow.chat_id, DeliveryRow.thread_id, DeliveryRow.alert_key).where(
+                    DeliveryRow.chat_id.in_(list(chunk)),
+                    DeliveryRow.kind == DeliveryKind.ALERT.value,
+                    DeliveryRow.alert_key.startswith(prefix, autoescape=True),
+                    DeliveryRow.status.in_([s.value for s in _RECEIVED]),
+                    DeliveryRow.created_at >= since,
+                )
+            )
+            found.extend((c, t, k) for c, t, k in rows if k is not None)
+        return found
+
     async def _topic_keys(
         self, pairs: Sequence[tuple[int, int]]
     ) -> dict[tuple[int, int], set[str]]:

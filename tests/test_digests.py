@@ -16,7 +16,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from jobs.digest_slots import Period
-from jobs.digests import Digest, PeriodStories, choose_digests, queue_digests
+from jobs.digests import (
+    Digest,
+    PeriodStories,
+    choose_digests,
+    covered_until,
+    digest_key,
+    queue_digests,
+)
 from storage.digests import DigestSubscriber
 from storage.records import (
     Article,
@@ -139,6 +146,30 @@ def test_no_slot_since_the_last_time_no_digest() -> None:
         )
         == []
     )
+
+
+def test_a_period_starts_where_the_chats_last_digest_ended() -> None:
+    """A chat whose digest covered up to 07:40 (it was on another schedule) gets, at 08:00,
+    only the stories opened since; one whose digest covered the whole period gets none."""
+    early, late = SLOT - timedelta(minutes=50), SLOT - timedelta(minutes=10)
+    story = stories((early, [article("early", 200)]), (late, [article("late", 150)]))
+    covered = covered_until(
+        [
+            (1, 0, digest_key(0, Period(SLOT - 2 * HOUR, SLOT - timedelta(minutes=20)))),
+            (2, 0, digest_key(0, Period(SLOT - HOUR, SLOT))),
+            (3, 0, "digest:not a time"),  # nothing known: the whole period
+        ]
+    )
+    got = choose_digests(
+        [subscriber(1), subscriber(2), subscriber(3)],
+        story,
+        SLOT - HOUR / 2,
+        SLOT,
+        channel_id=CHANNEL,
+        min_heat=100,
+        covered=covered,
+    )
+    assert titles(got) == {1: ["late"], 3: ["early", "late"]}
 
 
 # -- the slot job on a database ------------------------------------------------------------

@@ -65,7 +65,6 @@ async def test_switching_to_an_app_language_without_a_catalogue_drops_the_old_on
     assert unfollow_button(bot, USER) == "🔕 Unfollow AI"
 
 
-@pytest.mark.xfail(strict=True, reason="a daily digest repeats stories the hourly ones listed")
 async def test_switching_from_hourly_to_daily_does_not_list_a_story_again(
     bot: LiveBot, tmp_path: Path
 ) -> None:
