@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from jobs.topic_matching import Ambiguous, Match, NoMatch, resolve_topics, topic_from_slug
-from storage.records import Chat, ChatKind, TopicSummary
+from storage.records import ChatKind, TopicSummary
 from storage.unit_of_work import Transaction, UowFactory
 
 UNFOLLOWED = "unsubscribed"
@@ -35,17 +35,14 @@ async def remember_chat(
     now: datetime,
     thread_id: int = 0,
     app_language: str | None = None,
-) -> Chat | None:
+) -> None:
     """A message from the chat (or thread): it is known, and reachable again if it had blocked
     the bot or its thread had been closed. `app_language`: the language_code its user's app
-    sent (a private chat; storage.tables.ChatRow.app_language). Returns the chat as it was
-    before, when `app_language` was given (None: a chat new to the bot, or none given)."""
+    sent (a private chat; storage.tables.ChatRow.app_language)."""
     async with uow() as tx:
-        before = await tx.chats.chat(chat_id) if app_language else None
         await tx.chats.ensure_chat(chat_id, kind, title, now, app_language=app_language)
         if thread_id:
             await tx.settings.reactivate(chat_id, thread_id, now)
-    return before
 
 
 async def forget_chat(uow: UowFactory, chat_id: int, reason: str, now: datetime) -> None:

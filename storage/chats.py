@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 
 from storage.mapping import chat_record
 from storage.records import Chat, ChatKind
@@ -50,8 +50,9 @@ class ChatRepository(SessionRepository):
     async def note_app_language(self, chat_id: int, app_language: str) -> None:
         """A known chat's user wrote in this app language (nothing is stored for a chat the
         bot does not know yet)."""
+        changed = or_(ChatRow.app_language.is_(None), ChatRow.app_language != app_language)
         await self.session.execute(
-            update(ChatRow).where(ChatRow.id == chat_id).values(app_language=app_language)
+            update(ChatRow).where(ChatRow.id == chat_id, changed).values(app_language=app_language)
         )
 
     async def chat(self, chat_id: int) -> Chat | None:

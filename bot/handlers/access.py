@@ -89,14 +89,17 @@ async def remember(
     title = chat.title or chat.full_name or chat.username
     svc = services(context.application)
     language = app_language_of(update)
-    before = await remember_chat(
-        svc.uow, chat.id, ChatKind(chat.type), title, now(), thread_id, app_language=language
-    )
     # An admin's own command menu (set at /start, in the language of then) follows a new app
     # language, as everything else they read does, unless /language chose one. Everyone
     # else's menu is Telegram's per app language already.
-    admin = sender_is_bot_admin(update, context)
-    if admin and before is not None and before.language is None and language is not None:
+    before = None
+    if language is not None and sender_is_bot_admin(update, context):
+        async with svc.uow() as tx:
+            before = await tx.chats.chat(chat.id)
+    await remember_chat(
+        svc.uow, chat.id, ChatKind(chat.type), title, now(), thread_id, app_language=language
+    )
+    if before is not None and before.language is None and language is not None:
         configured = svc.config.telegram.language
         new = translator(language, configured)
         if translator(before.app_language, configured) is not new:
