@@ -13,7 +13,7 @@ from telegram.ext import ContextTypes
 
 from bot.handlers.access import Handler, chat_command, now
 from bot.handlers.replies import escape, quote, reply
-from bot.handlers.targets import Asked, command_target
+from bot.handlers.targets import Asked, Target, command_target
 from bot.i18n import N_, Translator
 from bot.services import services
 from jobs import digest_settings
@@ -30,6 +30,12 @@ TEXTS = {
     "named_off": N_("{name} gets each post as it comes."),
     "named_hourly": N_("{name} gets an hourly digest: one message at each full hour ({zone})."),
     "named_daily": N_("{name} gets a daily digest at {time} ({zone})."),
+    # the same, said in a forum thread: the choice is the thread's, not the whole group's
+    "thread_off": N_("This thread gets each post as it comes."),
+    "thread_hourly": N_(
+        "This thread gets an hourly digest: one message at each full hour ({zone})."
+    ),
+    "thread_daily": N_("This thread gets a daily digest at {time} ({zone})."),
     "how": N_(
         "/digest <code>hourly</code>, /digest <code>daily 08:00</code> or /digest "
         "<code>off</code> (each post as it comes); /timezone sets the chat's clock."
@@ -40,6 +46,7 @@ TEXTS = {
     ),
     "zone": N_("This chat's time zone is {zone}; it is {time} there now."),
     "named_zone": N_("The time zone of {name} is {zone}; it is {time} there now."),
+    "thread_zone": N_("This thread's time zone is {zone}; it is {time} there now."),
     "zone_how": N_(
         "Change it with /timezone and a city or Region/City: /timezone <code>Berlin</code> or "
         "/timezone <code>Europe/Berlin</code>."
@@ -52,11 +59,18 @@ TEXTS = {
 }
 
 
-def describe(t: Translator, schedule: Schedule, managed: str | None = None) -> str:
-    """The chat's digest choice in words (Telegram HTML); `managed`: the @name of the chat it
-    is about, when that is not the chat it is said in. Pure."""
+def _about(target: Target) -> tuple[str, str]:
+    """Which wording (TEXTS' key prefix) and name the answer about `target` takes: "@name" when
+    it is managed from a private chat, "this thread" in a forum thread, else "this chat"."""
+    if target.name:
+        return "named_", escape(target.name)
+    return ("thread_" if target.thread_id else ""), ""
+
+
+def describe(t: Translator, schedule: Schedule, target: Target) -> str:
+    """The subscriber's digest choice in words (Telegram HTML). Pure."""
     where = escape(schedule.timezone)
-    key, name = ("named_", escape(managed)) if managed else ("", "")
+    key, name = _about(target)
     if schedule.mode is DigestMode.HOURLY:
         return t.gettext(TEXTS[key + "hourly"], zone=where, name=name)
     if schedule.mode is DigestMode.DAILY:
@@ -65,10 +79,10 @@ def describe(t: Translator, schedule: Schedule, managed: str | None = None) -> s
     return t.gettext(TEXTS[key + "off"], name=name)
 
 
-def zone_text(t: Translator, name: str, at: datetime, managed: str | None = None) -> str:
+def zone_text(t: Translator, name: str, at: datetime, target: Target) -> str:
     local = at.astimezone(zone(name) or UTC)
-    key, where = ("named_zone", escape(managed)) if managed else ("zone", "")
-    return t.gettext(TEXTS[key], zone=escape(name), time=f"{local:%H:%M}", name=where)
+    key, where = _about(target)
+    return t.gettext(TEXTS[key + "zone"], zone=escape(name), time=f"{local:%H:%M}", name=where)
 
 
 Answer = Callable[[Asked, Schedule, UowFactory], Awaitable[None]]
@@ -93,7 +107,7 @@ def _setting_command(answer: Answer) -> Handler:
 async def _digest(asked: Asked, schedule: Schedule, uow: UowFactory) -> None:
     message, t, target, text = asked.message, asked.t, asked.target, asked.text
     if not text:
-        shown = describe(t, schedule, target.name)
+        shown = describe(t, schedule, target)
         await reply(message, f"{shown}\n{t.gettext(TEXTS['how'])}")
         return
     choice = digest_settings.parse_digest(text)
@@ -103,13 +117,13 @@ async def _digest(asked: Asked, schedule: Schedule, uow: UowFactory) -> None:
     schedule = await digest_settings.set_digest(
         uow, target.chat_id, *choice, now(), target.thread_id
     )
-    await reply(message, f"✅ {describe(t, schedule, target.name)}")
+    await reply(message, f"✅ {describe(t, schedule, target)}")
 
 
 async def _timezone(asked: Asked, schedule: Schedule, uow: UowFactory) -> None:
     message, t, target, text = asked.message, asked.t, asked.target, asked.text
     if not text:
-        shown = zone_text(t, schedule.timezone, now(), target.name)
+        shown = zone_text(t, schedule.timezone, now(), target)
         await reply(message, f"{shown}\n{t.gettext(TEXTS['zone_how'])}")
         return
     # the zone files are read from disk, and the first look-up by any case lists them all
@@ -120,8 +134,8 @@ async def _timezone(asked: Asked, schedule: Schedule, uow: UowFactory) -> None:
     schedule = await digest_settings.set_timezone(
         uow, target.chat_id, name, now(), target.thread_id
     )
-    shown = zone_text(t, name, now(), target.name)
-    await reply(message, f"✅ {shown}\n{describe(t, schedule, target.name)}")
+    shown = zone_text(t, name, now(), target)
+    await reply(message, f"✅ {shown}\n{describe(t, schedule, target)}")
 
 
 digest = _setting_command(_digest)

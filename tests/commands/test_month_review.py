@@ -161,7 +161,6 @@ async def test_a_story_of_the_channels_outage_is_posted_after_it_recovers(
     assert len([c for c in bot.fake.sent(CHANNEL_ID) if c.method == "sendPhoto" and c.ok]) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="answers in a forum thread call the thread 'this chat'")
 async def test_a_forum_threads_digest_answer_says_it_is_the_threads(bot: LiveBot) -> None:
     """A forum's admin sends /digest hourly in the thread "Papers": "✅ This chat gets an hourly
     digest". In the General thread /digest then says "This chat gets each post as it comes.":
