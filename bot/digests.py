@@ -15,7 +15,7 @@ from bot.formatting.digest import DigestLine, digest_line, render_digest
 from bot.i18n import translator
 from bot.services import Services, services
 from jobs.digest_slots import zone
-from jobs.digests import Digest, Render, queue_digests
+from jobs.digests import Digest, Render, queue_digests, queue_last_digest
 from storage.records import DigestMode
 
 log = logging.getLogger(__name__)
@@ -74,6 +74,29 @@ async def run_digest_slot(
     queued = await queue_digests(
         svc.uow,
         renderer(svc),
+        channel_id=svc.channel_id,
+        min_heat=svc.config.publish.min_heat,
+        clock=clock,
+        lock=svc.run_lock,
+    )
+    if queued:
+        svc.worker.wake()
+    return queued
+
+
+async def send_last_digest(
+    svc: Services,
+    chat_id: int,
+    thread_id: int,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> int:
+    """Before a subscriber leaves digests: what its open period has so far, as a last digest
+    (jobs.digests.queue_last_digest), and the worker woken."""
+    queued = await queue_last_digest(
+        svc.uow,
+        renderer(svc),
+        chat_id,
+        thread_id,
         channel_id=svc.channel_id,
         min_heat=svc.config.publish.min_heat,
         clock=clock,

@@ -107,6 +107,17 @@ def due_period(schedule: Schedule, since: datetime, now: datetime) -> Period | N
     return Period(previous_slot(schedule, slot, tz), slot)
 
 
+def open_period(schedule: Schedule, at: datetime, handled: datetime) -> Period | None:
+    """What a chat leaving digests (/digest off) has not had yet: from its latest slot to
+    `at`, or from the slot before when the slot job (which last ran at `handled`) has not yet
+    seen the latest one. None for digests off or an unknown time zone."""
+    tz = zone(schedule.timezone)
+    if schedule.mode is DigestMode.OFF or tz is None:
+        return None
+    slot = latest_slot(schedule, at, tz)
+    return Period(slot if handled >= slot else previous_slot(schedule, slot, tz), at)
+
+
 def _wall(day: date, minute: int, tz: tzinfo) -> datetime:
     """The instant the wall clock in `tz` shows `minute` on `day` (fold 0: the first of two,
     and the offset before a gap)."""

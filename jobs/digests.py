@@ -24,7 +24,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from jobs.digest_slots import Period, Schedule, due_period
+from jobs.digest_slots import Period, Schedule, due_period, open_period
 from jobs.fanout import FilterMemo, recipients
 from storage.digests import DigestSubscriber
 from storage.records import Article
@@ -102,6 +102,7 @@ def choose_digests(
     memos: dict[int, FilterMemo] | None = None,
     received: Collection[tuple[int, int, int]] = (),
     covered: Mapping[tuple[int, int], datetime] | None = None,
+    until: datetime | None = None,
 ) -> list[Digest]:
     """The digests due for this page of subscribers, in page order; those with nothing to list
     are left out. A story counts once, by its hottest article the subscriber would have been
@@ -109,14 +110,17 @@ def choose_digests(
     thread, article) triples; a chat that turned to digests mid-period got some as they came).
     `memos` (article id -> filter verdicts) carries keyword matches across pages. `covered`
     (covered_until): a period starts no earlier than the chat's last digest ended (a chat that
-    went from hourly to daily has the day's stories its hourly digests listed). Pure."""
+    went from hourly to daily has the day's stories its hourly digests listed). `until`: a last
+    digest, of the period still open at that time (digest_slots.open_period; `since`: when the
+    slot job last ran), not of a slot that came. Pure."""
     verdicts: dict[int, FilterMemo] = {} if memos is None else memos
     had = _stories_had(received, stories)
     due: dict[Period, list[DigestSubscriber]] = defaultdict(list)
     schedules = {}
     for chat in page:
         schedule = Schedule(chat.mode, chat.minute, chat.timezone)
-        period = _uncovered(due_period(schedule, since, now), (covered or {}).get(_pair(chat)))
+        whole = open_period(schedule, until, since) if until else due_period(schedule, since, now)
+        period = _uncovered(whole, (covered or {}).get(_pair(chat)))
         if period is not None:
             due[period].append(chat)
             schedules[_pair(chat)] = (schedule, period)
@@ -214,7 +218,40 @@ def _uncovered(period: Period | None, covered: datetime | None) -> Period | None
     return Period(covered, period.end) if covered < period.end else None
 
 
-async def _queue_page(tx: Transaction, page: Sequence[DigestSubscriber], job: _SlotJob) -> int:
+async def queue_last_digest(
+    uow: UowFactory,
+    render: Render,
+    chat_id: int,
+    thread_id: int,
+    *,
+    channel_id: int,
+    min_heat: float | None,
+    clock: Callable[[], datetime],
+    lock: AbstractAsyncContextManager[object] | None = None,
+) -> int:
+    """A subscriber about to leave digests (/digest off) gets what its open period has so far,
+    now, so that turning digests off loses no story; call before the mode changes (a crash in
+    between leaves the digest chat, whose next digest starts where this one ended). Returns 1
+    when a digest was queued, 0 when there was nothing to list or it takes no digest."""
+    now = clock()
+    async with uow() as tx:
+        chat = await tx.digests.digest_subscriber(chat_id, thread_id)
+        stored = await tx.state.get(DIGEST_SLOTS_KEY)
+    if chat is None:
+        return 0
+    handled = datetime.fromisoformat(stored) if stored is not None else now
+    stories = await _period_stories(uow, now, lock)
+    job = _SlotJob(render, stories, handled, now, channel_id, min_heat)
+    async with uow() as tx:
+        return await _queue_page(tx, [chat], job, until=now)
+
+
+async def _queue_page(
+    tx: Transaction,
+    page: Sequence[DigestSubscriber],
+    job: _SlotJob,
+    until: datetime | None = None,
+) -> int:
     """One transaction a page, but a turn of the loop for each slice chosen, worded and bound:
     a page at once held the loop for 15-45 ms."""
     chat_ids = [c.subscriber.chat_id for c in page]
@@ -232,6 +269,7 @@ async def _queue_page(tx: Transaction, page: Sequence[DigestSubscriber], job: _S
             memos=job.memos,
             received=received,
             covered=covered,
+            until=until,
         )
         await asyncio.sleep(0)
         rows = [

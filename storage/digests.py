@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, true, tuple_
+from sqlalchemy import and_, func, select, true, tuple_
+from sqlalchemy.sql.elements import ColumnElement
 
 from storage.records import DeliveryKind, DeliveryStatus, DigestMode, Subscriber
 from storage.repository import SessionRepository, in_chunks
@@ -37,6 +38,21 @@ class DigestRepository(SessionRepository):
     ) -> list[DigestSubscriber]:
         """Up to `limit` active digest subscribers after `after` (a (chat, thread) pair; None:
         from the start), in order. Subscribers that follow nothing are included (with no topics)."""
+        pair = tuple_(ChatSettingsRow.chat_id, ChatSettingsRow.thread_id)
+        return await self._subscribers(
+            pair > tuple_(*after) if after is not None else true(), limit
+        )
+
+    async def digest_subscriber(self, chat_id: int, thread_id: int) -> DigestSubscriber | None:
+        """The one (chat, thread), as digest_page reads it; None when it takes no digest."""
+        settings = ChatSettingsRow
+        mine = and_(settings.chat_id == chat_id, settings.thread_id == thread_id)
+        found = await self._subscribers(mine, 1)
+        return found[0] if found else None
+
+    async def _subscribers(
+        self, condition: ColumnElement[bool], limit: int
+    ) -> list[DigestSubscriber]:
         settings = ChatSettingsRow
         stmt = (
             select(
@@ -55,9 +71,7 @@ class DigestRepository(SessionRepository):
                 settings.digest != DigestMode.OFF.value,
                 settings.active.is_(True),
                 ChatRow.active.is_(True),
-                tuple_(settings.chat_id, settings.thread_id) > tuple_(*after)
-                if after is not None
-                else true(),
+                condition,
             )
             .order_by(settings.chat_id, settings.thread_id)
             .limit(limit)

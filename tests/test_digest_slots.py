@@ -9,7 +9,14 @@ from datetime import UTC, datetime
 import pytest
 
 from jobs.digest_settings import parse_digest
-from jobs.digest_slots import Period, Schedule, clock_text, due_period, parse_clock
+from jobs.digest_slots import (
+    Period,
+    Schedule,
+    clock_text,
+    due_period,
+    open_period,
+    parse_clock,
+)
 from storage.records import DigestMode
 
 HOURLY, DAILY, OFF = DigestMode.HOURLY, DigestMode.DAILY, DigestMode.OFF
@@ -149,3 +156,33 @@ def test_clock_text() -> None:
 )
 def test_parse_digest(text: str, choice: tuple[DigestMode, int | None] | None) -> None:
     assert parse_digest(text) == choice
+
+
+@pytest.mark.parametrize(
+    ("schedule", "at", "handled", "period"),
+    [
+        # the latest slot's digest was seen by the slot job: from that slot on
+        (Schedule(HOURLY, 0, "UTC"), "2026-12-01 12:20", "2026-12-01 12:00:30", ("12:00", "12:20")),
+        # not yet (the job runs each minute): from the slot before, what it would have listed
+        (
+            Schedule(HOURLY, 0, "UTC"),
+            "2026-12-01 12:00:10",
+            "2026-12-01 11:59",
+            ("11:00", "12:00:10"),
+        ),
+        (BERLIN_0800, "2026-12-01 10:00", "2026-12-01 09:59", ("07:00", "10:00")),  # 08:00 CET
+    ],
+)
+def test_the_open_period_of_a_chat_leaving_digests(
+    schedule: Schedule, at: str, handled: str, period: tuple[str, str]
+) -> None:
+    day = at[:11]
+    expected = Period(utc(day + period[0]), utc(day + period[1]))
+    assert open_period(schedule, utc(at), utc(handled)) == expected
+
+
+def test_no_open_period_without_digests() -> None:
+    assert (
+        open_period(Schedule(OFF, 0, "UTC"), utc("2026-12-01 12:20"), utc("2026-12-01 12:00"))
+        is None
+    )

@@ -11,16 +11,16 @@ from datetime import UTC, datetime
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot.digests import send_last_digest
 from bot.handlers.access import Handler, chat_command, now
 from bot.handlers.replies import escape, quote, reply
 from bot.handlers.targets import Asked, Target, command_target
 from bot.i18n import N_, Translator
-from bot.services import services
+from bot.services import Services, services
 from jobs import digest_settings
 from jobs.digest_slots import Schedule, clock_text, zone
 from jobs.zone_names import find_zone
 from storage.records import DigestMode
-from storage.unit_of_work import UowFactory
 
 TEXTS = {
     "off": N_("This chat gets each post as it comes."),
@@ -85,7 +85,7 @@ def zone_text(t: Translator, name: str, at: datetime, target: Target) -> str:
     return t.gettext(TEXTS[key + "zone"], zone=escape(name), time=f"{local:%H:%M}", name=where)
 
 
-Answer = Callable[[Asked, Schedule, UowFactory], Awaitable[None]]
+Answer = Callable[[Asked, Schedule, Services], Awaitable[None]]
 
 
 def _setting_command(answer: Answer) -> Handler:
@@ -96,15 +96,15 @@ def _setting_command(answer: Answer) -> Handler:
         asked = await command_target(update, context)
         if asked is None:
             return
-        uow = services(context.application).uow
+        svc = services(context.application)
         target = asked.target
-        schedule = await digest_settings.schedule_of(uow, target.chat_id, target.thread_id)
-        await answer(asked, schedule, uow)
+        schedule = await digest_settings.schedule_of(svc.uow, target.chat_id, target.thread_id)
+        await answer(asked, schedule, svc)
 
     return handler
 
 
-async def _digest(asked: Asked, schedule: Schedule, uow: UowFactory) -> None:
+async def _digest(asked: Asked, schedule: Schedule, svc: Services) -> None:
     message, t, target, text = asked.message, asked.t, asked.target, asked.text
     if not text:
         shown = describe(t, schedule, target)
@@ -114,13 +114,15 @@ async def _digest(asked: Asked, schedule: Schedule, uow: UowFactory) -> None:
     if choice is None:
         await reply(message, t.gettext(TEXTS["bad"], text=quote(text)))
         return
+    if choice[0] is DigestMode.OFF and schedule.mode is not DigestMode.OFF:
+        await send_last_digest(svc, target.chat_id, target.thread_id)  # the open period's
     schedule = await digest_settings.set_digest(
-        uow, target.chat_id, *choice, now(), target.thread_id
+        svc.uow, target.chat_id, *choice, now(), target.thread_id
     )
     await reply(message, f"✅ {describe(t, schedule, target)}")
 
 
-async def _timezone(asked: Asked, schedule: Schedule, uow: UowFactory) -> None:
+async def _timezone(asked: Asked, schedule: Schedule, svc: Services) -> None:
     message, t, target, text = asked.message, asked.t, asked.target, asked.text
     if not text:
         shown = zone_text(t, schedule.timezone, now(), target)
@@ -132,7 +134,7 @@ async def _timezone(asked: Asked, schedule: Schedule, uow: UowFactory) -> None:
         await reply(message, t.gettext(TEXTS["bad_zone"], zone=quote(text)))
         return
     schedule = await digest_settings.set_timezone(
-        uow, target.chat_id, name, now(), target.thread_id
+        svc.uow, target.chat_id, name, now(), target.thread_id
     )
     shown = zone_text(t, name, now(), target)
     await reply(message, f"✅ {shown}\n{describe(t, schedule, target)}")

@@ -18,6 +18,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from bot.digests import send_last_digest
 from bot.handlers.access import (
     argument_text,
     chat_command,
@@ -163,7 +164,10 @@ async def on_settings_button(update: Update, context: ContextTypes.DEFAULT_TYPE)
     floor = svc.config.publish.min_heat
     async with svc.uow() as tx:
         current = await tx.settings.settings(target.chat_id, target.thread_id)
-        values = changed_values(found[1], current, floor)
+    values = changed_values(found[1], current, floor)
+    if values.get("digest") == DigestMode.OFF.value and current.digest is not DigestMode.OFF:
+        await send_last_digest(svc, target.chat_id, target.thread_id)  # the open period's
+    async with svc.uow() as tx:
         await tx.settings.change(target.chat_id, target.thread_id, now(), **values)
         current = await tx.settings.settings(target.chat_id, target.thread_id)
     await query.answer()
