@@ -6,7 +6,7 @@ sends them as it sends an alert."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from telegram.ext import ContextTypes
@@ -71,17 +71,7 @@ async def run_digest_slot(
     svc: Services, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 ) -> int:
     """Queue what is due now and wake the worker; returns how many digests were queued."""
-    queued = await queue_digests(
-        svc.uow,
-        renderer(svc),
-        channel_id=svc.channel_id,
-        min_heat=svc.config.publish.min_heat,
-        clock=clock,
-        lock=svc.run_lock,
-    )
-    if queued:
-        svc.worker.wake()
-    return queued
+    return await _queue_and_wake(svc, queue_digests, clock)
 
 
 async def send_last_digest(
@@ -92,11 +82,20 @@ async def send_last_digest(
 ) -> int:
     """Before a subscriber leaves digests: what its open period has so far, as a last digest
     (jobs.digests.queue_last_digest), and the worker woken."""
-    queued = await queue_last_digest(
+    return await _queue_and_wake(svc, queue_last_digest, clock, chat_id, thread_id)
+
+
+async def _queue_and_wake(
+    svc: Services,
+    queue: Callable[..., Awaitable[int]],
+    clock: Callable[[], datetime],
+    *where: int,
+) -> int:
+    """`queue` (jobs.digests' queue_digests or queue_last_digest) with the bot's settings."""
+    queued = await queue(
         svc.uow,
         renderer(svc),
-        chat_id,
-        thread_id,
+        *where,
         channel_id=svc.channel_id,
         min_heat=svc.config.publish.min_heat,
         clock=clock,
@@ -104,7 +103,7 @@ async def send_last_digest(
     )
     if queued:
         svc.worker.wake()
-    return queued
+    return int(queued)
 
 
 async def digest_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
