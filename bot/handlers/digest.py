@@ -114,8 +114,13 @@ async def _digest(asked: Asked, schedule: Schedule, svc: Services) -> None:
     if choice is None:
         await reply(message, t.gettext(TEXTS["bad"], text=quote(text)))
         return
-    if choice[0] is DigestMode.OFF and schedule.mode is not DigestMode.OFF:
-        await send_last_digest(svc, target.chat_id, target.thread_id)  # the open period's
+    mode, minute = choice
+    if schedule.mode is not DigestMode.OFF and (
+        mode is not schedule.mode or (minute is not None and minute != schedule.minute)
+    ):
+        # the open period's stories, before its slots move: a daily digest turned hourly at
+        # 15:30 would otherwise never list what came since 08:00
+        await send_last_digest(svc, target.chat_id, target.thread_id)
     schedule = await digest_settings.set_digest(
         svc.uow, target.chat_id, *choice, now(), target.thread_id
     )

@@ -165,8 +165,9 @@ async def on_settings_button(update: Update, context: ContextTypes.DEFAULT_TYPE)
     async with svc.uow() as tx:
         current = await tx.settings.settings(target.chat_id, target.thread_id)
     values = changed_values(found[1], current, floor)
-    if values.get("digest") == DigestMode.OFF.value and current.digest is not DigestMode.OFF:
-        await send_last_digest(svc, target.chat_id, target.thread_id)  # the open period's
+    if "digest" in values and current.digest is not DigestMode.OFF:
+        # the open period's stories, before the schedule changes (bot.handlers.digest)
+        await send_last_digest(svc, target.chat_id, target.thread_id)
     async with svc.uow() as tx:
         await tx.settings.change(target.chat_id, target.thread_id, now(), **values)
         current = await tx.settings.settings(target.chat_id, target.thread_id)

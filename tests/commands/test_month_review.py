@@ -106,6 +106,24 @@ async def test_turning_digests_off_mid_period_does_not_lose_its_stories(
     assert len(got) == 1 and got[0].startswith("🗞 Daily digest"), got  # once, as a digest
 
 
+async def test_a_daily_digest_turned_hourly_first_sends_what_it_held(
+    bot: LiveBot, tmp_path: Path
+) -> None:
+    """A user on a daily digest (at the next full hour) switches to /digest hourly: the story
+    held since the daily slot before would fall outside every hourly period (from the last
+    full hour on), so it comes at the switch, in a last daily digest, and only once."""
+    slot = this_hour()
+    await bot.ask(USER, USER, "/topic ai")
+    await bot.ask(USER, USER, f"/digest daily {slot + timedelta(hours=1):%H:%M}")
+    await story_opened_at(bot, tmp_path, "a.md", slot - timedelta(minutes=90))
+    await bot.ask(USER, USER, "/digest hourly")
+    await bot.fake.wait_for_async(lambda f: digests(bot, USER), what="a last daily digest")
+    await slot_at(bot, slot + timedelta(hours=1))
+    await bot.settle()
+    (last,) = digests(bot, USER)
+    assert (last.text or "").startswith("🗞 Daily digest") and "Story a" in (last.text or "")
+
+
 async def test_a_subscriber_who_types_pause_is_shown_how_to_pause(bot: LiveBot) -> None:
     """A subscriber going on holiday types /pause: the answer is "Sorry, that command is only
     for the admins of this bot." and nothing else, though the bot has a pause for them
