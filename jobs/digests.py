@@ -115,15 +115,11 @@ def choose_digests(
     slot job last ran), not of a slot that came. Pure."""
     verdicts: dict[int, FilterMemo] = {} if memos is None else memos
     had = _stories_had(received, stories)
+    schedules = _periods(page, since, now, covered or {}, until)
     due: dict[Period, list[DigestSubscriber]] = defaultdict(list)
-    schedules = {}
     for chat in page:
-        schedule = Schedule(chat.mode, chat.minute, chat.timezone)
-        whole = open_period(schedule, until, since) if until else due_period(schedule, since, now)
-        period = _uncovered(whole, (covered or {}).get(_pair(chat)))
-        if period is not None:
-            due[period].append(chat)
-            schedules[_pair(chat)] = (schedule, period)
+        if _pair(chat) in schedules:
+            due[schedules[_pair(chat)][1]].append(chat)
     picked: dict[tuple[int, int], dict[int, Article]] = defaultdict(dict)
     for period, chats in due.items():
         subscribers = [c.subscriber for c in chats]
@@ -209,6 +205,25 @@ class _SlotJob:
     channel_id: int
     min_heat: float | None
     memos: dict[int, FilterMemo] = field(default_factory=dict)  # across pages
+
+
+def _periods(
+    page: Sequence[DigestSubscriber],
+    since: datetime,
+    now: datetime,
+    covered: Mapping[tuple[int, int], datetime],
+    until: datetime | None,
+) -> dict[tuple[int, int], tuple[Schedule, Period]]:
+    """Each subscriber's schedule and the period its digest lists now, for those with one due
+    (choose_digests' `covered` and `until`)."""
+    found = {}
+    for chat in page:
+        schedule = Schedule(chat.mode, chat.minute, chat.timezone)
+        whole = open_period(schedule, until, since) if until else due_period(schedule, since, now)
+        period = _uncovered(whole, covered.get(_pair(chat)))
+        if period is not None:
+            found[_pair(chat)] = (schedule, period)
+    return found
 
 
 def _uncovered(period: Period | None, covered: datetime | None) -> Period | None:
